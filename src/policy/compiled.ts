@@ -1,0 +1,80 @@
+/** The frozen result of `compilePolicy`: everything the engine needs, nothing it must parse. */
+
+export type Posture = "allow" | "deny";
+export type Per = "session" | "global";
+
+/** One step of an argument path: an object key, an array index, or `[*]` (every element). */
+export type PathStep = string | number | typeof EVERY;
+export const EVERY: unique symbol = Symbol("every element");
+
+export interface CompiledCondition {
+  /** As written, for messages: `args.topicName regex "^orders-"`. */
+  readonly text: string;
+  /** Steps below `args`, or null when the condition reads a counter. */
+  readonly argPath: readonly PathStep[] | null;
+  /** Counter identity (see `CounterSpec.id`) when the path is `state.<scope>.<counter>`. */
+  readonly counterId: string | null;
+  /** The operator applied to a present value. */
+  readonly test: (value: unknown) => boolean;
+  /** The result when the value is missing: true only for `exists: false`. */
+  readonly whenMissing: boolean;
+}
+
+export interface QuotaSpec {
+  /** Survives reloads while the entry, the rule name and the window stay the same. */
+  readonly id: string;
+  readonly rule: string;
+  readonly max: number;
+  readonly windowMs: number;
+  readonly per: Per;
+}
+
+export interface CounterSpec {
+  /** `<scope>.<counter>`, the name conditions use after `state.`. */
+  readonly id: string;
+  /** Storage identity: the id plus the window, so a changed window starts afresh. */
+  readonly storeId: string;
+  readonly windowMs: number;
+  readonly per: Per;
+  readonly increment: number;
+  readonly incrementFrom: readonly PathStep[] | null;
+  readonly incrementFromText: string | null;
+}
+
+export interface CompiledRule {
+  readonly name: string;
+  readonly action: "allow" | "evaluate" | "deny";
+  readonly reason: string | null;
+  readonly conditions: readonly CompiledCondition[];
+  readonly quota: QuotaSpec | null;
+  readonly counter: CounterSpec | null;
+  readonly validateArgs: boolean;
+}
+
+export interface ToolEntry {
+  /** The key as written under `tools:`: a tool name, a glob, or `*`. */
+  readonly key: string;
+  readonly rules: readonly CompiledRule[];
+  /** Some rule asks for `validate.required_args`, so the tool's inputSchema is needed. */
+  readonly needsInputSchema: boolean;
+}
+
+export interface GlobEntry {
+  readonly pattern: RegExp;
+  readonly entry: ToolEntry;
+}
+
+export interface CompiledPolicy {
+  readonly source: string;
+  readonly description: string | null;
+  readonly defaultPosture: Posture;
+  readonly hideAll: boolean;
+  readonly hiddenNames: ReadonlySet<string>;
+  readonly hiddenGlobs: readonly RegExp[];
+  readonly exact: ReadonlyMap<string, ToolEntry>;
+  /** Glob entries in file order; the first match wins, after exact names. */
+  readonly globs: readonly GlobEntry[];
+  /** The `"*"` entry: its rules run after the tool's own, for every call. */
+  readonly wildcard: ToolEntry | null;
+  readonly counters: ReadonlyMap<string, CounterSpec>;
+}

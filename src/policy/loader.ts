@@ -1,0 +1,215 @@
+/** YAML text → located errors or a compiled policy. The only file I/O of the policy module. */
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import type { z } from "zod";
+import { compilePolicy, PolicyCompileError, type PolicyIssue } from "./compile.ts";
+import type { CompiledPolicy } from "./compiled.ts";
+import { Policy } from "./schema.ts";
+import { knownKeysAt, suggest } from "./suggest.ts";
+
+export interface LocatedError {
+  file: string;
+  line: number;
+  col: number;
+  message: string;
+}
+
+/** Every problem of a policy file, each as `file:line:col: message`. */
+export class PolicyLoadError extends Error {
+  constructor(readonly errors: LocatedError[]) {
+    super(errors.map(formatLocatedError).join("\n"));
+    this.name = "PolicyLoadError";
+  }
+}
+
+export function formatLocatedError(error: LocatedError): string {
+  return `${error.file}:${error.line}:${error.col}: ${error.message}`;
+}
+
+/** Parses, checks and compiles policy text; throws `PolicyLoadError` with every problem. */
+export function loadPolicyText(text: string, file: string): CompiledPolicy {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number) => lineCounter.linePos(offset);
+  if (doc.errors.length > 0) {
+    throw new PolicyLoadError(doc.errors.map((error) => ({
+      file,
+      ...at(error.pos[0]),
+      message: yamlMessage(error.code, error.message),
+    })));
+  }
+  const locate = (issue: PolicyIssue): LocatedError => {
+    const offset = offsetOf(doc.contents, issue.path, issue.atKey ?? false);
+    return { file, ...at(offset), message: issue.message };
+  };
+  const raw = doc.toJS({ maxAliasCount: 100 });
+  if (raw === null || raw === undefined) {
+    throw new PolicyLoadError([{ file, line: 1, col: 1, message: "The policy file is empty" }]);
+  }
+  const parsed = Policy.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.flatMap(toPolicyIssues);
+    issues.push(...issuesOfSoundEntries(raw, parsed.error.issues));
+    throw new PolicyLoadError(sortErrors(issues.map(locate)));
+  }
+  try {
+    return compilePolicy(parsed.data, { source: file });
+  } catch (error) {
+    if (error instanceof PolicyCompileError) {
+      throw new PolicyLoadError(sortErrors(error.issues.map(locate)));
+    }
+    throw error;
+  }
+}
+
+/** Reads and loads a policy file; a missing or unreadable file is a `PolicyLoadError` too. */
+export async function loadPolicyFile(path: string): Promise<CompiledPolicy> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound ? "no such file" : (error as Error).message;
+    throw new PolicyLoadError([{
+      file: path,
+      line: 1,
+      col: 1,
+      message: `Cannot read policy: ${reason}`,
+    }]);
+  }
+  return loadPolicyText(text, path);
+}
+
+/**
+ * Compiles the tool entries the schema accepted, so that their own problems (bad regexes,
+ * windows, paths) are reported in the same run as the schema's.
+ */
+function issuesOfSoundEntries(raw: unknown, schemaIssues: readonly ZodIssue[]): PolicyIssue[] {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return [];
+  const { tools, hide } = raw as Record<string, unknown>;
+  if (typeof tools !== "object" || tools === null || Array.isArray(tools)) return [];
+  const broken = new Set(
+    schemaIssues.filter((issue) => issue.path[0] === "tools").map((issue) => issue.path[1]),
+  );
+  const partial = Policy.safeParse({
+    version: "1",
+    hide: schemaIssues.some((issue) => issue.path[0] === "hide") ? undefined : hide,
+    tools: Object.fromEntries(Object.entries(tools).filter(([key]) => !broken.has(key))),
+  });
+  if (!partial.success) return [];
+  try {
+    compilePolicy(partial.data);
+    return [];
+  } catch (error) {
+    if (!(error instanceof PolicyCompileError)) throw error;
+    return error.issues.filter((issue) => !issue.crossEntry);
+  }
+}
+
+function sortErrors(errors: LocatedError[]): LocatedError[] {
+  return errors.sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+function yamlMessage(code: string, message: string): string {
+  const firstLine = message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+  if (code === "DUPLICATE_KEY") return "Duplicate key: each key may appear once in a mapping";
+  return `Invalid YAML: ${firstLine}`;
+}
+
+type ZodIssue = z.core.$ZodIssue;
+
+function toPolicyIssues(issue: ZodIssue): PolicyIssue[] {
+  const path = issue.path as (string | number)[];
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return issue.keys.map((key) => {
+        const hint = suggest(key, knownKeysAt(path));
+        return {
+          path: [...path, key],
+          atKey: true,
+          message: `Unknown key "${key}"${describePlace(path)}` +
+            (hint ? `; did you mean "${hint}"?` : ""),
+        };
+      });
+    case "invalid_union": {
+      // Report the branch that got furthest; a string-or-object field reads best that way.
+      const branches = issue.errors.filter((branch) => branch.length > 0);
+      const best = branches.find((branch) => branch.some((inner) => inner.path.length > 0)) ??
+        branches[0];
+      if (!best || best.every((inner) => inner.code === "invalid_type")) {
+        return [{ path, message: `${describeField(path)} has the wrong type` + unionHint(path) }];
+      }
+      return best.flatMap((inner) =>
+        toPolicyIssues({ ...inner, path: [...path, ...inner.path] } as ZodIssue)
+      );
+    }
+    case "invalid_value":
+      return [{
+        path,
+        message: `${describeField(path)} must be ${
+          issue.values.map((value) => JSON.stringify(value)).join(" or ")
+        }`,
+      }];
+    case "invalid_type": {
+      const missing = issue.input === undefined;
+      return [{
+        path,
+        atKey: false,
+        message: missing
+          ? `${describeField(path)} is required`
+          : `${describeField(path)} must be ${article(issue.expected)}`,
+      }];
+    }
+    default:
+      return [{ path, message: `${describeField(path)}: ${issue.message}` }];
+  }
+}
+
+function unionHint(path: (string | number)[]): string {
+  const last = path[path.length - 1];
+  if (last === "rate_limit") return `: write "30/minute" or {max: 30, window: 60}`;
+  if (last === "window") return `: write seconds (60) or a duration such as "1m"`;
+  if (last === "version") return `: write version: "1"`;
+  return "";
+}
+
+function article(expected: string): string {
+  if (expected === "array") return "a list";
+  if (expected === "object") return "a mapping";
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+function describeField(path: (string | number)[]): string {
+  if (path.length === 0) return "The policy";
+  return `"${path.map((step) => typeof step === "number" ? `[${step}]` : step).join(".")}"`
+    .replaceAll(".[", "[");
+}
+
+function describePlace(path: (string | number)[]): string {
+  return path.length === 0 ? " at the top level" : ` in ${describeField(path)}`;
+}
+
+/** The source offset of the node at `path` (or of its key), falling back to the nearest parent. */
+function offsetOf(root: unknown, path: readonly (string | number)[], atKey: boolean): number {
+  let node = root as Node | null;
+  let offset = node?.range?.[0] ?? 0;
+  for (let i = 0; i < path.length; i++) {
+    const step = path[i];
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((item) =>
+        isPair(item) && isScalar(item.key) && String(item.key.value) === String(step)
+      );
+      if (!pair) return offset;
+      const key = pair.key as Node;
+      if (last && atKey) return key.range?.[0] ?? offset;
+      node = pair.value as Node | null;
+      offset = node?.range?.[0] ?? key.range?.[0] ?? offset;
+    } else if (isSeq(node) && typeof step === "number") {
+      node = node.items[step] as Node | null;
+      if (!node) return offset;
+      offset = node.range?.[0] ?? offset;
+    } else {
+      return offset;
+    }
+  }
+  return offset;
+}
