@@ -1,13 +1,14 @@
 /** `compilePolicy`: a schema-checked policy → a frozen `CompiledPolicy`, every rule checked. */
-import type {
-  CompiledCondition,
-  CompiledPolicy,
-  CompiledRule,
-  CounterSpec,
-  GlobEntry,
-  Per,
-  QuotaSpec,
-  ToolEntry,
+import {
+  type CompiledCondition,
+  type CompiledPolicy,
+  type CompiledRule,
+  type CounterSpec,
+  EVERY,
+  type GlobEntry,
+  type Per,
+  type QuotaSpec,
+  type ToolEntry,
 } from "./compiled.ts";
 import { globToRegExp, isGlob } from "./glob.ts";
 import { compileOperator } from "./operators.ts";
@@ -288,12 +289,12 @@ function compileCounter(
   let incrementFrom = null;
   if (state.increment_from !== undefined) {
     const parsed = parsePath(state.increment_from);
-    if (typeof parsed === "string" || parsed.kind !== "args") {
+    if (typeof parsed === "string" || parsed.kind !== "args" || parsed.steps.includes(EVERY)) {
       context.issues.push({
         path: [...path, "increment_from"],
         message: typeof parsed === "string"
           ? parsed
-          : `increment_from must be an argument path such as args.amount`,
+          : `increment_from must name one argument, such as args.amount (no state paths, no [*])`,
       });
     } else incrementFrom = parsed.steps;
   }
