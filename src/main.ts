@@ -1,0 +1,76 @@
+/**
+ * The `intercept` command line: picks the command, imports it lazily, and owns the one
+ * top-level catch that turns an error into a message and an exit code.
+ */
+import denoJson from "../deno.json" with { type: "json" };
+import { UsageError } from "./cli/args.ts";
+import { PolicyLoadError } from "./policy/loader.ts";
+import { UpstreamStartError } from "./transports/upstream_process.ts";
+
+const HELP = `intercept ${denoJson.version}: a policy proxy for MCP tool calls
+
+Usage:
+  intercept -c POLICY [flags] -- CMD [ARGS...]   run CMD as the MCP server, behind POLICY
+  intercept validate POLICY...                   check policy files
+  intercept check -c POLICY --tool NAME [--args JSON]
+                                                 dry-run one call through the engine
+  intercept --version                            print the version
+
+Run "intercept COMMAND --help" for a command's flags ("intercept --help" for the proxy's).`;
+
+const EXIT_USAGE = 2;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  switch (first) {
+    case undefined:
+    case "help":
+      console.log(HELP);
+      return 0;
+    case "--version":
+    case "-V":
+      console.log(`intercept ${denoJson.version}`);
+      return 0;
+    case "validate":
+      return (await import("./commands/validate.ts")).runValidate(rest);
+    case "check":
+      return (await import("./commands/check.ts")).runCheck(rest);
+    case "--help":
+    case "-h": {
+      const { PROXY_HELP } = await import("./commands/run_proxy.ts");
+      console.log(`${HELP}\n\n${PROXY_HELP}`);
+      return 0;
+    }
+    default:
+      return (await import("./commands/run_proxy.ts")).runProxy(argv);
+  }
+}
+
+if (import.meta.main) {
+  let code: number;
+  try {
+    code = await main(Deno.args);
+  } catch (error) {
+    code = reportError(error);
+  }
+  Deno.exit(code);
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof UsageError) {
+    const help = error.command ? `intercept ${error.command} --help` : "intercept --help";
+    console.error(`intercept: ${error.message} (see ${help})`);
+    return EXIT_USAGE;
+  }
+  if (error instanceof PolicyLoadError) {
+    console.error(error.message);
+    return EXIT_USAGE;
+  }
+  if (error instanceof UpstreamStartError) {
+    console.error(`intercept: ${error.message}`);
+    return EXIT_USAGE;
+  }
+  const detail = Deno.env.get("INTERCEPT_DEBUG") ? (error as Error).stack : String(error);
+  console.error(`intercept: internal error: ${detail}`);
+  return 1;
+}

@@ -1,0 +1,384 @@
+/**
+ * The proxy between an MCP client and an upstream server: two line channels and the policy
+ * gate between them. Every `tools/call` is decided before it can reach the upstream; every
+ * request with an id gets exactly one answer; everything else passes through.
+ */
+import type { Decision } from "../engine/decision.ts";
+import type { OversizeLine } from "../transports/line_splitter.ts";
+import type { LineChannel } from "../transports/stdio.ts";
+import { denialResult } from "./denial.ts";
+import {
+  ErrorCode,
+  errorResponse,
+  idKey,
+  isObject,
+  isValidId,
+  type JsonObject,
+  type JsonRpcId,
+  resultResponse,
+  sniffId,
+} from "./jsonrpc.ts";
+import type { PolicyGate } from "./policy_gate.ts";
+import { ToolSchemas } from "./tool_schemas.ts";
+
+export interface DecisionEvent {
+  readonly ts: number;
+  readonly session: string;
+  readonly decision: Decision;
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly latencyMs: number;
+}
+
+export interface ProxyLogger {
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface McpProxyOptions {
+  gate: PolicyGate;
+  session: string;
+  client: LineChannel;
+  upstream: LineChannel;
+  log: ProxyLogger;
+  onDecision?: (event: DecisionEvent) => void;
+  /** How long the proxy waits for its own requests to the upstream (tools/list). */
+  upstreamTimeoutMs?: number;
+  now?: () => number;
+}
+
+interface Pending {
+  readonly filterTools: boolean;
+  readonly batch: Batch | null;
+}
+
+/** Answers to one client batch, sent together once every request in it is answered. */
+interface Batch {
+  readonly answers: unknown[];
+  open: number;
+}
+
+export class McpProxy {
+  readonly #options: McpProxyOptions;
+  readonly #gate: PolicyGate;
+  readonly #pending = new Map<string, Pending>();
+  readonly #ownRequests = new Map<string, (message: JsonObject) => void>();
+  readonly #ownPrefix = `intercept-${crypto.randomUUID()}-`;
+  #ownCounter = 0;
+  /** Client lines waiting while an earlier call is decided asynchronously (order is kept). */
+  #waiting: string[] | null = null;
+  readonly schemas: ToolSchemas;
+
+  constructor(options: McpProxyOptions) {
+    this.#options = options;
+    this.#gate = options.gate;
+    this.schemas = new ToolSchemas((cursor) =>
+      this.#request("tools/list", cursor === undefined ? {} : { cursor })
+    );
+  }
+
+  /** Requests forwarded upstream and not answered yet. */
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  // ---- client → upstream
+
+  fromClient(line: string): void {
+    if (this.#waiting) {
+      this.#waiting.push(line);
+      return;
+    }
+    const work = this.#handleClientLine(line);
+    if (work) this.#waitFor(work);
+  }
+
+  clientOversize(line: OversizeLine): void {
+    const id = sniffId(line.head, line.tail);
+    this.#options.log.warn(`Refused a ${line.size}-byte message from the client: over the limit`);
+    this.#options.client.send(JSON.stringify(errorResponse(
+      id,
+      ErrorCode.invalidRequest,
+      `Message of ${line.size} bytes exceeds the proxy's size limit`,
+    )));
+  }
+
+  #waitFor(work: Promise<void>): void {
+    this.#waiting = [];
+    work.then(() => {
+      const waiting = this.#waiting ?? [];
+      this.#waiting = null;
+      for (let i = 0; i < waiting.length; i++) {
+        const next = this.#handleClientLine(waiting[i]);
+        if (next) {
+          this.#waitFor(next);
+          this.#waiting!.unshift(...waiting.slice(i + 1));
+          return;
+        }
+      }
+    });
+  }
+
+  #handleClientLine(line: string): Promise<void> | void {
+    let message: unknown;
+    try {
+      message = JSON.parse(line);
+    } catch {
+      this.#answer(null, errorResponse(null, ErrorCode.parseError, "Parse error: invalid JSON"));
+      return;
+    }
+    if (!Array.isArray(message)) return this.#handleClientMessage(message, null);
+    if (message.length === 0) {
+      this.#answer(null, errorResponse(null, ErrorCode.invalidRequest, "Empty batch"));
+      return;
+    }
+    const batch: Batch = { answers: [], open: 1 };
+    return this.#handleBatch(message, 0, batch);
+  }
+
+  #handleBatch(elements: unknown[], from: number, batch: Batch): Promise<void> | void {
+    for (let i = from; i < elements.length; i++) {
+      const work = this.#handleClientMessage(elements[i], batch);
+      if (work) return work.then(() => this.#handleBatch(elements, i + 1, batch));
+    }
+    this.#settle(batch);
+  }
+
+  #handleClientMessage(message: unknown, batch: Batch | null): Promise<void> | void {
+    if (!isObject(message) || message.jsonrpc !== "2.0") {
+      const id = isObject(message) && isValidId(message.id) ? message.id : null;
+      return this.#reply(batch, id, ErrorCode.invalidRequest, `Invalid request: not JSON-RPC 2.0`);
+    }
+    const hasId = Object.hasOwn(message, "id");
+    if (hasId && !isValidId(message.id)) {
+      return this.#reply(batch, null, ErrorCode.invalidRequest, "Invalid request: bad id");
+    }
+    const id = hasId ? message.id as JsonRpcId : null;
+    if (!Object.hasOwn(message, "method")) {
+      if (id !== null && (Object.hasOwn(message, "result") || Object.hasOwn(message, "error"))) {
+        this.#options.upstream.send(JSON.stringify(message)); // the client answering the server
+        return;
+      }
+      return this.#reply(batch, id, ErrorCode.invalidRequest, "Invalid request: no method");
+    }
+    if (typeof message.method !== "string") {
+      return this.#reply(batch, id, ErrorCode.invalidRequest, "Invalid request: bad method");
+    }
+    if (message.method === "tools/call") {
+      if (id === null) {
+        this.#options.log.warn("Dropped a tools/call sent as a notification (it had no id)");
+        return;
+      }
+      return this.#handleCall(message, id, batch);
+    }
+    if (id !== null) {
+      this.#track(id, { filterTools: message.method === "tools/list", batch });
+    }
+    this.#options.upstream.send(JSON.stringify(message));
+  }
+
+  #handleCall(message: JsonObject, id: JsonRpcId, batch: Batch | null): Promise<void> | void {
+    const params = message.params;
+    if (!isObject(params)) {
+      return this.#reply(batch, id, ErrorCode.invalidParams, "tools/call params must be an object");
+    }
+    if (typeof params.name !== "string") {
+      return this.#reply(batch, id, ErrorCode.invalidParams, "tools/call name must be a string");
+    }
+    if (params.arguments !== undefined && !isObject(params.arguments)) {
+      return this.#reply(
+        batch,
+        id,
+        ErrorCode.invalidParams,
+        "tools/call arguments must be an object",
+      );
+    }
+    const tool = params.name;
+    const args = (params.arguments ?? {}) as Record<string, unknown>;
+    const started = performance.now();
+    if (!this.#gate.needsInputSchema(tool) || !this.#gate.isVisible(tool)) {
+      this.#decided(message, id, batch, tool, args, undefined, started);
+      return;
+    }
+    return this.schemas.get(tool).then(
+      (schema) => this.#decided(message, id, batch, tool, args, schema, started),
+      (error: Error) => {
+        this.#options.log.error(`Cannot fetch tools/list to check "${tool}": ${error.message}`);
+        this.#decided(message, id, batch, tool, args, undefined, started);
+      },
+    );
+  }
+
+  #decided(
+    message: JsonObject,
+    id: JsonRpcId,
+    batch: Batch | null,
+    tool: string,
+    args: Record<string, unknown>,
+    inputSchema: unknown,
+    started: number,
+  ): void {
+    const decision = this.#gate.decide({
+      tool,
+      args,
+      session: this.#options.session,
+      inputSchema,
+    });
+    this.#options.onDecision?.({
+      ts: (this.#options.now ?? Date.now)(),
+      session: this.#options.session,
+      decision,
+      args,
+      latencyMs: performance.now() - started,
+    });
+    if (!decision.allowed) {
+      this.#answer(batch, resultResponse(id, denialResult(decision)));
+      return;
+    }
+    this.#track(id, { filterTools: false, batch });
+    this.#options.upstream.send(JSON.stringify(message));
+  }
+
+  // ---- upstream → client
+
+  fromUpstream(line: string): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(line);
+    } catch {
+      this.#options.log.warn(`Dropped a line from the upstream that is not JSON: ${line.slice(0, 80)}`);
+      return;
+    }
+    if (!Array.isArray(message)) {
+      const out = this.#fromUpstreamMessage(message);
+      if (out === line) this.#options.client.send(line);
+      else if (out !== null) this.#options.client.send(JSON.stringify(out));
+      return;
+    }
+    let changed = false;
+    const kept: unknown[] = [];
+    for (const element of message) {
+      const out = this.#fromUpstreamMessage(element);
+      if (out !== element) changed = true;
+      if (out !== null) kept.push(out);
+    }
+    if (!changed) this.#options.client.send(line);
+    else if (kept.length > 0) this.#options.client.send(JSON.stringify(kept));
+  }
+
+  upstreamOversize(line: OversizeLine): void {
+    const id = sniffId(line.head, line.tail);
+    this.#options.log.error(`Dropped a ${line.size}-byte message from the upstream: over the limit`);
+    if (id === null || !this.#pending.has(idKey(id))) return;
+    this.#answerPending(
+      this.#take(id)!,
+      errorResponse(
+        id,
+        ErrorCode.internalError,
+        `The server's answer of ${line.size} bytes exceeds the proxy's size limit`,
+      ),
+    );
+  }
+
+  /** Returns what to send on: the line itself (unchanged), a new message, or null (nothing). */
+  #fromUpstreamMessage(message: unknown): unknown {
+    if (!isObject(message)) return message;
+    if (!Object.hasOwn(message, "method") && isValidId(message.id)) {
+      const own = typeof message.id === "string" ? this.#ownRequests.get(message.id) : undefined;
+      if (own) {
+        this.#ownRequests.delete(message.id as string);
+        own(message);
+        return null;
+      }
+      const pending = this.#take(message.id);
+      if (!pending) return message;
+      let out: JsonObject = message;
+      if (pending.filterTools) out = this.#filterToolList(message);
+      if (pending.batch) {
+        this.#answerPending(pending, out);
+        return null;
+      }
+      return out;
+    }
+    if (message.method === "notifications/tools/list_changed") this.schemas.invalidate();
+    return message;
+  }
+
+  #filterToolList(message: JsonObject): JsonObject {
+    const result = message.result;
+    if (!isObject(result) || !Array.isArray(result.tools)) return message;
+    this.schemas.remember(result.tools);
+    const tools = result.tools.filter((tool) =>
+      isObject(tool) && typeof tool.name === "string" && this.#gate.isVisible(tool.name)
+    );
+    if (tools.length === result.tools.length) return message;
+    return { ...message, result: { ...result, tools } };
+  }
+
+  /** The upstream is gone: every request still waiting gets an error. */
+  upstreamEnded(exitCode: number): void {
+    const text = `The MCP server exited (code ${exitCode}) before answering`;
+    for (const [key, pending] of [...this.#pending]) {
+      this.#pending.delete(key);
+      const id = key.startsWith("#") ? Number(key.slice(1)) : key.slice(1);
+      this.#answerPending(pending, errorResponse(id, ErrorCode.internalError, text));
+    }
+    for (const [id, resolve] of this.#ownRequests) {
+      resolve(errorResponse(id, ErrorCode.internalError, text));
+    }
+    this.#ownRequests.clear();
+  }
+
+  // ---- bookkeeping
+
+  #track(id: JsonRpcId, pending: Pending): void {
+    if (pending.batch) pending.batch.open++;
+    this.#pending.set(idKey(id), pending);
+  }
+
+  #take(id: JsonRpcId): Pending | undefined {
+    const key = idKey(id);
+    const pending = this.#pending.get(key);
+    if (pending) this.#pending.delete(key);
+    return pending;
+  }
+
+  #reply(batch: Batch | null, id: JsonRpcId | null, code: number, text: string): void {
+    this.#answer(batch, errorResponse(id, code, text));
+  }
+
+  /** Sends an answer the proxy gives itself, or adds it to its batch. */
+  #answer(batch: Batch | null, answer: unknown): void {
+    if (batch) batch.answers.push(answer);
+    else this.#options.client.send(JSON.stringify(answer));
+  }
+
+  /** Sends the answer to a forwarded request; a batch goes out once its last one is in. */
+  #answerPending(pending: Pending, answer: unknown): void {
+    this.#answer(pending.batch, answer);
+    if (pending.batch) this.#settle(pending.batch);
+  }
+
+  #settle(batch: Batch): void {
+    batch.open--;
+    if (batch.open === 0 && batch.answers.length > 0) {
+      this.#options.client.send(JSON.stringify(batch.answers));
+    }
+  }
+
+  #request(method: string, params: JsonObject): Promise<JsonObject> {
+    const id = this.#ownPrefix + ++this.#ownCounter;
+    const timeoutMs = this.#options.upstreamTimeoutMs ?? 10_000;
+    return new Promise<JsonObject>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#ownRequests.delete(id);
+        reject(new Error(`no answer to ${method} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#ownRequests.set(id, (message) => {
+        clearTimeout(timer);
+        if (isObject(message.result)) resolve(message.result);
+        else reject(new Error(`${method} failed: ${JSON.stringify(message.error ?? message)}`));
+      });
+      this.#options.upstream.send(JSON.stringify({ jsonrpc: "2.0", id, method, params }));
+    });
+  }
+}

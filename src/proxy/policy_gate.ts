@@ -1,0 +1,65 @@
+/**
+ * The decision side of the proxy: the current policy, its quota state and the operator's live
+ * denies. Fails closed: an error inside the engine denies the call.
+ */
+import { BUILTIN_RULES, type Decision } from "../engine/decision.ts";
+import {
+  type EngineState,
+  evaluate,
+  isHidden,
+  needsInputSchema,
+  type ToolCall,
+} from "../engine/evaluate.ts";
+import { QuotaStore } from "../engine/quota_store.ts";
+import type { CompiledPolicy } from "../policy/compiled.ts";
+
+export interface PolicyGateOptions {
+  now?: () => number;
+  onInternalError?: (error: Error, call: ToolCall) => void;
+}
+
+export class PolicyGate {
+  #policy: CompiledPolicy;
+  readonly liveDenies = new Map<string, string>();
+  readonly quotas = new QuotaStore();
+  readonly #state: EngineState = { quotas: this.quotas, liveDenies: this.liveDenies };
+  readonly #now: () => number;
+  readonly #onInternalError: (error: Error, call: ToolCall) => void;
+
+  constructor(policy: CompiledPolicy, options: PolicyGateOptions = {}) {
+    this.#policy = policy;
+    this.#now = options.now ?? Date.now;
+    this.#onInternalError = options.onInternalError ?? (() => {});
+  }
+
+  get policy(): CompiledPolicy {
+    return this.#policy;
+  }
+
+  decide(call: ToolCall): Decision {
+    try {
+      return evaluate(this.#policy, call, this.#state, this.#now());
+    } catch (error) {
+      this.#onInternalError(error as Error, call);
+      return {
+        allowed: false,
+        tool: call.tool,
+        rule: BUILTIN_RULES.internal,
+        reason: `The policy engine failed on this call, so it is denied: ${
+          (error as Error).message
+        }`,
+        retryAfterMs: null,
+        quotas: [],
+      };
+    }
+  }
+
+  /** Whether the agent may see the tool in `tools/list`. */
+  isVisible(tool: string): boolean {
+    return !this.liveDenies.has(tool) && !isHidden(this.#policy, tool);
+  }
+
+  needsInputSchema(tool: string): boolean {
+    return needsInputSchema(this.#policy, tool);
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The upstream's tool `inputSchema`s, for `validate.required_args`. Learnt from every
+ * `tools/list` result that passes by; when a tool is not known yet, the whole list is fetched
+ * from the upstream once (every page).
+ */
+import { isObject, type JsonObject } from "./jsonrpc.ts";
+
+export type ListPage = (cursor: string | undefined) => Promise<JsonObject>;
+
+const MAX_PAGES = 1_000;
+
+export class ToolSchemas {
+  #schemas = new Map<string, unknown>();
+  #complete = false;
+  #fetching: Promise<void> | null = null;
+
+  constructor(readonly listPage: ListPage) {}
+
+  remember(tools: readonly unknown[]): void {
+    for (const tool of tools) {
+      if (isObject(tool) && typeof tool.name === "string") {
+        this.#schemas.set(tool.name, tool.inputSchema);
+      }
+    }
+  }
+
+  /** The upstream said its tools changed. */
+  invalidate(): void {
+    this.#schemas.clear();
+    this.#complete = false;
+  }
+
+  /** The tool's inputSchema, or undefined when the upstream does not list the tool. */
+  async get(tool: string): Promise<unknown> {
+    if (!this.#schemas.has(tool) && !this.#complete) {
+      await (this.#fetching ??= this.#fetchAll().finally(() => this.#fetching = null));
+    }
+    return this.#schemas.get(tool);
+  }
+
+  async #fetchAll(): Promise<void> {
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const result = await this.listPage(cursor);
+      if (Array.isArray(result.tools)) this.remember(result.tools);
+      if (typeof result.nextCursor !== "string" || result.nextCursor === "") {
+        this.#complete = true;
+        return;
+      }
+      cursor = result.nextCursor;
+    }
+    throw new Error(`The upstream's tools/list did not end after ${MAX_PAGES} pages`);
+  }
+}

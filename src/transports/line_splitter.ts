@@ -1,0 +1,106 @@
+/**
+ * Newline framing for MCP's stdio transport, with a size limit: a line longer than
+ * `maxBytes` is never held in memory; only its size and its first and last bytes are kept.
+ */
+
+export interface OversizeLine {
+  size: number;
+  /** The first and last bytes of the line, for finding its JSON-RPC id. */
+  head: string;
+  tail: string;
+}
+
+export interface LineHandlers {
+  line(text: string): void;
+  oversize(line: OversizeLine): void;
+}
+
+const NEWLINE = 0x0a;
+const EDGE_BYTES = 512;
+
+export class LineSplitter {
+  #decoder = new TextDecoder("utf-8", { fatal: false });
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #discarding: { size: number; head: Uint8Array; tail: Uint8Array } | null = null;
+
+  constructor(readonly maxBytes: number, readonly handlers: LineHandlers) {}
+
+  push(chunk: Uint8Array): void {
+    let start = 0;
+    while (start < chunk.length) {
+      const newline = chunk.indexOf(NEWLINE, start);
+      const end = newline < 0 ? chunk.length : newline;
+      this.#take(chunk.subarray(start, end));
+      if (newline < 0) return;
+      this.#finishLine();
+      start = newline + 1;
+    }
+  }
+
+  /** The stream ended: a last line without a newline still counts. */
+  end(): void {
+    if (this.#pendingBytes > 0 || this.#discarding) this.#finishLine();
+  }
+
+  #take(part: Uint8Array): void {
+    if (part.length === 0) return;
+    if (this.#discarding) {
+      this.#discarding.size += part.length;
+      this.#discarding.tail = lastBytes(this.#discarding.tail, part);
+      return;
+    }
+    if (this.#pendingBytes + part.length > this.maxBytes) {
+      const head = concat([...this.#pending, part], this.#pendingBytes + part.length);
+      this.#discarding = {
+        size: head.length,
+        head: head.slice(0, EDGE_BYTES),
+        tail: head.slice(Math.max(0, head.length - EDGE_BYTES)),
+      };
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      return;
+    }
+    // Copy: the caller may reuse the chunk's buffer.
+    this.#pending.push(part.slice());
+    this.#pendingBytes += part.length;
+  }
+
+  #finishLine(): void {
+    if (this.#discarding) {
+      const { size, head, tail } = this.#discarding;
+      this.#discarding = null;
+      this.handlers.oversize({
+        size,
+        head: this.#decoder.decode(head),
+        tail: this.#decoder.decode(tail),
+      });
+      return;
+    }
+    const bytes = this.#pending.length === 1
+      ? this.#pending[0]
+      : concat(this.#pending, this.#pendingBytes);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    let length = bytes.length;
+    if (length > 0 && bytes[length - 1] === 0x0d) length--;
+    if (length === 0) return;
+    this.handlers.line(this.#decoder.decode(bytes.subarray(0, length)));
+  }
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+function lastBytes(previous: Uint8Array, next: Uint8Array): Uint8Array {
+  if (next.length >= EDGE_BYTES) return next.slice(next.length - EDGE_BYTES);
+  const joined = concat([previous, next], previous.length + next.length);
+  return joined.slice(Math.max(0, joined.length - EDGE_BYTES));
+}

@@ -1,0 +1,68 @@
+/**
+ * Line channels over byte streams: the proxy's own stdin/stdout (the client side) and a
+ * spawned upstream server's stdin/stdout. Both speak newline-delimited JSON-RPC.
+ */
+import { LineSplitter, type OversizeLine } from "./line_splitter.ts";
+import { LineWriter } from "./line_writer.ts";
+
+export interface LineChannelHandlers {
+  line(text: string): void;
+  oversize(line: OversizeLine): void;
+  /** The input stream ended (the peer closed it, or it broke). */
+  end(): void;
+}
+
+/** A bidirectional newline-delimited channel. */
+export interface LineChannel {
+  send(line: string): void;
+  /** Resolves when everything sent so far has been written. */
+  drain(): Promise<void>;
+}
+
+/** Reads lines from `readable` until it ends; returns when it has. */
+export async function pumpLines(
+  readable: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  handlers: LineChannelHandlers,
+): Promise<void> {
+  const splitter = new LineSplitter(maxBytes, handlers);
+  const reader = readable.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      splitter.push(value);
+    }
+  } catch {
+    // A broken pipe ends the stream like EOF does.
+  } finally {
+    reader.releaseLock();
+  }
+  splitter.end();
+  handlers.end();
+}
+
+export class StreamChannel implements LineChannel {
+  readonly #writer: LineWriter;
+
+  constructor(writable: WritableStream<Uint8Array>, onWriteError: (error: Error) => void) {
+    this.#writer = new LineWriter(writable.getWriter(), onWriteError);
+  }
+
+  send(line: string): void {
+    this.#writer.send(line);
+  }
+
+  drain(): Promise<void> {
+    return this.#writer.drain();
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+    try {
+      await this.#writer.writer.close();
+    } catch {
+      // Already closed or broken: nothing left to flush.
+    }
+  }
+}
