@@ -39,7 +39,7 @@ export async function runCheck(argv: readonly string[]): Promise<number> {
   if (!tool) throw new UsageError("Missing --tool NAME", "check");
   const callArgs = parseJsonFlag(args.flags.get("args"), "args") ?? {};
   if (typeof callArgs !== "object" || callArgs === null || Array.isArray(callArgs)) {
-    throw new UsageError("--args must be a JSON object, such as '{\"topicName\":\"orders\"}'");
+    throw new UsageError('--args must be a JSON object, such as \'{"topicName":"orders"}\'');
   }
   const inputSchema = parseJsonFlag(args.flags.get("schema"), "schema");
   const times = integerFlag(args, "times", 1, { min: 1, max: 1_000_000 });

@@ -169,7 +169,11 @@ function takeQuotas(
       state.quotas.counter(counter, call.session).add(now, amount);
     }
   }
-  return allow(tool, entryKey, hasQuota ? quotaStatuses(rules, call.session, state, now) : NO_QUOTAS);
+  return allow(
+    tool,
+    entryKey,
+    hasQuota ? quotaStatuses(rules, call.session, state, now) : NO_QUOTAS,
+  );
 }
 
 /** Remaining quota and time to reset for every rate limit in `rules`, without taking any. */
@@ -247,7 +251,10 @@ function child(value: unknown, step: string | number): unknown {
   return Object.hasOwn(value, step) ? (value as Record<string, unknown>)[step] : MISSING;
 }
 
-function incrementOf(counter: CounterSpec, args: Readonly<Record<string, unknown>>): number | string {
+function incrementOf(
+  counter: CounterSpec,
+  args: Readonly<Record<string, unknown>>,
+): number | string {
   if (!counter.incrementFrom) return counter.increment;
   let value: unknown = args;
   for (const step of counter.incrementFrom) {

@@ -240,8 +240,12 @@ function compileQuota(
   } else {
     const maxError = checkMax(rateLimit.max);
     const window = parseWindow(rateLimit.window);
-    if (maxError) context.issues.push({ path: [...path, "max"], message: `rate_limit ${maxError}` });
-    if (typeof window === "string") context.issues.push({ path: [...path, "window"], message: window });
+    if (maxError) {
+      context.issues.push({ path: [...path, "max"], message: `rate_limit ${maxError}` });
+    }
+    if (typeof window === "string") {
+      context.issues.push({ path: [...path, "window"], message: window });
+    }
     if (maxError || typeof window === "string") return null;
     max = rateLimit.max;
     windowMs = window;

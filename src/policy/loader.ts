@@ -67,7 +67,9 @@ export async function loadPolicyFile(path: string): Promise<CompiledPolicy> {
   try {
     text = await Deno.readTextFile(path);
   } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound ? "no such file" : (error as Error).message;
+    const reason = error instanceof Deno.errors.NotFound
+      ? "no such file"
+      : (error as Error).message;
     throw new PolicyLoadError([{
       file: path,
       line: 1,

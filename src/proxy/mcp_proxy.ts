@@ -104,7 +104,9 @@ export class McpProxy {
 
   #waitFor(work: Promise<void>): void {
     this.#waiting = [];
-    work.then(() => {
+    work.catch((error: Error) => {
+      this.#options.log.error(`Deciding a call failed: ${error.message}`);
+    }).then(() => {
       const waiting = this.#waiting ?? [];
       this.#waiting = null;
       for (let i = 0; i < waiting.length; i++) {
@@ -199,13 +201,15 @@ export class McpProxy {
       this.#decided(message, id, batch, tool, args, undefined, started);
       return;
     }
-    return this.schemas.get(tool).then(
-      (schema) => this.#decided(message, id, batch, tool, args, schema, started),
-      (error: Error) => {
+    return this.schemas.get(tool)
+      .catch((error: Error) => {
         this.#options.log.error(`Cannot fetch tools/list to check "${tool}": ${error.message}`);
-        this.#decided(message, id, batch, tool, args, undefined, started);
-      },
-    );
+        return undefined; // Unknown schema: the rule denies (fail closed).
+      })
+      .then((schema) => this.#decided(message, id, batch, tool, args, schema, started))
+      .catch((error: Error) =>
+        this.#reply(batch, id, ErrorCode.internalError, `Internal error: ${error.message}`)
+      );
   }
 
   #decided(
@@ -245,7 +249,9 @@ export class McpProxy {
     try {
       message = JSON.parse(line);
     } catch {
-      this.#options.log.warn(`Dropped a line from the upstream that is not JSON: ${line.slice(0, 80)}`);
+      this.#options.log.warn(
+        `Dropped a line from the upstream that is not JSON: ${line.slice(0, 80)}`,
+      );
       return;
     }
     if (!Array.isArray(message)) {
@@ -267,7 +273,9 @@ export class McpProxy {
 
   upstreamOversize(line: OversizeLine): void {
     const id = sniffId(line.head, line.tail);
-    this.#options.log.error(`Dropped a ${line.size}-byte message from the upstream: over the limit`);
+    this.#options.log.error(
+      `Dropped a ${line.size}-byte message from the upstream: over the limit`,
+    );
     if (id === null || !this.#pending.has(idKey(id))) return;
     this.#answerPending(
       this.#take(id)!,
