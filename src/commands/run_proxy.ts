@@ -105,6 +105,7 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
   // A child the server left behind may hold its stdout open: read what is there, then go.
   await Promise.race([upstreamDone, new Promise((resolve) => setTimeout(resolve, 1_000))]);
   proxy.upstreamEnded(code);
+  await Promise.race([proxy.settled(), new Promise((resolve) => setTimeout(resolve, 1_000))]);
   await client.drain();
   for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
   log.debug(`The server exited with code ${code}`);

@@ -56,10 +56,10 @@ export function evaluate(
       `Tool "${tool}" is not allowed: this policy denies tools it does not list`,
     );
   }
-  const wildcard = policy.wildcard;
-  const ruleCount = (entry?.rules.length ?? 0) + (wildcard?.rules.length ?? 0);
-  if (ruleCount === 0) return allow(tool, entry?.key ?? BUILTIN_RULES.default, NO_QUOTAS);
-  const rules = ruleList(entry, wildcard);
+  const rules = (entry ?? policy.wildcard)?.rules;
+  if (!rules || rules.length === 0) {
+    return allow(tool, entry?.key ?? BUILTIN_RULES.default, NO_QUOTAS);
+  }
 
   // Counter increments first: conditions on a counter see the value after this call.
   let increments: Map<CounterSpec, number> | null = null;
@@ -115,14 +115,7 @@ export function findEntry(policy: CompiledPolicy, tool: string): ToolEntry | und
 
 /** True when evaluating a call of `tool` needs the tool's inputSchema. */
 export function needsInputSchema(policy: CompiledPolicy, tool: string): boolean {
-  return (findEntry(policy, tool)?.needsInputSchema ?? false) ||
-    (policy.wildcard?.needsInputSchema ?? false);
-}
-
-function ruleList(entry: ToolEntry | undefined, wildcard: ToolEntry | null) {
-  if (!wildcard) return entry!.rules;
-  if (!entry) return wildcard.rules;
-  return [...entry.rules, ...wildcard.rules];
+  return (findEntry(policy, tool) ?? policy.wildcard)?.needsInputSchema ?? false;
 }
 
 function takeQuotas(

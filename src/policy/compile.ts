@@ -61,35 +61,44 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
     hiddenNames.add(name);
   });
 
-  const exact = new Map<string, ToolEntry>();
-  const globs: GlobEntry[] = [];
-  let wildcard: ToolEntry | null = null;
+  const ownRules = new Map<string, CompiledRule[]>();
   for (const [key, raw] of Object.entries(policy.tools)) {
     if (key.trim() === "") {
       issues.push({ path: ["tools", key], message: "A tool name must not be empty", atKey: true });
       continue;
     }
-    const scope = key === "*" ? WILDCARD_SCOPE : key;
     const ruleNames = new Set<string>();
-    const rules = raw.rules.map((rule, index) =>
-      compileRule(rule, {
-        entryKey: key,
-        scope,
-        path: ["tools", key, "rules", index],
-        defaultName: `${key}#${index + 1}`,
-        ruleNames,
-        counters,
-        counterReads,
-        issues,
-      })
+    ownRules.set(
+      key,
+      raw.rules.map((rule, index) =>
+        compileRule(rule, {
+          entryKey: key,
+          scope: key === "*" ? WILDCARD_SCOPE : key,
+          path: ["tools", key, "rules", index],
+          defaultName: `${key}#${index + 1}`,
+          ruleNames,
+          counters,
+          counterReads,
+          issues,
+        })
+      ),
     );
-    const entry: ToolEntry = Object.freeze({
+  }
+  // Each entry carries its own rules followed by the "*" rules: evaluation allocates nothing.
+  const wildcardRules = ownRules.get("*") ?? [];
+  const toEntry = (key: string, rules: CompiledRule[]): ToolEntry =>
+    Object.freeze({
       key,
       rules: Object.freeze(rules),
       needsInputSchema: rules.some((rule) => rule.validateArgs),
     });
-    if (key === "*") wildcard = entry;
-    else if (isGlob(key)) globs.push(Object.freeze({ pattern: globToRegExp(key), entry }));
+  const wildcard = ownRules.has("*") ? toEntry("*", wildcardRules) : null;
+  const exact = new Map<string, ToolEntry>();
+  const globs: GlobEntry[] = [];
+  for (const [key, rules] of ownRules) {
+    if (key === "*") continue;
+    const entry = toEntry(key, [...rules, ...wildcardRules]);
+    if (isGlob(key)) globs.push(Object.freeze({ pattern: globToRegExp(key), entry }));
     else exact.set(key, entry);
   }
 

@@ -54,6 +54,7 @@ export interface CompiledRule {
 export interface ToolEntry {
   /** The key as written under `tools:`: a tool name, a glob, or `*`. */
   readonly key: string;
+  /** The entry's own rules, then the `"*"` rules: everything a call of the tool must pass. */
   readonly rules: readonly CompiledRule[];
   /** Some rule asks for `validate.required_args`, so the tool's inputSchema is needed. */
   readonly needsInputSchema: boolean;
@@ -74,7 +75,7 @@ export interface CompiledPolicy {
   readonly exact: ReadonlyMap<string, ToolEntry>;
   /** Glob entries in file order; the first match wins, after exact names. */
   readonly globs: readonly GlobEntry[];
-  /** The `"*"` entry: its rules run after the tool's own, for every call. */
+  /** The `"*"` entry: the rules for a tool no entry names (its rules also end every entry's). */
   readonly wildcard: ToolEntry | null;
   readonly counters: ReadonlyMap<string, CounterSpec>;
 }

@@ -8,7 +8,7 @@ export function globToRegExp(pattern: string): RegExp {
   for (const char of pattern) {
     if (char === "*") source += "[\\s\\S]*";
     else if (char === "?") source += "[\\s\\S]";
-    else source += char.replace(/[\\^$.|+()[\]{}\/-]/g, "\\$&");
+    else source += char.replace(/[\\^$.|+()[\]{}\/]/g, "\\$&");
   }
   return new RegExp(source + "$", "u");
 }

@@ -10,7 +10,6 @@ import { denialResult } from "./denial.ts";
 import {
   ErrorCode,
   errorResponse,
-  idKey,
   isObject,
   isValidId,
   type JsonObject,
@@ -18,6 +17,7 @@ import {
   resultResponse,
   sniffId,
 } from "./jsonrpc.ts";
+import { type Batch, newBatch, type Pending, PendingRequests } from "./pending_requests.ts";
 import type { PolicyGate } from "./policy_gate.ts";
 import { ToolSchemas } from "./tool_schemas.ts";
 
@@ -46,31 +46,25 @@ export interface McpProxyOptions {
   now?: () => number;
 }
 
-interface Pending {
-  readonly filterTools: boolean;
-  readonly batch: Batch | null;
-}
-
-/** Answers to one client batch, sent together once every request in it is answered. */
-interface Batch {
-  readonly answers: unknown[];
-  open: number;
-}
-
 export class McpProxy {
   readonly #options: McpProxyOptions;
   readonly #gate: PolicyGate;
-  readonly #pending = new Map<string, Pending>();
+  readonly #pending: PendingRequests;
   readonly #ownRequests = new Map<string, (message: JsonObject) => void>();
   readonly #ownPrefix = `intercept-${crypto.randomUUID()}-`;
   #ownCounter = 0;
   /** Client lines waiting while an earlier call is decided asynchronously (order is kept). */
   #waiting: string[] | null = null;
+  /** The asynchronous decision in progress, if any. */
+  #busy: Promise<void> | null = null;
+  /** The upstream's exit code once it is gone. */
+  #ended: number | null = null;
   readonly schemas: ToolSchemas;
 
   constructor(options: McpProxyOptions) {
     this.#options = options;
     this.#gate = options.gate;
+    this.#pending = new PendingRequests((answer) => options.client.send(JSON.stringify(answer)));
     this.schemas = new ToolSchemas((cursor) =>
       this.#request("tools/list", cursor === undefined ? {} : { cursor })
     );
@@ -102,13 +96,19 @@ export class McpProxy {
     )));
   }
 
+  /** Resolves when no decision is in progress (client lines held behind one are handled). */
+  async settled(): Promise<void> {
+    while (this.#busy) await this.#busy;
+  }
+
   #waitFor(work: Promise<void>): void {
     this.#waiting = [];
-    work.catch((error: Error) => {
+    this.#busy = work.catch((error: Error) => {
       this.#options.log.error(`Deciding a call failed: ${error.message}`);
     }).then(() => {
       const waiting = this.#waiting ?? [];
       this.#waiting = null;
+      this.#busy = null;
       for (let i = 0; i < waiting.length; i++) {
         const next = this.#handleClientLine(waiting[i]);
         if (next) {
@@ -125,16 +125,18 @@ export class McpProxy {
     try {
       message = JSON.parse(line);
     } catch {
-      this.#answer(null, errorResponse(null, ErrorCode.parseError, "Parse error: invalid JSON"));
+      this.#pending.answer(
+        null,
+        errorResponse(null, ErrorCode.parseError, "Parse error: invalid JSON"),
+      );
       return;
     }
     if (!Array.isArray(message)) return this.#handleClientMessage(message, null);
     if (message.length === 0) {
-      this.#answer(null, errorResponse(null, ErrorCode.invalidRequest, "Empty batch"));
+      this.#pending.answer(null, errorResponse(null, ErrorCode.invalidRequest, "Empty batch"));
       return;
     }
-    const batch: Batch = { answers: [], open: 1 };
-    return this.#handleBatch(message, 0, batch);
+    return this.#handleBatch(message, 0, newBatch());
   }
 
   #handleBatch(elements: unknown[], from: number, batch: Batch): Promise<void> | void {
@@ -142,7 +144,7 @@ export class McpProxy {
       const work = this.#handleClientMessage(elements[i], batch);
       if (work) return work.then(() => this.#handleBatch(elements, i + 1, batch));
     }
-    this.#settle(batch);
+    this.#pending.settle(batch);
   }
 
   #handleClientMessage(message: unknown, batch: Batch | null): Promise<void> | void {
@@ -172,8 +174,30 @@ export class McpProxy {
       }
       return this.#handleCall(message, id, batch);
     }
-    if (id !== null) {
-      this.#track(id, { filterTools: message.method === "tools/list", batch });
+    if (id === null) {
+      if (this.#ended === null) this.#options.upstream.send(JSON.stringify(message));
+      return;
+    }
+    this.#forward(message, { id, filterTools: message.method === "tools/list", batch });
+  }
+
+  /** Sends a request upstream and waits for its answer; refuses an id already in flight. */
+  #forward(message: JsonObject, pending: Pending): void {
+    if (this.#ended !== null) {
+      return this.#reply(
+        pending.batch,
+        pending.id,
+        ErrorCode.internalError,
+        `The MCP server has exited (code ${this.#ended})`,
+      );
+    }
+    if (!this.#pending.add(pending)) {
+      return this.#reply(
+        pending.batch,
+        pending.id,
+        ErrorCode.invalidRequest,
+        `Request id ${JSON.stringify(pending.id)} is already in use by a request in flight`,
+      );
     }
     this.#options.upstream.send(JSON.stringify(message));
   }
@@ -192,6 +216,14 @@ export class McpProxy {
         id,
         ErrorCode.invalidParams,
         "tools/call arguments must be an object",
+      );
+    }
+    if (this.#pending.has(id)) {
+      return this.#reply(
+        batch,
+        id,
+        ErrorCode.invalidRequest,
+        `Request id ${JSON.stringify(id)} is already in use by a request in flight`,
       );
     }
     const tool = params.name;
@@ -227,19 +259,19 @@ export class McpProxy {
       session: this.#options.session,
       inputSchema,
     });
-    this.#options.onDecision?.({
-      ts: (this.#options.now ?? Date.now)(),
-      session: this.#options.session,
-      decision,
-      args,
-      latencyMs: performance.now() - started,
-    });
-    if (!decision.allowed) {
-      this.#answer(batch, resultResponse(id, denialResult(decision)));
-      return;
+    if (decision.allowed) this.#forward(message, { id, filterTools: false, batch });
+    else this.#pending.answer(batch, resultResponse(id, denialResult(decision)));
+    try {
+      this.#options.onDecision?.({
+        ts: (this.#options.now ?? Date.now)(),
+        session: this.#options.session,
+        decision,
+        args,
+        latencyMs: performance.now() - started,
+      });
+    } catch (error) {
+      this.#options.log.error(`A decision observer failed: ${(error as Error).message}`);
     }
-    this.#track(id, { filterTools: false, batch });
-    this.#options.upstream.send(JSON.stringify(message));
   }
 
   // ---- upstream → client
@@ -256,7 +288,7 @@ export class McpProxy {
     }
     if (!Array.isArray(message)) {
       const out = this.#fromUpstreamMessage(message);
-      if (out === line) this.#options.client.send(line);
+      if (out === message) this.#options.client.send(line);
       else if (out !== null) this.#options.client.send(JSON.stringify(out));
       return;
     }
@@ -276,9 +308,10 @@ export class McpProxy {
     this.#options.log.error(
       `Dropped a ${line.size}-byte message from the upstream: over the limit`,
     );
-    if (id === null || !this.#pending.has(idKey(id))) return;
-    this.#answerPending(
-      this.#take(id)!,
+    const pending = id === null ? undefined : this.#pending.take(id);
+    if (!pending) return;
+    this.#pending.answerPending(
+      pending,
       errorResponse(
         id,
         ErrorCode.internalError,
@@ -291,18 +324,18 @@ export class McpProxy {
   #fromUpstreamMessage(message: unknown): unknown {
     if (!isObject(message)) return message;
     if (!Object.hasOwn(message, "method") && isValidId(message.id)) {
-      const own = typeof message.id === "string" ? this.#ownRequests.get(message.id) : undefined;
-      if (own) {
-        this.#ownRequests.delete(message.id as string);
-        own(message);
+      if (typeof message.id === "string" && message.id.startsWith(this.#ownPrefix)) {
+        // The proxy's own request; a late answer (after its timeout) is dropped too.
+        this.#ownRequests.get(message.id)?.(message);
+        this.#ownRequests.delete(message.id);
         return null;
       }
-      const pending = this.#take(message.id);
+      const pending = this.#pending.take(message.id);
       if (!pending) return message;
       let out: JsonObject = message;
       if (pending.filterTools) out = this.#filterToolList(message);
       if (pending.batch) {
-        this.#answerPending(pending, out);
+        this.#pending.answerPending(pending, out);
         return null;
       }
       return out;
@@ -322,13 +355,15 @@ export class McpProxy {
     return { ...message, result: { ...result, tools } };
   }
 
-  /** The upstream is gone: every request still waiting gets an error. */
+  /** The upstream is gone: every request still waiting, and every later one, gets an error. */
   upstreamEnded(exitCode: number): void {
+    this.#ended = exitCode;
     const text = `The MCP server exited (code ${exitCode}) before answering`;
-    for (const [key, pending] of [...this.#pending]) {
-      this.#pending.delete(key);
-      const id = key.startsWith("#") ? Number(key.slice(1)) : key.slice(1);
-      this.#answerPending(pending, errorResponse(id, ErrorCode.internalError, text));
+    for (const pending of this.#pending.takeAll()) {
+      this.#pending.answerPending(
+        pending,
+        errorResponse(pending.id, ErrorCode.internalError, text),
+      );
     }
     for (const [id, resolve] of this.#ownRequests) {
       resolve(errorResponse(id, ErrorCode.internalError, text));
@@ -336,45 +371,15 @@ export class McpProxy {
     this.#ownRequests.clear();
   }
 
-  // ---- bookkeeping
-
-  #track(id: JsonRpcId, pending: Pending): void {
-    if (pending.batch) pending.batch.open++;
-    this.#pending.set(idKey(id), pending);
-  }
-
-  #take(id: JsonRpcId): Pending | undefined {
-    const key = idKey(id);
-    const pending = this.#pending.get(key);
-    if (pending) this.#pending.delete(key);
-    return pending;
-  }
-
   #reply(batch: Batch | null, id: JsonRpcId | null, code: number, text: string): void {
-    this.#answer(batch, errorResponse(id, code, text));
-  }
-
-  /** Sends an answer the proxy gives itself, or adds it to its batch. */
-  #answer(batch: Batch | null, answer: unknown): void {
-    if (batch) batch.answers.push(answer);
-    else this.#options.client.send(JSON.stringify(answer));
-  }
-
-  /** Sends the answer to a forwarded request; a batch goes out once its last one is in. */
-  #answerPending(pending: Pending, answer: unknown): void {
-    this.#answer(pending.batch, answer);
-    if (pending.batch) this.#settle(pending.batch);
-  }
-
-  #settle(batch: Batch): void {
-    batch.open--;
-    if (batch.open === 0 && batch.answers.length > 0) {
-      this.#options.client.send(JSON.stringify(batch.answers));
-    }
+    this.#pending.answer(batch, errorResponse(id, code, text));
   }
 
   #request(method: string, params: JsonObject): Promise<JsonObject> {
     const id = this.#ownPrefix + ++this.#ownCounter;
+    if (this.#ended !== null) {
+      return Promise.reject(new Error(`the MCP server has exited (code ${this.#ended})`));
+    }
     const timeoutMs = this.#options.upstreamTimeoutMs ?? 10_000;
     return new Promise<JsonObject>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -54,12 +54,21 @@ export class PolicyGate {
     }
   }
 
-  /** Whether the agent may see the tool in `tools/list`. */
+  /** Whether the agent may see the tool in `tools/list` (not when the engine fails). */
   isVisible(tool: string): boolean {
-    return !this.liveDenies.has(tool) && !isHidden(this.#policy, tool);
+    try {
+      return !this.liveDenies.has(tool) && !isHidden(this.#policy, tool);
+    } catch {
+      return false;
+    }
   }
 
+  /** Whether deciding needs the tool's inputSchema; on an engine error, `decide` fails closed. */
   needsInputSchema(tool: string): boolean {
-    return needsInputSchema(this.#policy, tool);
+    try {
+      return needsInputSchema(this.#policy, tool);
+    } catch {
+      return false;
+    }
   }
 }

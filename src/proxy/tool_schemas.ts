@@ -19,7 +19,8 @@ export class ToolSchemas {
   remember(tools: readonly unknown[]): void {
     for (const tool of tools) {
       if (isObject(tool) && typeof tool.name === "string") {
-        this.#schemas.set(tool.name, tool.inputSchema);
+        // null: listed without a schema, so there is nothing to check against.
+        this.#schemas.set(tool.name, tool.inputSchema ?? null);
       }
     }
   }

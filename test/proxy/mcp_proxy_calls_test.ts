@@ -1,0 +1,287 @@
+/** McpProxy and single tools/call messages: decided first, malformed refused, denials as agents read them. */
+import { deepEqual, doesNotThrow, equal, notEqual, ok } from "node:assert/strict";
+import type { CompiledPolicy } from "../../src/policy/compiled.ts";
+import { loadPolicyText } from "../../src/policy/loader.ts";
+import { PolicyGate } from "../../src/proxy/policy_gate.ts";
+import {
+  answers,
+  assertDenied,
+  assertError,
+  assertNothingForwarded,
+  assertOneAnswerEach,
+  call,
+  forwardedCalls,
+  harness,
+  line,
+  POLICY,
+  request,
+  serve,
+} from "./support.ts";
+
+Deno.test("McpProxy forwards an allowed call re-serialised, as it was evaluated", async () => {
+  const h = harness();
+  const raw = '{ "jsonrpc": "2.0", "id": 1, "method": "tools/call",\t"params": ' +
+    '{ "name": "echo", "arguments": { "text": "caf\\u00e9", "n": 1.50 } } }';
+  h.proxy.fromClient(raw);
+  deepEqual(h.upstream.lines, [JSON.stringify(JSON.parse(raw))]);
+  notEqual(h.upstream.lines[0], raw);
+  equal(h.proxy.inFlight, 1);
+  await serve(h, () => ({ content: [{ type: "text", text: "ok" }] }));
+  const [answer] = assertOneAnswerEach(h, [1]);
+  deepEqual(answer.result, { content: [{ type: "text", text: "ok" }] });
+  equal(h.proxy.inFlight, 0);
+  equal(h.decisions.length, 1);
+  equal(h.decisions[0].decision.allowed, true);
+});
+
+Deno.test("McpProxy denies a call without forwarding it, in the agent-facing format", () => {
+  const h = harness();
+  h.proxy.fromClient(line(call("d-1", "denied-tool", { x: 1 })));
+  assertNothingForwarded(h);
+  const [answer] = assertOneAnswerEach(h, ["d-1"]);
+  equal(answer.jsonrpc, "2.0");
+  equal(answer.error, undefined);
+  deepEqual(answer.result, {
+    content: [{ type: "text", text: "[INTERCEPT POLICY DENIED] Denied by the test policy" }],
+    isError: true,
+    _meta: {
+      "intercept/decision": {
+        rule: "no denied",
+        reason: "Denied by the test policy",
+        retryAfterMs: null,
+      },
+    },
+  });
+  equal(h.decisions[0].decision.allowed, false);
+  deepEqual(h.decisions[0].args, { x: 1 });
+});
+
+Deno.test("McpProxy decides by the last of duplicate keys, as JSON.parse reads them", () => {
+  const h = harness();
+  // A naive scanner sees tools/list; JSON.parse (and the upstream) see tools/call.
+  h.proxy.fromClient(
+    '{"jsonrpc":"2.0","id":1,"method":"tools/list","method":"tools/call","params":{"name":"denied-tool"}}',
+  );
+  h.proxy.fromClient(
+    '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","name":"denied-tool"}}',
+  );
+  assertNothingForwarded(h);
+  for (const answer of assertOneAnswerEach(h, [1, 2])) assertDenied(answer, "no denied");
+});
+
+Deno.test("McpProxy forwards the parsed message, never the raw bytes with duplicate keys", () => {
+  const h = harness();
+  const raw =
+    '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"denied-tool"},"params":{"name":"echo"}}';
+  h.proxy.fromClient(raw);
+  deepEqual(h.upstream.lines, [
+    '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo"}}',
+  ]);
+  ok(!h.upstream.lines[0].includes("denied-tool"));
+});
+
+Deno.test("McpProxy drops a tools/call sent as a notification", () => {
+  const h = harness();
+  h.proxy.fromClient(line({ jsonrpc: "2.0", method: "tools/call", params: { name: "echo" } }));
+  h.proxy.fromClient(
+    line({ jsonrpc: "2.0", method: "tools/call", params: { name: "denied-tool" } }),
+  );
+  assertNothingForwarded(h);
+  deepEqual(h.client.lines, []);
+  equal(h.warnings.length, 2);
+});
+
+Deno.test("McpProxy refuses ids of odd types with -32600 and forwards nothing", () => {
+  const h = harness();
+  const odd = [null, {}, { a: 1 }, true, false, [], [1]];
+  for (const id of odd) {
+    h.proxy.fromClient(line(call(id, "echo")));
+    h.proxy.fromClient(line(request(id, "tools/list")));
+  }
+  h.proxy.fromClient('{"jsonrpc":"2.0","id":1e400,"method":"tools/call","params":{"name":"echo"}}');
+  assertNothingForwarded(h);
+  const all = answers(h);
+  equal(all.length, odd.length * 2 + 1);
+  for (const answer of all) {
+    assertError(answer, -32600);
+    equal(answer.id, null);
+  }
+});
+
+Deno.test("McpProxy answers malformed tools/call params with -32602 and forwards nothing", () => {
+  const h = harness();
+  const bad: unknown[] = [
+    undefined,
+    null,
+    [],
+    "echo",
+    {},
+    { name: 7 },
+    { name: null },
+    { name: ["echo"] },
+    { name: "echo", arguments: [] },
+    { name: "echo", arguments: "{}" },
+    { name: "echo", arguments: null },
+    { name: "echo", arguments: 5 },
+  ];
+  const ids = bad.map((_, i) => i + 1);
+  bad.forEach((params, i) => h.proxy.fromClient(line(request(ids[i], "tools/call", params))));
+  assertNothingForwarded(h);
+  for (const answer of assertOneAnswerEach(h, ids)) assertError(answer, -32602);
+  equal(h.decisions.length, 0);
+});
+
+Deno.test("McpProxy answers invalid JSON with -32700 and id null", () => {
+  const h = harness();
+  for (const raw of ["{", "not json", '{"jsonrpc":"2.0","id":1,"method":"tools/call"', "\u0000"]) {
+    h.proxy.fromClient(raw);
+  }
+  assertNothingForwarded(h);
+  equal(h.client.lines.length, 4);
+  for (const answer of answers(h)) {
+    assertError(answer, -32700);
+    equal(answer.id, null);
+  }
+});
+
+Deno.test("McpProxy answers requests that are not JSON-RPC 2.0 with -32600", () => {
+  const h = harness();
+  h.proxy.fromClient("[]");
+  h.proxy.fromClient(line({ jsonrpc: "2.0", id: 1 })); // no method, no result
+  h.proxy.fromClient(line({ jsonrpc: "2.0", id: 2, method: 7 }));
+  h.proxy.fromClient(line({ id: 3, method: "tools/call", params: { name: "echo" } }));
+  h.proxy.fromClient(line({ jsonrpc: "1.0", id: 4, method: "tools/call", params: { name: "e" } }));
+  h.proxy.fromClient("42");
+  h.proxy.fromClient('"tools/call"');
+  h.proxy.fromClient("null");
+  assertNothingForwarded(h);
+  const all = answers(h);
+  equal(all.length, 8);
+  for (const answer of all) assertError(answer, -32600);
+  deepEqual(all.map((answer) => answer.id), [null, 1, 2, 3, 4, null, null, null]);
+});
+
+Deno.test("McpProxy denies hidden tools, by name and by glob", () => {
+  const h = harness();
+  h.proxy.fromClient(line(call(1, "secret-tool")));
+  h.proxy.fromClient(line(call(2, "admin_reset", {})));
+  assertNothingForwarded(h);
+  const [secret, admin] = assertOneAnswerEach(h, [1, 2]);
+  equal(
+    assertDenied(secret, "hide"),
+    '[INTERCEPT POLICY DENIED] Tool "secret-tool" is hidden by policy',
+  );
+  assertDenied(admin, "hide");
+});
+
+Deno.test("McpProxy denies with the operator's reason while a live deny holds", async () => {
+  const h = harness();
+  h.gate.liveDenies.set("echo", "Paused by the on-call engineer");
+  h.proxy.fromClient(line(call(1, "echo")));
+  assertNothingForwarded(h);
+  const [answer] = assertOneAnswerEach(h, [1]);
+  equal(
+    assertDenied(answer, "operator deny"),
+    "[INTERCEPT POLICY DENIED] Paused by the on-call engineer",
+  );
+  equal(answer.result._meta["intercept/decision"].reason, "Paused by the on-call engineer");
+  h.gate.liveDenies.delete("echo");
+  h.proxy.fromClient(line(call(2, "echo")));
+  deepEqual(forwardedCalls(h), ["echo"]);
+  await serve(h);
+  assertOneAnswerEach(h, [1, 2]);
+});
+
+Deno.test("McpProxy denies past a rate limit with the time to wait, and takes no quota for it", async () => {
+  const h = harness();
+  h.proxy.fromClient(line(call(1, "paced-tool")));
+  await serve(h);
+  h.clock.now += 48_000;
+  h.proxy.fromClient(line(call(2, "paced-tool")));
+  deepEqual(forwardedCalls(h), ["paced-tool"]);
+  const [, denied] = assertOneAnswerEach(h, [1, 2]);
+  const text = assertDenied(denied, "paced");
+  equal(text, "[INTERCEPT POLICY DENIED] One a minute (retry in 12s)");
+  ok(text.endsWith("(retry in 12s)"));
+  equal(denied.result._meta["intercept/decision"].retryAfterMs, 12_000);
+  h.clock.now += 12_000;
+  h.proxy.fromClient(line(call(3, "paced-tool")));
+  deepEqual(forwardedCalls(h), ["paced-tool", "paced-tool"]);
+  await serve(h);
+  assertOneAnswerEach(h, [1, 2, 3]);
+});
+
+Deno.test("McpProxy denies unlisted tools under default: deny", () => {
+  const h = harness({ policy: 'version: "1"\ndefault: deny\ntools: {}\n' });
+  h.proxy.fromClient(line(call(1, "echo")));
+  assertNothingForwarded(h);
+  assertDenied(assertOneAnswerEach(h, [1])[0], "default");
+});
+
+Deno.test("McpProxy fails closed when the quota store throws", () => {
+  const internal: string[] = [];
+  const policy = loadPolicyText(POLICY, "test.yaml");
+  const gate = new PolicyGate(policy, { onInternalError: (error) => internal.push(error.message) });
+  gate.quotas.window = () => {
+    throw new Error("state store unreachable");
+  };
+  const h = harness({ gate });
+  doesNotThrow(() => h.proxy.fromClient(line(call(1, "paced-tool"))));
+  assertNothingForwarded(h);
+  const text = assertDenied(assertOneAnswerEach(h, [1])[0], "internal error");
+  ok(text.includes("state store unreachable"), text);
+  deepEqual(internal, ["state store unreachable"]);
+});
+
+/** A policy whose entry lookup throws, as a broken engine or store would. */
+function explodingPolicy(): CompiledPolicy {
+  const policy = loadPolicyText(POLICY, "test.yaml");
+  const exact = {
+    get(): never {
+      throw new Error("engine exploded");
+    },
+    has(): never {
+      throw new Error("engine exploded");
+    },
+  };
+  return { ...policy, exact: exact as unknown as CompiledPolicy["exact"] };
+}
+
+Deno.test("PolicyGate.decide() fails closed when the engine throws", () => {
+  const gate = new PolicyGate(explodingPolicy());
+  const decision = gate.decide({ tool: "echo", args: {}, session: "s1" });
+  equal(decision.allowed, false);
+  equal(decision.rule, "internal error");
+});
+
+// BUG (src/proxy/mcp_proxy.ts:198, src/proxy/policy_gate.ts:128-135): #handleCall calls
+// gate.needsInputSchema() (and isVisible()) outside PolicyGate's try/catch. When the engine's
+// entry lookup throws, fromClient() throws: the call gets no answer (the client hangs), and
+// under pumpLines the throw is caught as a broken pipe, ending the whole client stream.
+Deno.test({
+  name: "McpProxy fails closed when the engine throws while looking up the tool",
+  fn() {
+    const h = harness({ policy: explodingPolicy() });
+    doesNotThrow(() => h.proxy.fromClient(line(call(1, "echo"))));
+    assertNothingForwarded(h);
+    assertDenied(assertOneAnswerEach(h, [1])[0], "internal error");
+  },
+});
+
+// BUG (src/proxy/mcp_proxy.ts:226-232): #decided() calls the onDecision observer before it
+// answers or forwards. An observer that throws (audit file, control socket) leaves the call
+// unanswered and makes fromClient() throw, which pumpLines takes for a broken pipe; on the async
+// path (validate.required_args) it is an unhandled rejection and #waiting never clears. Fix: call
+// the observer in try/catch (log the error), after the answer is sent or the call forwarded.
+Deno.test({
+  name: "McpProxy answers a call even when the decision observer throws",
+  fn() {
+    const h = harness({
+      onDecision: () => {
+        throw new Error("audit disk full");
+      },
+    });
+    doesNotThrow(() => h.proxy.fromClient(line(call(1, "denied-tool"))));
+    assertOneAnswerEach(h, [1]);
+  },
+});
