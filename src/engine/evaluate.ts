@@ -61,16 +61,20 @@ export function evaluate(
     return allow(tool, entry?.key ?? BUILTIN_RULES.default, NO_QUOTAS);
   }
 
-  // Counter increments first: conditions on a counter see the value after this call.
+  // Counter increments first: conditions on a counter see the value after this call. A bad
+  // amount denies when its rule's turn comes, so earlier rules still decide first.
   let increments: Map<CounterSpec, number> | null = null;
+  let badAmounts: Map<CounterSpec, string> | null = null;
   for (const rule of rules) {
     if (!rule.counter || rule.action === "deny") continue;
     const amount = incrementOf(rule.counter, call.args);
-    if (typeof amount === "string") return deny(tool, rule.name, amount);
-    (increments ??= new Map()).set(rule.counter, amount);
+    if (typeof amount === "string") (badAmounts ??= new Map()).set(rule.counter, amount);
+    else (increments ??= new Map()).set(rule.counter, amount);
   }
 
   for (const rule of rules) {
+    const badAmount = rule.counter && badAmounts?.get(rule.counter);
+    if (badAmount) return deny(tool, rule.name, badAmount);
     const failed = firstFailing(rule.conditions, call, policy, state, increments, now);
     if (rule.action === "deny") {
       if (failed === null) {

@@ -33,14 +33,15 @@ export class QuotaStore {
     this.#sessions.delete(session);
   }
 
-  /** Forgets quotas and counters whose id belongs to the entry (every one when omitted). */
+  /** Forgets the quotas and counters of one tool entry (every one when omitted). */
   reset(entryKey?: string): void {
-    const matches = (id: string) =>
-      entryKey === undefined || id.startsWith(`${entryKey}\u0000`) ||
-      id.startsWith(`${entryKey}.`);
-    for (const scope of [this.#global, ...this.#sessions.values()]) {
-      for (const map of [scope.windows, scope.counters]) {
-        for (const id of map.keys()) if (matches(id)) map.delete(id);
+    const scope = entryKey === "*" ? "_global" : entryKey;
+    for (const state of [this.#global, ...this.#sessions.values()]) {
+      for (const id of state.windows.keys()) {
+        if (entryKey === undefined || quotaEntry(id) === entryKey) state.windows.delete(id);
+      }
+      for (const id of state.counters.keys()) {
+        if (entryKey === undefined || counterScope(id) === scope) state.counters.delete(id);
       }
     }
   }
@@ -55,6 +56,17 @@ export class QuotaStore {
     if (!scope) this.#sessions.set(session, scope = newScope());
     return scope;
   }
+}
+
+/** Quota ids are `<entry>\0<rule>\0<window>`. */
+function quotaEntry(id: string): string {
+  return id.slice(0, id.indexOf("\u0000"));
+}
+
+/** Counter store ids are `<scope>.<counter>\0<window>`, and a counter name has no dot. */
+function counterScope(id: string): string {
+  const name = id.slice(0, id.indexOf("\u0000"));
+  return name.slice(0, name.lastIndexOf("."));
 }
 
 function newScope(): Scope {

@@ -41,11 +41,23 @@ export function loadPolicyText(text: string, file: string): CompiledPolicy {
     const offset = offsetOf(doc.contents, issue.path, issue.atKey ?? false);
     return { file, ...at(offset), message: issue.message };
   };
-  const raw = doc.toJS({ maxAliasCount: 100 });
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new PolicyLoadError([{
+      file,
+      line: 1,
+      col: 1,
+      message: `Cannot expand YAML aliases: ${(error as Error).message}`,
+    }]);
+  }
   if (raw === null || raw === undefined) {
     throw new PolicyLoadError([{ file, line: 1, col: 1, message: "The policy file is empty" }]);
   }
-  const parsed = Policy.safeParse(raw);
+  const reserved = reservedToolNames(raw);
+  if (reserved.length > 0) throw new PolicyLoadError(reserved.map(locate));
+  const parsed = Policy.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const issues = parsed.error.issues.flatMap(toPolicyIssues);
     issues.push(...issuesOfSoundEntries(raw, parsed.error.issues));
@@ -78,6 +90,18 @@ export async function loadPolicyFile(path: string): Promise<CompiledPolicy> {
     }]);
   }
   return loadPolicyText(text, path);
+}
+
+/** `__proto__` cannot be a tool entry: JavaScript objects would drop it (and its rules). */
+function reservedToolNames(raw: unknown): PolicyIssue[] {
+  if (typeof raw !== "object" || raw === null) return [];
+  const tools = (raw as Record<string, unknown>).tools;
+  if (typeof tools !== "object" || tools === null || !Object.hasOwn(tools, "__proto__")) return [];
+  return [{
+    path: ["tools", "__proto__"],
+    atKey: true,
+    message: `"__proto__" cannot be used as a tool name in a policy`,
+  }];
 }
 
 /**

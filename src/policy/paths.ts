@@ -33,13 +33,21 @@ function parseSteps(rest: string): PathStep[] | string {
       if (!match) return `expected a name after "." at character ${i + 5}`;
       steps.push(match[0]);
       i += 1 + match[0].length;
+    } else if (rest.startsWith('["', i)) {
+      const match = /^\["((?:[^"\\]|\\.)*)"\]/.exec(rest.slice(i));
+      if (!match) return `quoted key at character ${i + 5} must be written ["key"]`;
+      try {
+        steps.push(JSON.parse(`"${match[1]}"`));
+      } catch {
+        return `quoted key at character ${i + 5} has a bad escape`;
+      }
+      i += match[0].length;
     } else if (rest[i] === "[") {
       const close = rest.indexOf("]", i);
       if (close < 0) return `"[" at character ${i + 5} is not closed`;
       const inner = rest.slice(i + 1, close);
       if (inner === "*") steps.push(EVERY);
       else if (/^\d+$/.test(inner)) steps.push(Number(inner));
-      else if (/^"(?:[^"\\]|\\.)*"$/.test(inner)) steps.push(JSON.parse(inner));
       else return `"[${inner}]" must be an index ([0]), [*] or a quoted key (["a.b"])`;
       i = close + 1;
     } else {
