@@ -1,0 +1,17 @@
+/** What the control server needs from a running proxy: the contract between the two. */
+import type { ControlEvent, DecisionNotice, ReloadResult, StatusResult } from "./protocol.ts";
+
+export interface ControlTarget {
+  status(): StatusResult;
+  /** Loads the policy file again; throws `PolicyLoadError` and keeps the old policy if invalid. */
+  reload(): Promise<ReloadResult>;
+  deny(tool: string, reason: string | null): void;
+  /** Lifts a live deny; false when the tool was not live-denied. */
+  allow(tool: string): boolean;
+  /** Forgets quotas and counters of one tool's entry, or all when null. */
+  reset(tool: string | null): void;
+  /** Decision, policy and control events as they happen; returns the unsubscribe function. */
+  subscribe(listener: (event: ControlEvent) => void): () => void;
+  /** The most recent decisions, oldest first, for a new subscriber's backfill. */
+  recentDecisions(): DecisionNotice[];
+}

@@ -1,0 +1,122 @@
+/**
+ * The control protocol between a running proxy and `intercept ctl` / the dashboard:
+ * newline-delimited JSON-RPC 2.0 over a Unix socket, one socket per proxy process.
+ *
+ * Requests: `status`, `subscribe`, `reload`, `deny {tool, reason?}`, `allow {tool}`,
+ * `reset {tool?}`. After `subscribe` the proxy sends `decision` and `policy` notifications
+ * (and `control` ones for live denies), starting with a backfill of recent decisions.
+ */
+import type { Per } from "../policy/compiled.ts";
+
+export const CONTROL_METHODS = ["status", "subscribe", "reload", "deny", "allow", "reset"] as const;
+export type ControlMethod = typeof CONTROL_METHODS[number];
+
+/** Longest line either side accepts, in bytes. */
+export const CONTROL_LINE_LIMIT = 1024 * 1024;
+
+export interface QuotaView {
+  rule: string;
+  max: number;
+  windowMs: number;
+  remaining: number;
+  resetInMs: number;
+  per: Per;
+}
+
+/** How the policy treats a tool right now, before any arguments are seen. */
+export type Posture =
+  | "allow" // no rule can deny it
+  | "limited" // rate limits or counters apply
+  | "conditional" // conditions or argument checks apply
+  | "deny" // every call is denied (a deny rule without conditions, or default deny)
+  | "hidden" // removed by `hide`
+  | "live-deny"; // the operator denied it
+
+export interface ToolView {
+  name: string;
+  posture: Posture;
+  /** Decisions since the proxy started. */
+  allowed: number;
+  denied: number;
+  /** The tool's quotas for the proxy's session (per-session ones) and global ones. */
+  quotas: QuotaView[];
+  /** Set when posture is live-deny. */
+  liveDenyReason?: string;
+}
+
+export interface SessionView {
+  id: string;
+  client: { name: string; version: string } | null;
+  startedAt: number;
+}
+
+export interface PolicyView {
+  source: string;
+  description: string | null;
+  defaultPosture: "allow" | "deny";
+  loadedAt: number;
+  /** The last reload's error, while the previous policy stays in force; null when it loaded. */
+  lastError: string | null;
+}
+
+export interface StatusResult {
+  pid: number;
+  version: string;
+  startedAt: number;
+  upstream: { command: string[]; pid: number | null };
+  policy: PolicyView;
+  state: string;
+  sessions: SessionView[];
+  liveDenies: { tool: string; reason: string; at: number }[];
+  tools: ToolView[];
+  controlPath: string | null;
+}
+
+/** `decision` notification params. */
+export interface DecisionNotice {
+  ts: number;
+  session: string;
+  client: string | null;
+  tool: string;
+  decision: "allow" | "deny";
+  rule: string;
+  reason: string | null;
+  latencyMs: number;
+  retryAfterMs: number | null;
+  quotas: QuotaView[];
+}
+
+/** `policy` notification params. */
+export interface PolicyNotice {
+  ts: number;
+  event: "reloaded" | "reload_failed";
+  source: string;
+  /** Every error of a refused policy, as `file:line:col: message` lines. */
+  error: string | null;
+  /** The set of tools an agent may see changed (hide, default, live deny). */
+  toolsChanged: boolean;
+}
+
+/** `control` notification params: what an operator did. */
+export interface ControlNotice {
+  ts: number;
+  event: "deny" | "allow" | "reset";
+  tool: string | null;
+  reason: string | null;
+}
+
+export type ControlEvent =
+  | { method: "decision"; params: DecisionNotice }
+  | { method: "policy"; params: PolicyNotice }
+  | { method: "control"; params: ControlNotice };
+
+export interface ReloadResult {
+  ok: true;
+  source: string;
+  toolsChanged: boolean;
+}
+
+/** JSON-RPC error code for a refused reload; `data.errors` has the located errors. */
+export const RELOAD_FAILED = -32001;
+/** JSON-RPC error code for a request the proxy cannot act on (unknown tool for allow, ...). */
+export const REQUEST_FAILED = -32002;
