@@ -46,6 +46,11 @@ export interface McpProxyOptions {
   now?: () => number;
 }
 
+const TOOLS_CHANGED = JSON.stringify({
+  jsonrpc: "2.0",
+  method: "notifications/tools/list_changed",
+});
+
 export class McpProxy {
   readonly #options: McpProxyOptions;
   readonly #gate: PolicyGate;
@@ -59,6 +64,9 @@ export class McpProxy {
   #busy: Promise<void> | null = null;
   /** The upstream's exit code once it is gone. */
   #ended: number | null = null;
+  /** The upstream answered `initialize`: notifications may go to the client. */
+  #initialized = false;
+  #clientInfo: { name: string; version: string } | null = null;
   readonly schemas: ToolSchemas;
 
   constructor(options: McpProxyOptions) {
@@ -94,6 +102,20 @@ export class McpProxy {
       ErrorCode.invalidRequest,
       `Message of ${line.size} bytes exceeds the proxy's size limit`,
     )));
+  }
+
+  /** The client's name and version from its `initialize`, once it sent one. */
+  get clientInfo(): { name: string; version: string } | null {
+    return this.#clientInfo;
+  }
+
+  /**
+   * Tells the client that the tools it may see changed (a live deny, a reload that changed
+   * `hide` or `default`), so it lists them again. Only once the session is initialized.
+   */
+  notifyToolsChanged(): void {
+    if (!this.#initialized || this.#ended !== null) return;
+    this.#options.client.send(TOOLS_CHANGED);
   }
 
   /** Resolves when no decision is in progress (client lines held behind one are handled). */
@@ -178,7 +200,13 @@ export class McpProxy {
       if (this.#ended === null) this.#options.upstream.send(JSON.stringify(message));
       return;
     }
-    this.#forward(message, { id, filterTools: message.method === "tools/list", batch });
+    if (message.method === "initialize") this.#rememberClient(message.params);
+    const kind = message.method === "tools/list"
+      ? "list"
+      : message.method === "initialize"
+      ? "initialize"
+      : "other";
+    this.#forward(message, { id, kind, batch });
   }
 
   /** Sends a request upstream and waits for its answer; refuses an id already in flight. */
@@ -259,7 +287,7 @@ export class McpProxy {
       session: this.#options.session,
       inputSchema,
     });
-    if (decision.allowed) this.#forward(message, { id, filterTools: false, batch });
+    if (decision.allowed) this.#forward(message, { id, kind: "other", batch });
     else this.#pending.answer(batch, resultResponse(id, denialResult(decision)));
     try {
       this.#options.onDecision?.({
@@ -333,7 +361,8 @@ export class McpProxy {
       const pending = this.#pending.take(message.id);
       if (!pending) return message;
       let out: JsonObject = message;
-      if (pending.filterTools) out = this.#filterToolList(message);
+      if (pending.kind === "list") out = this.#filterToolList(message);
+      else if (pending.kind === "initialize") out = this.#advertiseListChanged(message);
       if (pending.batch) {
         this.#pending.answerPending(pending, out);
         return null;
@@ -342,6 +371,33 @@ export class McpProxy {
     }
     if (message.method === "notifications/tools/list_changed") this.schemas.invalidate();
     return message;
+  }
+
+  #rememberClient(params: unknown): void {
+    const info = isObject(params) ? params.clientInfo : undefined;
+    if (isObject(info) && typeof info.name === "string") {
+      this.#clientInfo = {
+        name: info.name,
+        version: typeof info.version === "string" ? info.version : "",
+      };
+    }
+  }
+
+  /** Relays the server's `initialize` result, saying the tool list may change. */
+  #advertiseListChanged(message: JsonObject): JsonObject {
+    const result = message.result;
+    if (!isObject(result)) return message;
+    this.#initialized = true;
+    const capabilities = result.capabilities;
+    if (!isObject(capabilities) || !isObject(capabilities.tools)) return message;
+    if (capabilities.tools.listChanged === true) return message;
+    return {
+      ...message,
+      result: {
+        ...result,
+        capabilities: { ...capabilities, tools: { ...capabilities.tools, listChanged: true } },
+      },
+    };
   }
 
   #filterToolList(message: JsonObject): JsonObject {

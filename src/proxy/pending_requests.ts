@@ -12,7 +12,8 @@ export interface Batch {
 
 export interface Pending {
   readonly id: JsonRpcId;
-  readonly filterTools: boolean;
+  /** What the answer needs on its way back: tools/list is filtered, initialize amended. */
+  readonly kind: "list" | "initialize" | "other";
   readonly batch: Batch | null;
 }
 

@@ -2,12 +2,14 @@
  * The decision side of the proxy: the current policy, its quota state and the operator's live
  * denies. Fails closed: an error inside the engine denies the call.
  */
-import { BUILTIN_RULES, type Decision } from "../engine/decision.ts";
+import { BUILTIN_RULES, type Decision, type QuotaStatus } from "../engine/decision.ts";
 import {
   type EngineState,
   evaluate,
+  findEntry,
   isHidden,
   needsInputSchema,
+  quotaStatuses,
   type ToolCall,
 } from "../engine/evaluate.ts";
 import { QuotaStore } from "../engine/quota_store.ts";
@@ -34,6 +36,26 @@ export class PolicyGate {
 
   get policy(): CompiledPolicy {
     return this.#policy;
+  }
+
+  /** Swaps in a reloaded policy; quotas whose rule kept its entry, name and window carry on. */
+  replacePolicy(policy: CompiledPolicy): void {
+    this.#policy = policy;
+  }
+
+  /** The quotas a call of `tool` would involve for `session`, without taking any. */
+  quotaViews(tool: string, session: string): QuotaStatus[] {
+    const rules = (findEntry(this.#policy, tool) ?? this.#policy.wildcard)?.rules ?? [];
+    return quotaStatuses(rules, session, this.#state, this.#now());
+  }
+
+  /** The key of the entry whose quotas govern `tool` (`"*"` when only the wildcard does). */
+  entryKeyOf(tool: string): string | null {
+    return (findEntry(this.#policy, tool) ?? this.#policy.wildcard)?.key ?? null;
+  }
+
+  now(): number {
+    return this.#now();
   }
 
   decide(call: ToolCall): Decision {

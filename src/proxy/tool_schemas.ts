@@ -25,6 +25,11 @@ export class ToolSchemas {
     }
   }
 
+  /** The names of the tools the upstream listed (as far as the proxy has seen). */
+  names(): string[] {
+    return [...this.#schemas.keys()];
+  }
+
   /** The upstream said its tools changed. */
   invalidate(): void {
     this.#schemas.clear();

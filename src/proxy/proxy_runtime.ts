@@ -1,0 +1,247 @@
+/**
+ * A running proxy as operators see it: the policy gate, the live controls (deny, allow,
+ * reset, reload), per-tool counts, recent decisions and the event stream the control socket,
+ * the dashboard and the audit log follow. Implements the control server's `ControlTarget`.
+ */
+import type { ControlTarget } from "../control/control_target.ts";
+import type {
+  ControlEvent,
+  DecisionNotice,
+  ReloadResult,
+  StatusResult,
+  ToolView,
+} from "../control/protocol.ts";
+import { postureOf } from "../engine/posture.ts";
+import type { CompiledPolicy } from "../policy/compiled.ts";
+import { formatLocatedError, PolicyLoadError } from "../policy/loader.ts";
+import type { DecisionEvent } from "./mcp_proxy.ts";
+import type { PolicyGate } from "./policy_gate.ts";
+
+export interface RuntimeInfo {
+  version: string;
+  upstreamCommand: string[];
+  upstreamPid: number | null;
+  controlPath: string | null;
+  state: string;
+}
+
+export interface ProxyRuntimeOptions {
+  gate: PolicyGate;
+  session: string;
+  info: RuntimeInfo;
+  /** Loads the policy again from where it came from. */
+  loadPolicy: () => Promise<CompiledPolicy>;
+  /** The tools the upstream listed, as far as the proxy has seen. */
+  upstreamTools: () => readonly string[];
+  clientInfo: () => { name: string; version: string } | null;
+  /** Called when the set of tools the agent may see changed. */
+  onToolsChanged: () => void;
+  /** How many recent decisions a new subscriber gets first. */
+  backfill?: number;
+}
+
+const DEFAULT_BACKFILL = 200;
+
+export class ProxyRuntime implements ControlTarget {
+  readonly #options: ProxyRuntimeOptions;
+  readonly #gate: PolicyGate;
+  readonly #listeners = new Set<(event: ControlEvent) => void>();
+  readonly #recent: DecisionNotice[] = [];
+  readonly #counts = new Map<string, { allowed: number; denied: number }>();
+  readonly #liveDeniedAt = new Map<string, number>();
+  readonly #startedAt: number;
+  #loadedAt: number;
+  #lastError: string | null = null;
+  #reloading: Promise<ReloadResult> | null = null;
+
+  constructor(options: ProxyRuntimeOptions) {
+    this.#options = options;
+    this.#gate = options.gate;
+    this.#startedAt = this.#loadedAt = options.gate.now();
+  }
+
+  /** Records a decision the proxy made, and tells every subscriber. */
+  recordDecision(event: DecisionEvent): void {
+    const { decision } = event;
+    let counts = this.#counts.get(decision.tool);
+    if (!counts) this.#counts.set(decision.tool, counts = { allowed: 0, denied: 0 });
+    if (decision.allowed) counts.allowed++;
+    else counts.denied++;
+    const notice: DecisionNotice = {
+      ts: event.ts,
+      session: event.session,
+      client: this.#options.clientInfo()?.name ?? null,
+      tool: decision.tool,
+      decision: decision.allowed ? "allow" : "deny",
+      rule: decision.rule,
+      reason: decision.reason,
+      latencyMs: event.latencyMs,
+      retryAfterMs: decision.retryAfterMs,
+      quotas: decision.quotas as DecisionNotice["quotas"],
+    };
+    this.#recent.push(notice);
+    if (this.#recent.length > (this.#options.backfill ?? DEFAULT_BACKFILL)) this.#recent.shift();
+    this.#emit({ method: "decision", params: notice });
+  }
+
+  subscribe(listener: (event: ControlEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  recentDecisions(): DecisionNotice[] {
+    return [...this.#recent];
+  }
+
+  status(): StatusResult {
+    const policy = this.#gate.policy;
+    const { info } = this.#options;
+    return {
+      pid: Deno.pid,
+      version: info.version,
+      startedAt: this.#startedAt,
+      upstream: { command: info.upstreamCommand, pid: info.upstreamPid },
+      policy: {
+        source: policy.source,
+        description: policy.description,
+        defaultPosture: policy.defaultPosture,
+        loadedAt: this.#loadedAt,
+        lastError: this.#lastError,
+      },
+      state: info.state,
+      sessions: [{
+        id: this.#options.session,
+        client: this.#options.clientInfo(),
+        startedAt: this.#startedAt,
+      }],
+      liveDenies: [...this.#gate.liveDenies].map(([tool, reason]) => ({
+        tool,
+        reason,
+        at: this.#liveDeniedAt.get(tool) ?? this.#startedAt,
+      })),
+      tools: this.#toolNames().map((name) => this.#toolView(name)),
+      controlPath: info.controlPath,
+    };
+  }
+
+  /** Reloads the policy file; an invalid one is refused and the old one stays in force. */
+  reload(): Promise<ReloadResult> {
+    // Reloads triggered together (watch, SIGHUP, ctl) share one load.
+    return this.#reloading ??= this.#reload().finally(() => this.#reloading = null);
+  }
+
+  async #reload(): Promise<ReloadResult> {
+    const before = this.#gate.policy;
+    let next: CompiledPolicy;
+    try {
+      next = await this.#options.loadPolicy();
+    } catch (error) {
+      this.#lastError = error instanceof PolicyLoadError
+        ? error.errors.map(formatLocatedError).join("\n")
+        : (error as Error).message;
+      this.#emit({
+        method: "policy",
+        params: {
+          ts: this.#gate.now(),
+          event: "reload_failed",
+          source: before.source,
+          error: this.#lastError,
+          toolsChanged: false,
+        },
+      });
+      throw error;
+    }
+    this.#gate.replacePolicy(next);
+    this.#loadedAt = this.#gate.now();
+    this.#lastError = null;
+    const toolsChanged = visibilityKey(before) !== visibilityKey(next);
+    if (toolsChanged) this.#options.onToolsChanged();
+    this.#emit({
+      method: "policy",
+      params: {
+        ts: this.#loadedAt,
+        event: "reloaded",
+        source: next.source,
+        error: null,
+        toolsChanged,
+      },
+    });
+    return { ok: true, source: next.source, toolsChanged };
+  }
+
+  deny(tool: string, reason: string | null): void {
+    const text = reason?.trim() || `Tool "${tool}" was stopped by an operator`;
+    const changed = this.#gate.liveDenies.get(tool) !== text;
+    this.#gate.liveDenies.set(tool, text);
+    this.#liveDeniedAt.set(tool, this.#gate.now());
+    if (changed) this.#options.onToolsChanged();
+    this.#emit({
+      method: "control",
+      params: { ts: this.#gate.now(), event: "deny", tool, reason: text },
+    });
+  }
+
+  allow(tool: string): boolean {
+    if (!this.#gate.liveDenies.delete(tool)) return false;
+    this.#liveDeniedAt.delete(tool);
+    this.#options.onToolsChanged();
+    this.#emit({
+      method: "control",
+      params: { ts: this.#gate.now(), event: "allow", tool, reason: null },
+    });
+    return true;
+  }
+
+  reset(tool: string | null): void {
+    if (tool === null) this.#gate.quotas.reset();
+    else {
+      const entry = this.#gate.entryKeyOf(tool);
+      if (entry !== null) this.#gate.quotas.reset(entry);
+    }
+    this.#emit({
+      method: "control",
+      params: { ts: this.#gate.now(), event: "reset", tool, reason: null },
+    });
+  }
+
+  #emit(event: ControlEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A broken listener must not stop the others, nor the proxy.
+      }
+    }
+  }
+
+  #toolNames(): string[] {
+    const names = new Set(this.#options.upstreamTools());
+    for (const name of this.#gate.policy.exact.keys()) names.add(name);
+    for (const name of this.#counts.keys()) names.add(name);
+    for (const name of this.#gate.liveDenies.keys()) names.add(name);
+    return [...names].sort();
+  }
+
+  #toolView(name: string): ToolView {
+    const counts = this.#counts.get(name);
+    const view: ToolView = {
+      name,
+      posture: postureOf(this.#gate.policy, name, this.#gate.liveDenies),
+      allowed: counts?.allowed ?? 0,
+      denied: counts?.denied ?? 0,
+      quotas: this.#gate.quotaViews(name, this.#options.session) as ToolView["quotas"],
+    };
+    const liveReason = this.#gate.liveDenies.get(name);
+    if (liveReason !== undefined) view.liveDenyReason = liveReason;
+    return view;
+  }
+}
+
+/** What decides which tools an agent sees: `hide` and `default`. */
+function visibilityKey(policy: CompiledPolicy): string {
+  return JSON.stringify([
+    policy.defaultPosture,
+    policy.hideAll,
+    [...policy.hiddenNames].sort(),
+  ]);
+}
