@@ -2,10 +2,8 @@
 import { integerFlag, parseArgs, stringFlag, UsageError } from "../cli/args.ts";
 import { createLogger, isLogLevel, type LogLevel } from "../cli/log.ts";
 import { loadPolicyFile } from "../policy/loader.ts";
-import { McpProxy } from "../proxy/mcp_proxy.ts";
-import { PolicyGate } from "../proxy/policy_gate.ts";
-import { pumpLines, StreamChannel } from "../transports/stdio.ts";
-import { UpstreamProcess } from "../transports/upstream_process.ts";
+import { serveStdio } from "../proxy/serve_stdio.ts";
+import denoJson from "../../deno.json" with { type: "json" };
 
 export const PROXY_FLAGS = [
   { name: "config", short: "c", value: true },
@@ -59,55 +57,15 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
   const policy = await loadPolicyFile(policyPath);
 
   const [command, ...commandArgs] = args.rest;
-  const upstream = UpstreamProcess.spawn({
+  return await serveStdio({
+    policy,
+    reloadPolicy: () => loadPolicyFile(policyPath),
+    watchPath: policyPath.startsWith("builtin:") ? null : policyPath,
     command,
     args: commandArgs,
-    onWriteError: (error) => log.debug(`Writing to the server failed: ${error.message}`),
-  });
-  const client = new StreamChannel(
-    Deno.stdout.writable,
-    (error) => log.debug(`Writing to the client failed: ${error.message}`),
-  );
-  const gate = new PolicyGate(policy, {
-    onInternalError: (error, call) =>
-      log.error(`Engine error on ${call.tool}, call denied: ${error.stack ?? error.message}`),
-  });
-  const proxy = new McpProxy({
-    gate,
-    session: crypto.randomUUID(),
-    client,
-    upstream: upstream.channel,
+    version: denoJson.version,
+    maxBytes,
+    graceMs,
     log,
   });
-  log.debug(`Started ${command} (pid ${upstream.pid}) under ${policy.source}`);
-
-  const upstreamDone = pumpLines(upstream.stdout, maxBytes, {
-    line: (line) => proxy.fromUpstream(line),
-    oversize: (line) => proxy.upstreamOversize(line),
-    end: () => {},
-  });
-  pumpLines(Deno.stdin.readable, maxBytes, {
-    line: (line) => proxy.fromClient(line),
-    oversize: (line) => proxy.clientOversize(line),
-    end: () => void upstream.shutdown(graceMs),
-  });
-
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  const onSignal = (signal: Deno.Signal) => () => {
-    log.debug(`Got ${signal}: passing it to the server`);
-    upstream.signal(signal);
-    setTimeout(() => upstream.signal("SIGKILL"), graceMs);
-  };
-  const listeners = signals.map((signal) => [signal, onSignal(signal)] as const);
-  for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
-
-  const code = await upstream.exited;
-  // A child the server left behind may hold its stdout open: read what is there, then go.
-  await Promise.race([upstreamDone, new Promise((resolve) => setTimeout(resolve, 1_000))]);
-  proxy.upstreamEnded(code);
-  await Promise.race([proxy.settled(), new Promise((resolve) => setTimeout(resolve, 1_000))]);
-  await client.drain();
-  for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
-  log.debug(`The server exited with code ${code}`);
-  return code;
 }

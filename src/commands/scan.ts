@@ -1,0 +1,68 @@
+/** `intercept scan [-o FILE] -- CMD...`: list a server's tools and write a starter policy. */
+import { integerFlag, parseArgs, stringFlag, UsageError } from "../cli/args.ts";
+import { loadPolicyText } from "../policy/loader.ts";
+import { writePolicy } from "../scan/policy_writer.ts";
+import { ScanError, scanServer } from "../scan/scan_server.ts";
+
+export const SCAN_HELP = `Usage: intercept scan [-o FILE] [flags] -- CMD [ARGS...]
+
+Starts CMD as an MCP server, lists every page of its tools, and writes a policy with each
+tool in its category (read, write, execute, destructive) and that category's rule, the tool's
+description and arguments as comments above it. The policy validates as written; review it.
+
+Flags:
+  -o, --output FILE       write the policy to FILE (default: stdout)
+      --timeout-ms N      give up (and stop the server) when the scan takes longer
+                          (default 30000)
+      --no-date           leave the scan date out, so that rescans compare equal
+  -h, --help              this help
+
+Exit code 0 when the policy was written, 1 when the server failed, 2 for usage errors.`;
+
+export async function runScan(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv, [
+    { name: "output", short: "o", value: true },
+    { name: "timeout-ms", value: true },
+    { name: "no-date" },
+    { name: "help", short: "h" },
+  ], { command: "scan" });
+  if (args.flags.has("help")) {
+    console.log(SCAN_HELP);
+    return 0;
+  }
+  if (args.positionals.length > 0) {
+    throw new UsageError(
+      `Unexpected argument "${args.positionals[0]}": put the server command after --`,
+      "scan",
+    );
+  }
+  if (!args.rest || args.rest.length === 0) {
+    throw new UsageError("Missing the MCP server command: intercept scan -- CMD [ARGS...]", "scan");
+  }
+  const output = stringFlag(args, "output");
+  const timeoutMs = integerFlag(args, "timeout-ms", 30_000, { min: 1, max: 3_600_000 });
+
+  let scanned;
+  try {
+    scanned = await scanServer(args.rest, { timeoutMs });
+  } catch (error) {
+    if (!(error instanceof ScanError)) throw error;
+    console.error(`intercept scan: ${error.message}`);
+    return 1;
+  }
+  const text = writePolicy(scanned.server, scanned.tools, {
+    date: args.flags.has("no-date") ? null : new Date(),
+  });
+  // Written by hand, so check that it is what it claims to be: a valid policy.
+  loadPolicyText(text, output ?? "<scan output>");
+  if (output) {
+    await Deno.writeTextFile(output, text);
+    console.error(
+      `intercept scan: wrote ${output} (${scanned.server.name} ${scanned.server.version}, ` +
+        `${scanned.tools.length} tools)`,
+    );
+  } else {
+    await Deno.stdout.write(new TextEncoder().encode(text));
+  }
+  return 0;
+}

@@ -1,0 +1,194 @@
+/**
+ * The demo upstream: an MCP server over stdio that imitates the Kafka core tools of the
+ * Confluent MCP server, on an in-memory cluster. Runs as `intercept demo --server`.
+ */
+import process from "node:process";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import denoJson from "../../deno.json" with { type: "json" };
+import { KafkaError, KafkaStore, type StoredMessage } from "./kafka_store.ts";
+import { KAFKA_TOOLS, type KafkaToolArgs, type KafkaToolName } from "./kafka_tools.ts";
+
+/** The cluster the demo pretends to be connected to. */
+const CLUSTER_ID = "lkc-demo01";
+
+interface ToolResult {
+  [key: string]: unknown;
+  content: { type: "text"; text: string }[];
+  isError?: boolean;
+}
+
+function reply(text: string, isError = false): ToolResult {
+  return { content: [{ type: "text", text }], isError };
+}
+
+/** Runs a handler; a Kafka error becomes an error result that starts with `failure`. */
+function guarded(failure: string, handler: () => string): ToolResult {
+  try {
+    return reply(handler());
+  } catch (error) {
+    if (error instanceof KafkaError) return reply(`${failure}: ${error.message}`, true);
+    throw error;
+  }
+}
+
+/** The server with every tool registered on `store`. */
+export function createKafkaDemoServer(store: KafkaStore = KafkaStore.seeded()): McpServer {
+  const server = new McpServer({ name: "intercept-demo-kafka", version: denoJson.version });
+  const register = <N extends KafkaToolName>(
+    name: N,
+    handler: (args: KafkaToolArgs<N>) => ToolResult,
+  ) => {
+    const { description, inputSchema, annotations } = KAFKA_TOOLS[name];
+    // The SDK's overloads cannot follow a generic shape; the schema is the handler's type.
+    // deno-lint-ignore no-explicit-any
+    server.registerTool(name, { description, inputSchema, annotations } as any, handler as any);
+  };
+
+  register("list-topics", () => reply(`Kafka topics: ${store.topicNames().join(",")}`));
+
+  register("create-topics", ({ topics }) => {
+    const names = topics.map((t) => t.topic).join(",");
+    return guarded(`Failed to create Kafka topics (${names})`, () => {
+      for (const t of topics) {
+        if (t.replicationFactor !== undefined && t.replicationFactor !== 3) {
+          throw new KafkaError("Broker: Invalid replication factor (this cluster supports 3)");
+        }
+        if (store.has(t.topic)) throw new KafkaError(`Topic '${t.topic}' already exists.`);
+      }
+      for (const t of topics) store.createTopic(t.topic, t.numPartitions ?? 6);
+      return `Created Kafka topics: ${names}`;
+    });
+  });
+
+  register("delete-topics", ({ topicNames }) =>
+    guarded(`Failed to delete Kafka topics (${topicNames.join(",")})`, () => {
+      for (const name of topicNames) store.topic(name);
+      for (const name of topicNames) store.deleteTopic(name);
+      return `Deleted Kafka topics: ${topicNames.join(",")}`;
+    }));
+
+  register("produce-message", (args) => {
+    if (args.value.useSchemaRegistry || args.key?.useSchemaRegistry) {
+      return reply("Failed to serialize: Schema Registry is not configured on this server", true);
+    }
+    let timestamp: number | undefined;
+    if (args.timestamp !== undefined) {
+      const ms = typeof args.timestamp === "number" ? args.timestamp : Date.parse(args.timestamp);
+      if (!Number.isFinite(ms) || ms < 0) {
+        return reply(`Invalid timestamp '${args.timestamp}': expected a date-time string`, true);
+      }
+      timestamp = ms;
+    }
+    return guarded("Failed to produce message", () => {
+      const m = store.produce({
+        topic: args.topicName,
+        value: payload(args.value.message),
+        key: args.key === undefined ? undefined : payload(args.key.message),
+        partition: args.partition,
+        timestamp,
+        headers: args.headers,
+      });
+      return `Message produced successfully to [Topic: ${m.topic}, Partition: ${m.partition}, ` +
+        `Offset: ${m.offset}]`;
+    });
+  });
+
+  register("consume-messages", ({ topics, maxMessages }) =>
+    guarded("Failed to consume messages", () => {
+      const consumed = topics.flatMap((target) => selectMessages(store, target))
+        .slice(0, maxMessages)
+        .map(describeMessage);
+      const names = [...new Set(topics.map((t) => t.name))].join(", ");
+      return `Consumed ${consumed.length} messages from topics ${names}.\n` +
+        `Consumed messages: ${JSON.stringify(consumed, null, 2)}`;
+    }));
+
+  register("get-topic-config", ({ topicName }) =>
+    guarded("Failed to retrieve topic details", () => {
+      const topic = store.topic(topicName);
+      const topicDetails = {
+        kind: "KafkaTopic",
+        cluster_id: CLUSTER_ID,
+        topic_name: topic.name,
+        is_internal: false,
+        replication_factor: topic.replicationFactor,
+        partitions_count: topic.partitions.length,
+      };
+      const data = store.configs(topicName).map((c) => ({
+        kind: "KafkaTopicConfig",
+        cluster_id: CLUSTER_ID,
+        topic_name: topic.name,
+        name: c.name,
+        value: c.value,
+        is_default: c.isDefault,
+        is_read_only: false,
+        source: c.isDefault ? "DEFAULT_CONFIG" : "DYNAMIC_TOPIC_CONFIG",
+      }));
+      const topicConfig = { kind: "KafkaTopicConfigList", data };
+      return `Topic configuration for '${topicName}':\n` +
+        JSON.stringify({ topicDetails, topicConfig }, null, 2);
+    }));
+
+  register("alter-topic-config", ({ topicName, topicConfigs, validateOnly }) =>
+    guarded("Failed to alter topic config", () => {
+      store.topic(topicName);
+      if (!validateOnly) {
+        for (const c of topicConfigs) {
+          store.alterConfig(topicName, c.name, c.operation === "DELETE" ? null : c.value);
+        }
+      }
+      const altered = topicConfigs.map((c) => `${c.operation} ${c.name}=${c.value}`).join(", ");
+      return `Successfully altered topic config: ${
+        JSON.stringify({ topic_name: topicName, validate_only: validateOnly, altered })
+      }`;
+    }));
+
+  return server;
+}
+
+/** A string is sent raw; anything else JSON-encoded, as the real server does. */
+function payload(message: unknown): string {
+  return typeof message === "string" ? message : JSON.stringify(message);
+}
+
+type ConsumeTarget = KafkaToolArgs<"consume-messages">["topics"][number];
+
+function selectMessages(store: KafkaStore, target: ConsumeTarget): StoredMessage[] {
+  const messages = store.read(target.name, target.partition);
+  const start = target.start;
+  if (start === "earliest") return messages;
+  if (start === "latest") return [];
+  if ("tail" in start) return messages.slice(-start.tail);
+  if ("offset" in start) return messages.filter((m) => m.offset >= Number(start.offset));
+  const from = typeof start.timestamp === "number"
+    ? start.timestamp
+    : Date.parse(start.timestamp);
+  return messages.filter((m) => m.timestamp >= from);
+}
+
+function describeMessage(m: StoredMessage) {
+  return {
+    key: m.key,
+    value: m.value,
+    timestamp: new Date(m.timestamp).toISOString(),
+    offset: String(m.offset),
+    headers: m.headers,
+    topic: m.topic,
+    partition: m.partition,
+  };
+}
+
+/** Serves MCP on stdin/stdout until the client closes stdin; returns the exit code. */
+export async function runKafkaDemoServer(store?: KafkaStore): Promise<number> {
+  const server = createKafkaDemoServer(store);
+  const transport = new StdioServerTransport();
+  const closed = new Promise<void>((resolve) => {
+    transport.onclose = resolve;
+    process.stdin.once("end", resolve);
+  });
+  await server.connect(transport);
+  await closed;
+  await server.close();
+  return 0;
+}

@@ -1,0 +1,128 @@
+/** ProxyRuntime: the live controls and the events operators follow. */
+import { deepEqual, equal, ok, rejects } from "node:assert/strict";
+import type { ControlEvent } from "../../src/control/protocol.ts";
+import type { Decision } from "../../src/engine/decision.ts";
+import type { CompiledPolicy } from "../../src/policy/compiled.ts";
+import { loadPolicyText, PolicyLoadError } from "../../src/policy/loader.ts";
+import { PolicyGate } from "../../src/proxy/policy_gate.ts";
+import { ProxyRuntime } from "../../src/proxy/proxy_runtime.ts";
+
+const POLICY = `version: "1"
+hide: [secret]
+tools:
+  produce-message:
+    rules:
+      - name: paced
+        rate_limit: { max: 2, window: 60 }
+  delete-topics:
+    rules:
+      - action: deny
+`;
+
+function setUp(next: () => Promise<CompiledPolicy> = () => Promise.reject(new Error("none"))) {
+  let now = 1_000_000;
+  const gate = new PolicyGate(loadPolicyText(POLICY, "kafka.yaml"), { now: () => now });
+  const events: ControlEvent[] = [];
+  let toolsChanged = 0;
+  const runtime = new ProxyRuntime({
+    gate,
+    session: "s1",
+    info: {
+      version: "0.1.0",
+      upstreamCommand: ["kafka-server"],
+      upstreamPid: 42,
+      controlPath: null,
+      state: "memory",
+    },
+    loadPolicy: next,
+    upstreamTools: () => ["list-topics", "produce-message"],
+    clientInfo: () => ({ name: "agent", version: "1" }),
+    onToolsChanged: () => toolsChanged++,
+    backfill: 3,
+  });
+  runtime.subscribe((event) => events.push(event));
+  const decide = (tool: string) => {
+    const decision: Decision = gate.decide({ tool, args: {}, session: "s1" });
+    runtime.recordDecision({ ts: now, session: "s1", decision, args: {}, latencyMs: 0.1 });
+    return decision;
+  };
+  return {
+    gate,
+    runtime,
+    events,
+    decide,
+    toolsChanged: () => toolsChanged,
+    advance: (ms: number) => now += ms,
+  };
+}
+
+Deno.test("ProxyRuntime status() lists tools with posture, counts and quotas", () => {
+  const { runtime, decide } = setUp();
+  decide("produce-message");
+  decide("delete-topics");
+  const status = runtime.status();
+  deepEqual(status.tools.map((tool) => [tool.name, tool.posture, tool.allowed, tool.denied]), [
+    ["delete-topics", "deny", 0, 1],
+    ["list-topics", "allow", 0, 0],
+    ["produce-message", "limited", 1, 0],
+  ]);
+  const quota = status.tools[2].quotas[0];
+  deepEqual([quota.rule, quota.remaining, quota.max], ["paced", 1, 2]);
+  equal(status.sessions[0].client?.name, "agent");
+  equal(status.policy.source, "kafka.yaml");
+});
+
+Deno.test("ProxyRuntime deny() is a live layer: calls denied, event sent, tools changed", () => {
+  const { runtime, events, decide, toolsChanged } = setUp();
+  runtime.deny("produce-message", "Stop writes");
+  const decision = decide("produce-message");
+  equal(decision.allowed, false);
+  equal(decision.reason, "Stop writes");
+  equal(toolsChanged(), 1);
+  ok(events.some((e) => e.method === "control" && e.params.event === "deny"));
+  equal(runtime.status().tools.find((t) => t.name === "produce-message")?.posture, "live-deny");
+  equal(runtime.allow("produce-message"), true);
+  equal(runtime.allow("produce-message"), false);
+  equal(decide("produce-message").allowed, true);
+  equal(toolsChanged(), 2);
+});
+
+Deno.test("ProxyRuntime reload() refuses a broken policy and keeps the old one", async () => {
+  const broken = () => Promise.resolve(loadPolicyText("version: 2\ntools: {}\n", "kafka.yaml"));
+  const { runtime, events, decide } = setUp(broken);
+  await rejects(runtime.reload(), PolicyLoadError);
+  equal(decide("delete-topics").allowed, false);
+  const notice = events.find((e) => e.method === "policy");
+  equal(notice?.method, "policy");
+  if (notice?.method === "policy") {
+    equal(notice.params.event, "reload_failed");
+    ok(notice.params.error?.startsWith("kafka.yaml:1:"));
+  }
+  ok(runtime.status().policy.lastError);
+});
+
+Deno.test("ProxyRuntime reload() swaps the policy, keeps quotas and reports hide changes", async () => {
+  const next = POLICY.replace("hide: [secret]", "hide: [secret, list-topics]");
+  const { runtime, decide, toolsChanged, events } = setUp(() =>
+    Promise.resolve(loadPolicyText(next, "kafka.yaml"))
+  );
+  decide("produce-message");
+  const result = await runtime.reload();
+  equal(result.toolsChanged, true);
+  equal(toolsChanged(), 1);
+  equal(decide("produce-message").allowed, true);
+  equal(decide("produce-message").allowed, false); // the quota of 2 survived the reload
+  equal(decide("list-topics").rule, "hide");
+  ok(events.some((e) => e.method === "policy" && e.params.event === "reloaded"));
+});
+
+Deno.test("ProxyRuntime reset() frees a tool's quota; recentDecisions() is bounded", () => {
+  const { runtime, decide } = setUp();
+  decide("produce-message");
+  decide("produce-message");
+  equal(decide("produce-message").allowed, false);
+  runtime.reset("produce-message");
+  equal(decide("produce-message").allowed, true);
+  equal(runtime.recentDecisions().length, 3);
+  equal(runtime.recentDecisions().at(-1)?.decision, "allow");
+});
