@@ -17,7 +17,8 @@ Flags:
       --no-date           leave the scan date out, so that rescans compare equal
   -h, --help              this help
 
-Exit code 0 when the policy was written, 1 when the server failed, 2 for usage errors.`;
+Exit code 0 when the policy was written, 1 when the server failed, 2 for usage errors and
+an output file that cannot be written.`;
 
 export async function runScan(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, [
@@ -56,7 +57,15 @@ export async function runScan(argv: readonly string[]): Promise<number> {
   // Written by hand, so check that it is what it claims to be: a valid policy.
   loadPolicyText(text, output ?? "<scan output>");
   if (output) {
-    await Deno.writeTextFile(output, text);
+    try {
+      await Deno.writeTextFile(output, text);
+    } catch (error) {
+      const reason = error instanceof Deno.errors.NotFound
+        ? "no such folder"
+        : (error as Error).message;
+      console.error(`intercept scan: Cannot write ${output}: ${reason}`);
+      return 2;
+    }
     console.error(
       `intercept scan: wrote ${output} (${scanned.server.name} ${scanned.server.version}, ` +
         `${scanned.tools.length} tools)`,

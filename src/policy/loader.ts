@@ -1,6 +1,7 @@
 /** YAML text → located errors or a compiled policy. The only file I/O of the policy module. */
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import type { z } from "zod";
+import { isBuiltinRef, readBuiltinPolicy } from "../policies/library.ts";
 import { compilePolicy, PolicyCompileError, type PolicyIssue } from "./compile.ts";
 import type { CompiledPolicy } from "./compiled.ts";
 import { Policy } from "./schema.ts";
@@ -73,11 +74,14 @@ export function loadPolicyText(text: string, file: string): CompiledPolicy {
   }
 }
 
-/** Reads and loads a policy file; a missing or unreadable file is a `PolicyLoadError` too. */
+/**
+ * Reads and loads a policy file, or a bundled policy for `builtin:NAME`; a missing or
+ * unreadable file is a `PolicyLoadError` too.
+ */
 export async function loadPolicyFile(path: string): Promise<CompiledPolicy> {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = isBuiltinRef(path) ? await readBuiltinPolicy(path) : await Deno.readTextFile(path);
   } catch (error) {
     const reason = error instanceof Deno.errors.NotFound
       ? "no such file"

@@ -29,7 +29,16 @@ const DESTRUCTIVE_WORDS = new Set([
   "kill",
   "terminate",
 ]);
-const EXECUTE_WORDS = new Set(["execute", "exec", "run", "eval", "query", "shell", "command", "sql"]);
+const EXECUTE_WORDS = new Set([
+  "execute",
+  "exec",
+  "run",
+  "eval",
+  "query",
+  "shell",
+  "command",
+  "sql",
+]);
 const READ_WORDS = new Set([
   "get",
   "list",

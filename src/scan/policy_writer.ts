@@ -3,7 +3,7 @@
  * description and arguments sit as comments right above its entry.
  */
 import { isGlob } from "../policy/glob.ts";
-import { type Category, categorize, type ScannedTool } from "./categorize.ts";
+import { categorize, type Category, type ScannedTool } from "./categorize.ts";
 
 export interface ServerInfo {
   readonly name: string;
@@ -101,7 +101,9 @@ function toolEntry(tool: ScannedTool, category: Category): string[] {
       lines.push(
         "    rules:",
         "      - action: deny",
-        `        reason: ${quote(`${tool.name} is destructive: a human must run it, not an agent`)}`,
+        `        reason: ${
+          quote(`${tool.name} is destructive: a human must run it, not an agent`)
+        }`,
       );
       break;
   }

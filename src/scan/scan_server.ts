@@ -47,7 +47,7 @@ export async function scanServer(
   options: ScanOptions,
 ): Promise<ScanResult> {
   const [program, ...args] = command;
-  const shown = command.join(" ");
+  const shown = command.map(shellWord).join(" ");
   const transport = new StdioClientTransport({
     command: program,
     args,
@@ -146,6 +146,11 @@ function stop(child: ChildProcess | undefined): void {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }, KILL_GRACE_MS);
   child.once("exit", () => clearTimeout(timer));
+}
+
+/** An argument as a shell would need it, for messages. */
+function shellWord(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
 function indent(text: string): string {

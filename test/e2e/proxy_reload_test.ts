@@ -64,7 +64,7 @@ Deno.test("intercept reloads an edited policy file without a restart, keeping qu
       return tools.some((tool: { name: string }) => tool.name === "get-env") ? undefined : true;
     }, "get-env to be hidden");
     await eventually(
-      async () => listChanged > notifiedBefore ? true : undefined,
+      () => Promise.resolve(listChanged > notifiedBefore ? true : undefined),
       "tools/list_changed",
     );
     assert.equal(textOf(await call("LOUD again")), `${DENIAL_PREFIX}No shouting`);

@@ -1,0 +1,84 @@
+import { deepEqual, equal } from "node:assert/strict";
+import { loadCasesText } from "../../src/policies/cases.ts";
+import { runCases } from "../../src/policies/run_cases.ts";
+import { loadPolicyText } from "../../src/policy/loader.ts";
+
+const POLICY = loadPolicyText(
+  `version: "1"
+default: deny
+tools:
+  send:
+    rules:
+      - action: allow
+        rate_limit: { max: 2, window: 60 }
+        validate: { required_args: true }
+  read: { rules: [] }
+  drop:
+    rules:
+      - { action: deny, reason: "A human must drop it" }
+`,
+  "p.yaml",
+);
+const SCHEMAS =
+  "schemas:\n  send: { type: object, required: [to], properties: { to: { type: string } } }\n";
+
+function run(cases: string) {
+  return runCases(POLICY, loadCasesText(SCHEMAS + cases, "c.yaml", { policy: POLICY }));
+}
+
+Deno.test("runCases() passes cases whose decisions match", () => {
+  const results = run(`cases:
+  - { tool: read, expect: allow, rule: read }
+  - { tool: drop, expect: deny, rule: "drop#1", reason_contains: "a HUMAN" }
+  - { tool: send, args: { to: a }, times: 2, expect: allow }
+  - { tool: send, args: { to: a }, times: 3, expect: deny, reason_contains: "rate limit of 2" }
+  - { tool: send, args: {}, expect: deny, reason_contains: "missing required argument: to" }
+  - { tool: unknown, expect: deny, rule: default }
+`);
+  deepEqual(results.filter((r) => !r.passed), []);
+  equal(results.length, 6);
+});
+
+Deno.test("runCases() says what differed in a failing case", () => {
+  const [verdict, rule, reason] = run(`cases:
+  - { tool: drop, expect: allow }
+  - { tool: read, expect: allow, rule: other }
+  - { tool: send, args: { to: a }, times: 3, expect: deny, reason_contains: "slow down" }
+`);
+  deepEqual(verdict.problems, [
+    'expected allow, got deny by rule "drop#1": A human must drop it',
+  ]);
+  deepEqual(rule.problems, ['expected rule "other", got "read"']);
+  deepEqual(reason.problems, [
+    'call 3 of 3: expected a reason containing "slow down", got "Rate limit of 2 calls per 1m ' +
+    'reached"',
+  ]);
+});
+
+Deno.test("runCases() gives each case a fresh quota, shared by the steps of a sequence", () => {
+  const results = run(`cases:
+  - { tool: send, args: { to: a }, times: 2, expect: allow }
+  - { tool: send, args: { to: a }, times: 2, expect: allow }
+  - sequence:
+      - { tool: send, args: { to: a }, times: 2, expect: allow }
+      - { tool: send, args: { to: a }, expect: allow }
+`);
+  deepEqual(results.map((r) => r.passed), [true, true, false]);
+  deepEqual(results[2].problems, [
+    'step 2 (send): expected allow, got deny by rule "send#1": Rate limit of 2 calls per 1m ' +
+    "reached",
+  ]);
+});
+
+Deno.test("runCases() moves the fake clock by wait, and keeps sessions apart", () => {
+  const results = run(`cases:
+  - sequence:
+      - { tool: send, args: { to: a }, times: 3, expect: deny }
+      - { tool: send, args: { to: a }, wait: 59, expect: deny }
+      - { tool: send, args: { to: a }, wait: 1, expect: allow }
+  - sequence:
+      - { tool: send, args: { to: a }, times: 3, session: one, expect: deny }
+      - { tool: send, args: { to: a }, session: two, expect: allow }
+`);
+  deepEqual(results.filter((r) => !r.passed), []);
+});
