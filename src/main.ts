@@ -14,9 +14,13 @@ Usage:
   intercept validate POLICY...                   check policy files
   intercept check -c POLICY --tool NAME [--args JSON]
                                                  dry-run one call through the engine
+  intercept ctl [--control PATH | --all] status|reload|deny TOOL|allow TOOL|reset [TOOL]
+                                                 live controls of running proxies, JSON out
   intercept scan [-o FILE] -- CMD [ARGS...]      write a starter policy for CMD's tools
   intercept policies [show NAME]                 list the bundled policies (-c builtin:NAME)
   intercept test POLICY CASES.yaml               run a policy's test cases
+  intercept demo [--headless] [--duration S]     a demo server, the proxy and an agent, live
+  intercept --tui [--control PATH]               the live dashboard of running proxies
   intercept --version                            print the version
 
 Run "intercept COMMAND --help" for a command's flags ("intercept --help" for the proxy's).`;
@@ -38,12 +42,18 @@ export async function main(argv: readonly string[]): Promise<number> {
       return (await import("./commands/validate.ts")).runValidate(rest);
     case "check":
       return (await import("./commands/check.ts")).runCheck(rest);
+    case "ctl":
+      return (await import("./commands/ctl.ts")).runCtl(rest);
     case "scan":
       return (await import("./commands/scan.ts")).runScan(rest);
     case "policies":
       return (await import("./commands/policies.ts")).runPolicies(rest);
     case "test":
       return (await import("./commands/test_policy.ts")).runTestPolicy(rest);
+    case "demo":
+      return (await import("./commands/demo.ts")).runDemo(rest);
+    case "--tui":
+      return (await import("./commands/tui.ts")).runTui(rest);
     case "--help":
     case "-h": {
       const { PROXY_HELP } = await import("./commands/run_proxy.ts");

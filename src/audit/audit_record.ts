@@ -78,5 +78,6 @@ export function lifecycleLine(type: string, data: Record<string, unknown>, ts: n
 }
 
 function isoTime(ms: number): string | null {
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }

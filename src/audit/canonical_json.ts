@@ -4,10 +4,40 @@
  * Two values that differ only in key order give the same text, so the same audit hash.
  */
 export function canonicalJson(value: unknown): string {
-  return encode(value) ?? "null";
+  try {
+    // Fast path: a copy with sorted keys, serialised natively (about twice as fast).
+    return JSON.stringify(sortedCopy(value)) ?? "null";
+  } catch (error) {
+    if (error !== INDEX_KEY) throw error;
+    return encode(value) ?? "null";
+  }
 }
 
-/** The text of a value, or undefined where `JSON.stringify` would leave it out. */
+/** Thrown by the fast path: objects list index keys ("0", "12") first, whatever the sort. */
+const INDEX_KEY = new Error("index key");
+
+function sortedCopy(value: unknown): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") {
+    return sortedCopy((value as { toJSON(): unknown }).toJSON());
+  }
+  if (Array.isArray(value)) {
+    const copy = new Array(value.length);
+    for (let i = 0; i < value.length; i++) copy[i] = sortedCopy(value[i]);
+    return copy;
+  }
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object);
+  if (keys.length === 0) return object;
+  const first = keys[0].charCodeAt(0);
+  if (first >= 48 && first <= 57) throw INDEX_KEY;
+  keys.sort();
+  const copy: Record<string, unknown> = {};
+  for (let i = 0; i < keys.length; i++) copy[keys[i]] = sortedCopy(object[keys[i]]);
+  return copy;
+}
+
+/** The reference encoder, for values the fast path cannot order; undefined where omitted. */
 function encode(value: unknown): string | undefined {
   switch (typeof value) {
     case "string":
@@ -17,13 +47,13 @@ function encode(value: unknown): string | undefined {
     case "boolean":
       return value ? "true" : "false";
     case "bigint":
-      throw new TypeError("Cannot hash a BigInt: arguments must be JSON");
+      throw new TypeError("Do not know how to serialize a BigInt");
     case "object":
       if (value === null) return "null";
-      if (Array.isArray(value)) return encodeArray(value);
       if (typeof (value as { toJSON?: unknown }).toJSON === "function") {
         return encode((value as { toJSON(): unknown }).toJSON());
       }
+      if (Array.isArray(value)) return encodeArray(value);
       return encodeObject(value as Record<string, unknown>);
     default:
       return undefined; // undefined, functions, symbols

@@ -1,7 +1,13 @@
-/** Logging to stderr (stdout carries MCP traffic and is never written to here). */
+/**
+ * Logging to stderr (stdout carries MCP traffic and is never written to here), as text
+ * (`intercept: warn: message`) or as JSON lines (`{"ts","level","msg"}`, `--log-format json`).
+ */
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+export type LogFormat = "text" | "json";
+const FORMATS: readonly string[] = ["text", "json"] satisfies LogFormat[];
 
 export interface Logger {
   debug(message: string): void;
@@ -10,16 +16,37 @@ export interface Logger {
   error(message: string): void;
 }
 
-export function isLogLevel(value: string): value is LogLevel {
-  return value in ORDER;
+export interface LoggerOptions {
+  /** "text" by default. */
+  format?: LogFormat;
+  /** Receives each line without its newline; stderr by default. */
+  write?: (line: string) => void;
+  /** The clock for JSON lines' `ts`. */
+  now?: () => number;
 }
 
+export function isLogLevel(value: string): value is LogLevel {
+  return Object.hasOwn(ORDER, value);
+}
+
+export function isLogFormat(value: string): value is LogFormat {
+  return FORMATS.includes(value);
+}
+
+/** A logger that drops messages below `level`; the second argument is a writer or options. */
 export function createLogger(
   level: LogLevel = "info",
-  write: (line: string) => void = writeStderr,
+  output: ((line: string) => void) | LoggerOptions = {},
 ): Logger {
+  const options = typeof output === "function" ? { write: output } : output;
+  const write = options.write ?? writeStderr;
+  const now = options.now ?? Date.now;
+  const format = options.format === "json"
+    ? (wanted: LogLevel, message: string) =>
+      JSON.stringify({ ts: new Date(now()).toISOString(), level: wanted, msg: message })
+    : (wanted: LogLevel, message: string) => `intercept: ${wanted}: ${message}`;
   const at = (wanted: LogLevel) => (message: string) => {
-    if (ORDER[wanted] >= ORDER[level]) write(`intercept: ${wanted}: ${message}`);
+    if (ORDER[wanted] >= ORDER[level]) write(format(wanted, message));
   };
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
@@ -28,7 +55,10 @@ const encoder = new TextEncoder();
 
 function writeStderr(line: string): void {
   try {
-    Deno.stderr.writeSync(encoder.encode(line + "\n"));
+    const bytes = encoder.encode(line + "\n");
+    for (let written = 0; written < bytes.length;) {
+      written += Deno.stderr.writeSync(bytes.subarray(written));
+    }
   } catch {
     // stderr is gone; there is nowhere left to say it.
   }

@@ -1,8 +1,10 @@
 /** `intercept -c POLICY -- CMD...`: the stdio proxy in front of a spawned MCP server. */
-import { integerFlag, parseArgs, stringFlag, UsageError } from "../cli/args.ts";
-import { createLogger, isLogLevel, type LogLevel } from "../cli/log.ts";
+import { integerFlag, parseArgs, type ParsedArgs, stringFlag, UsageError } from "../cli/args.ts";
+import { createLogger, isLogFormat, isLogLevel, type Logger } from "../cli/log.ts";
 import { loadPolicyFile } from "../policy/loader.ts";
 import { serveStdio } from "../proxy/serve_stdio.ts";
+import { attachOperations, type OperationsOptions } from "../proxy/operations.ts";
+import { defaultControlPath } from "../control/socket_path.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 export const PROXY_FLAGS = [
@@ -10,6 +12,12 @@ export const PROXY_FLAGS = [
   { name: "max-message-bytes", value: true },
   { name: "shutdown-grace-ms", value: true },
   { name: "log-level", value: true },
+  { name: "log-format", value: true },
+  { name: "control", value: true },
+  { name: "no-control" },
+  { name: "audit", value: true },
+  { name: "audit-args" },
+  { name: "no-watch" },
   { name: "help", short: "h" },
 ];
 
@@ -23,7 +31,17 @@ Flags:
       --max-message-bytes N    largest JSON-RPC message either way (default 16777216)
       --shutdown-grace-ms N    wait for the server to exit before SIGTERM, then SIGKILL
                                (default 5000)
+      --control PATH           control socket for ctl and the dashboard (default
+                               $XDG_RUNTIME_DIR/intercept/<pid>.sock, else
+                               \${TMPDIR:-/tmp}/intercept-<uid>/<pid>.sock)
+      --no-control             no control socket
+      --audit FILE             append one JSON line per decision and lifecycle event
+                               ("-" for stderr); arguments are SHA-256 hashed
+      --audit-args             also write the raw arguments to the audit log
+      --no-watch               do not reload the policy when its file changes
+                               (SIGHUP and "intercept ctl reload" still do)
       --log-level LEVEL        debug, info, warn or error (default info)
+      --log-format FORMAT      text or json (default text)
   -h, --help                   this help
 
 Every flag also reads INTERCEPT_<FLAG> from the environment (INTERCEPT_LOG_LEVEL=warn).
@@ -47,25 +65,49 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
   if (!args.rest || args.rest.length === 0) {
     throw new UsageError("Missing the MCP server command: intercept -c POLICY -- CMD [ARGS...]");
   }
-  const level = stringFlag(args, "log-level") ?? "info";
-  if (!isLogLevel(level)) {
-    throw new UsageError(`--log-level must be debug, info, warn or error, got "${level}"`);
-  }
   const maxBytes = integerFlag(args, "max-message-bytes", 16 * MIB, { min: 1024, max: 1024 * MIB });
   const graceMs = integerFlag(args, "shutdown-grace-ms", 5_000, { min: 0, max: 600_000 });
-  const log = createLogger(level as LogLevel);
+  const log = loggerFrom(args);
+  const operations = operationsFrom(args, log);
   const policy = await loadPolicyFile(policyPath);
 
   const [command, ...commandArgs] = args.rest;
   return await serveStdio({
     policy,
     reloadPolicy: () => loadPolicyFile(policyPath),
-    watchPath: policyPath.startsWith("builtin:") ? null : policyPath,
+    watchPath: policyPath.startsWith("builtin:") || args.flags.has("no-watch") ? null : policyPath,
     command,
     args: commandArgs,
     version: denoJson.version,
     maxBytes,
     graceMs,
     log,
+    attach: (runtime) => attachOperations(runtime, operations),
   });
+}
+
+function loggerFrom(args: ParsedArgs): Logger {
+  const level = stringFlag(args, "log-level") ?? "info";
+  if (!isLogLevel(level)) {
+    throw new UsageError(`--log-level must be debug, info, warn or error, got "${level}"`);
+  }
+  const format = stringFlag(args, "log-format") ?? "text";
+  if (!isLogFormat(format)) {
+    throw new UsageError(`--log-format must be text or json, got "${format}"`);
+  }
+  return createLogger(level, { format });
+}
+
+function operationsFrom(args: ParsedArgs, log: Logger): OperationsOptions {
+  const explicit = stringFlag(args, "control");
+  if (explicit !== undefined && args.flags.has("no-control")) {
+    throw new UsageError("Give --control PATH or --no-control, not both");
+  }
+  return {
+    controlPath: args.flags.has("no-control") ? null : explicit ?? defaultControlPath(Deno.pid),
+    controlRequired: explicit !== undefined,
+    auditTarget: stringFlag(args, "audit") ?? null,
+    auditArgs: args.flags.has("audit-args"),
+    log,
+  };
 }

@@ -36,15 +36,6 @@ export interface Attachment {
 
 export async function serveStdio(options: ServeStdioOptions): Promise<number> {
   const { log, maxBytes, graceMs } = options;
-  const upstream = UpstreamProcess.spawn({
-    command: options.command,
-    args: options.args,
-    onWriteError: (error) => log.debug(`Writing to the server failed: ${error.message}`),
-  });
-  const client = new StreamChannel(
-    Deno.stdout.writable,
-    (error) => log.debug(`Writing to the client failed: ${error.message}`),
-  );
   const gate = new PolicyGate(options.policy, {
     onInternalError: (error, call) =>
       log.error(`Engine error on ${call.tool}, call denied: ${error.stack ?? error.message}`),
@@ -53,12 +44,43 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
   const info = {
     version: options.version,
     upstreamCommand: [options.command, ...options.args],
-    upstreamPid: upstream.pid,
+    upstreamPid: null as number | null,
     controlPath: null as string | null,
     state: "memory",
   };
-  let attachment: Attachment | null = null;
-  const proxy: McpProxy = new McpProxy({
+  // The proxy exists once the upstream does; operators may act before that.
+  let proxy: McpProxy | null = null;
+  const runtime = new ProxyRuntime({
+    gate,
+    session,
+    info,
+    loadPolicy: options.reloadPolicy ??
+      (() => Promise.reject(new Error("A bundled policy cannot be reloaded"))),
+    upstreamTools: () => proxy?.schemas.names() ?? [],
+    clientInfo: () => proxy?.clientInfo ?? null,
+    onToolsChanged: () => proxy?.notifyToolsChanged(),
+  });
+  // Side parts first: if one cannot start, no upstream has been spawned to leave behind.
+  const attachment = options.attach ? await options.attach(runtime) : null;
+  info.controlPath = attachment?.controlPath ?? null;
+
+  let upstream: UpstreamProcess;
+  try {
+    upstream = UpstreamProcess.spawn({
+      command: options.command,
+      args: options.args,
+      onWriteError: (error) => log.debug(`Writing to the server failed: ${error.message}`),
+    });
+  } catch (error) {
+    await attachment?.stop(-1);
+    throw error;
+  }
+  info.upstreamPid = upstream.pid;
+  const client = new StreamChannel(
+    Deno.stdout.writable,
+    (error) => log.debug(`Writing to the client failed: ${error.message}`),
+  );
+  const live: McpProxy = proxy = new McpProxy({
     gate,
     session,
     client,
@@ -66,23 +88,9 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     log,
     onDecision: (event) => {
       runtime.recordDecision(event);
-      attachment?.onDecision?.(event, proxy.clientInfo?.name ?? null);
+      attachment?.onDecision?.(event, live.clientInfo?.name ?? null);
     },
   });
-  const runtime = new ProxyRuntime({
-    gate,
-    session,
-    info,
-    loadPolicy: options.reloadPolicy ??
-      (() => Promise.reject(new Error("A bundled policy cannot be reloaded"))),
-    upstreamTools: () => proxy.schemas.names(),
-    clientInfo: () => proxy.clientInfo,
-    onToolsChanged: () => proxy.notifyToolsChanged(),
-  });
-  if (options.attach) {
-    attachment = await options.attach(runtime);
-    info.controlPath = attachment.controlPath;
-  }
   log.debug(`Started ${options.command} (pid ${upstream.pid}) under ${options.policy.source}`);
 
   const reload = (why: string) => {
@@ -97,13 +105,13 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     : null;
 
   const upstreamDone = pumpLines(upstream.stdout, maxBytes, {
-    line: (line) => proxy.fromUpstream(line),
-    oversize: (line) => proxy.upstreamOversize(line),
+    line: (line) => live.fromUpstream(line),
+    oversize: (line) => live.upstreamOversize(line),
     end: () => {},
   });
   pumpLines(Deno.stdin.readable, maxBytes, {
-    line: (line) => proxy.fromClient(line),
-    oversize: (line) => proxy.clientOversize(line),
+    line: (line) => live.fromClient(line),
+    oversize: (line) => live.clientOversize(line),
     end: () => void upstream.shutdown(graceMs),
   });
 
@@ -122,8 +130,8 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
   const code = await upstream.exited;
   // A child the server left behind may hold its stdout open: read what is there, then go.
   await Promise.race([upstreamDone, delay(1_000)]);
-  proxy.upstreamEnded(code);
-  await Promise.race([proxy.settled(), delay(1_000)]);
+  live.upstreamEnded(code);
+  await Promise.race([live.settled(), delay(1_000)]);
   await client.drain();
   watcher?.close();
   for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);

@@ -1,0 +1,199 @@
+/**
+ * The control methods: checks each request, calls the proxy through its `ControlTarget`, and
+ * answers in JSON-RPC 2.0. Bad input gets a client-fault code; a failure inside the proxy
+ * gets -32603.
+ */
+import { formatLocatedError, PolicyLoadError } from "../policy/loader.ts";
+import { ErrorCode, isObject, isValidId, type JsonRpcId, sniffId } from "../proxy/jsonrpc.ts";
+import type { OversizeLine } from "../transports/line_splitter.ts";
+import type { ControlConnection } from "./control_connection.ts";
+import type { ControlTarget } from "./control_target.ts";
+import {
+  CONTROL_METHODS,
+  type ControlMethod,
+  type DecisionNotice,
+  RELOAD_FAILED,
+  REQUEST_FAILED,
+} from "./protocol.ts";
+
+interface RpcError {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+type Outcome = { result: unknown; afterAnswer?: () => void } | { error: RpcError };
+
+export interface RequestContext {
+  target: ControlTarget;
+  /** Sends `backfill` to `connection`, then every event as it happens. */
+  subscribe(connection: ControlConnection, backfill: DecisionNotice[]): void;
+  subscribed(connection: ControlConnection): boolean;
+  log(message: string): void;
+}
+
+class ParamsError extends Error {}
+
+/** Handles one line a client sent. */
+export function handleLine(context: RequestContext, connection: ControlConnection, text: string) {
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch (error) {
+    const detail = (error as Error).message;
+    reply(connection, null, {
+      error: { code: ErrorCode.parseError, message: `Parse error: ${detail}` },
+    });
+    return;
+  }
+  const id = isObject(message) && isValidId(message.id) ? message.id : null;
+  const isNotification = isObject(message) && !("id" in message);
+  if (!isObject(message) || typeof message.method !== "string" || !validIdField(message)) {
+    reply(connection, id, {
+      error: {
+        code: ErrorCode.invalidRequest,
+        message: "Invalid request: expected a JSON-RPC 2.0 request object with a method",
+      },
+    });
+    return;
+  }
+  const outcome = dispatch(context, connection, message.method, message.params);
+  if (outcome instanceof Promise) {
+    connection.track(outcome.then((settled) => {
+      if (!isNotification) reply(connection, id, settled);
+    }));
+  } else if (!isNotification) reply(connection, id, outcome);
+  else if ("result" in outcome) outcome.afterAnswer?.();
+}
+
+/** Answers a line too long to read, by its id when one can be found in its ends. */
+export function handleOversize(connection: ControlConnection, line: OversizeLine, limit: number) {
+  reply(connection, sniffId(line.head, line.tail), {
+    error: {
+      code: ErrorCode.invalidRequest,
+      message: `Request too long: ${line.size} bytes, the limit is ${limit}`,
+    },
+  });
+}
+
+function validIdField(message: Record<string, unknown>): boolean {
+  return !("id" in message) || message.id === null || isValidId(message.id);
+}
+
+function reply(connection: ControlConnection, id: JsonRpcId | null, outcome: Outcome): void {
+  if ("error" in outcome) {
+    connection.sendResponse({ jsonrpc: "2.0", id, error: outcome.error });
+    return;
+  }
+  connection.sendResponse({ jsonrpc: "2.0", id, result: outcome.result });
+  // Subscribe's backfill follows its answer.
+  outcome.afterAnswer?.();
+}
+
+function dispatch(
+  context: RequestContext,
+  connection: ControlConnection,
+  method: string,
+  rawParams: unknown,
+): Outcome | Promise<Outcome> {
+  if (!(CONTROL_METHODS as readonly string[]).includes(method)) {
+    return {
+      error: {
+        code: ErrorCode.methodNotFound,
+        message: `Unknown method "${method}"; the methods are ${CONTROL_METHODS.join(", ")}`,
+      },
+    };
+  }
+  try {
+    const params = paramsOf(rawParams);
+    const result = call(context, connection, method as ControlMethod, params);
+    return result instanceof Promise ? result.catch((error) => failure(context, error)) : result;
+  } catch (error) {
+    return failure(context, error);
+  }
+}
+
+function call(
+  context: RequestContext,
+  connection: ControlConnection,
+  method: ControlMethod,
+  params: Record<string, unknown>,
+): Outcome | Promise<Outcome> {
+  const { target } = context;
+  switch (method) {
+    case "status":
+      return { result: target.status() };
+    case "subscribe": {
+      if (context.subscribed(connection)) return { result: { ok: true, backfill: 0 } };
+      const backfill = target.recentDecisions();
+      // Subscribing right after the answer is queued, in the same turn: the answer comes
+      // first, then the backfill, and no event falls in between.
+      return {
+        result: { ok: true, backfill: backfill.length },
+        afterAnswer: () => context.subscribe(connection, backfill),
+      };
+    }
+    case "reload":
+      return target.reload().then((result) => ({ result }));
+    case "deny": {
+      const tool = toolParam(params, "deny", true)!;
+      const reason = params.reason;
+      if (reason !== undefined && reason !== null && typeof reason !== "string") {
+        throw new ParamsError("deny: params.reason must be a string");
+      }
+      target.deny(tool, reason ?? null);
+      return { result: { ok: true, tool } };
+    }
+    case "allow": {
+      const tool = toolParam(params, "allow", true)!;
+      if (!target.allow(tool)) {
+        return {
+          error: { code: REQUEST_FAILED, message: `Tool "${tool}" is not live-denied` },
+        };
+      }
+      return { result: { ok: true, tool } };
+    }
+    case "reset": {
+      const tool = toolParam(params, "reset", false);
+      target.reset(tool);
+      return { result: { ok: true, tool } };
+    }
+  }
+}
+
+function paramsOf(params: unknown): Record<string, unknown> {
+  if (params === undefined || params === null) return {};
+  if (!isObject(params)) throw new ParamsError("params must be an object");
+  return params;
+}
+
+function toolParam(params: Record<string, unknown>, method: string, required: boolean) {
+  const tool = params.tool;
+  if (!required && (tool === undefined || tool === null)) return null;
+  if (typeof tool !== "string" || tool.trim() === "") {
+    throw new ParamsError(`${method}: params.tool must be a non-empty string`);
+  }
+  return tool;
+}
+
+function failure(context: RequestContext, error: unknown): Outcome {
+  if (error instanceof ParamsError) {
+    return {
+      error: { code: ErrorCode.invalidParams, message: `Invalid params: ${error.message}` },
+    };
+  }
+  if (error instanceof PolicyLoadError) {
+    const errors = error.errors.map(formatLocatedError);
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : "";
+    return {
+      error: {
+        code: RELOAD_FAILED,
+        message: `Policy not reloaded, the previous one stays in force: ${errors[0]}${more}`,
+        data: { errors },
+      },
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  context.log(`Control request failed inside the proxy: ${message}`);
+  return { error: { code: ErrorCode.internalError, message: `Internal error: ${message}` } };
+}

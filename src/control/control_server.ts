@@ -1,0 +1,167 @@
+/**
+ * The proxy's control socket: a Unix socket in a folder only its user can enter, speaking
+ * newline-delimited JSON-RPC 2.0 (see protocol.ts). Events reach subscribers through
+ * per-connection bounded queues, so a stuck dashboard never slows the proxy.
+ */
+import { ControlConnection } from "./control_connection.ts";
+import {
+  claimSocketPath,
+  ControlSocketError,
+  prepareControlFolder,
+  removeIfPresent,
+} from "./control_folder.ts";
+import { handleLine, handleOversize, type RequestContext } from "./control_requests.ts";
+import type { ControlTarget } from "./control_target.ts";
+import { CONTROL_LINE_LIMIT, type ControlEvent, type DecisionNotice } from "./protocol.ts";
+
+export { ControlSocketError } from "./control_folder.ts";
+
+export interface ControlServer {
+  readonly path: string;
+  /** Stops listening, ends every connection and removes the socket file. */
+  close(): Promise<void>;
+}
+
+export interface ControlServerOptions {
+  log?: (message: string) => void;
+  /** Notifications queued per connection before the oldest are dropped (default 1000). */
+  maxQueuedLines?: number;
+  /** Longest request line in bytes (default CONTROL_LINE_LIMIT). */
+  lineLimit?: number;
+}
+
+const DEFAULT_MAX_QUEUED_LINES = 1000;
+
+/** Listens on `path`, after making its folder safe and clearing a stale socket there. */
+export async function startControlServer(
+  path: string,
+  target: ControlTarget,
+  options: ControlServerOptions = {},
+): Promise<ControlServer> {
+  await prepareControlFolder(parentOf(path));
+  await claimSocketPath(path);
+  let listener: Deno.UnixListener;
+  try {
+    listener = Deno.listen({ transport: "unix", path });
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new ControlSocketError(
+        `Cannot create control socket ${path}: another process took the path meanwhile`,
+      );
+    }
+    throw new ControlSocketError(
+      `Cannot create control socket ${path}: ${(error as Error).message}`,
+    );
+  }
+  try {
+    await Deno.chmod(path, 0o600);
+  } catch (error) {
+    listener.close();
+    throw error;
+  }
+  return new UnixControlServer(path, listener, target, options);
+}
+
+class UnixControlServer implements ControlServer {
+  readonly #connections = new Set<ControlConnection>();
+  readonly #subscribers = new Set<ControlConnection>();
+  readonly #listener: Deno.UnixListener;
+  readonly #log: (message: string) => void;
+  readonly #limits: { lineLimit: number; maxQueuedLines: number };
+  readonly #context: RequestContext;
+  readonly #unsubscribe: () => void;
+  readonly #accepting: Promise<void>;
+  #closing: Promise<void> | null = null;
+
+  constructor(
+    readonly path: string,
+    listener: Deno.UnixListener,
+    target: ControlTarget,
+    options: ControlServerOptions,
+  ) {
+    this.#listener = listener;
+    this.#log = options.log ?? (() => {});
+    this.#limits = {
+      lineLimit: options.lineLimit ?? CONTROL_LINE_LIMIT,
+      maxQueuedLines: options.maxQueuedLines ?? DEFAULT_MAX_QUEUED_LINES,
+    };
+    this.#context = {
+      target,
+      log: this.#log,
+      subscribe: (connection, backfill) => this.#subscribe(connection, backfill),
+      subscribed: (connection) => this.#subscribers.has(connection),
+    };
+    this.#unsubscribe = target.subscribe((event) => this.#broadcast(event));
+    this.#accepting = this.#accept();
+  }
+
+  close(): Promise<void> {
+    return this.#closing ??= this.#close();
+  }
+
+  async #close(): Promise<void> {
+    this.#unsubscribe();
+    try {
+      this.#listener.close();
+    } catch {
+      // Already closed.
+    }
+    await this.#accepting;
+    await Promise.all([...this.#connections].map((connection) => connection.close()));
+    // Deno unlinks the socket when the listener closes; this covers runtimes that do not.
+    await removeIfPresent(this.path);
+  }
+
+  async #accept(): Promise<void> {
+    try {
+      for await (const conn of this.#listener) {
+        if (this.#closing) {
+          conn.close();
+          continue;
+        }
+        this.#connections.add(new ControlConnection(conn, this.#limits, this.#handlers));
+      }
+    } catch (error) {
+      if (!this.#closing) {
+        this.#log(`Control socket ${this.path} stopped accepting: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  readonly #handlers = {
+    line: (connection: ControlConnection, text: string) =>
+      handleLine(this.#context, connection, text),
+    oversize: (connection: ControlConnection, line: { size: number; head: string; tail: string }) =>
+      handleOversize(connection, line, this.#limits.lineLimit),
+    closed: (connection: ControlConnection) => {
+      this.#connections.delete(connection);
+      this.#subscribers.delete(connection);
+    },
+    log: (message: string) => this.#log(message),
+  };
+
+  #subscribe(connection: ControlConnection, backfill: DecisionNotice[]): void {
+    if (!connection.open) return;
+    for (const notice of backfill) connection.sendNotice("decision", JSON.stringify(notice));
+    this.#subscribers.add(connection);
+  }
+
+  /** Runs inside the proxy's event emission: serialize once, queue, return. */
+  #broadcast(event: ControlEvent): void {
+    if (this.#subscribers.size === 0) return;
+    let params: string;
+    try {
+      params = JSON.stringify(event.params);
+    } catch (error) {
+      this.#log(`Cannot send a ${event.method} event: ${(error as Error).message}`);
+      return;
+    }
+    for (const connection of this.#subscribers) connection.sendNotice(event.method, params);
+  }
+}
+
+function parentOf(path: string): string {
+  const slash = path.replace(/\/+$/, "").lastIndexOf("/");
+  if (slash < 0) return ".";
+  return slash === 0 ? "/" : path.slice(0, slash);
+}

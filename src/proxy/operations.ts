@@ -1,0 +1,91 @@
+/**
+ * The parts operators use, attached to a running proxy: the control socket (ctl, dashboard)
+ * and the audit log. Each is optional; each stops cleanly when the proxy ends.
+ */
+import { UsageError } from "../cli/args.ts";
+import type { Logger } from "../cli/log.ts";
+import { AuditLog, AuditOpenError } from "../audit/audit_log.ts";
+import { type ControlServer, startControlServer } from "../control/control_server.ts";
+import type { ControlEvent } from "../control/protocol.ts";
+import type { ProxyRuntime } from "./proxy_runtime.ts";
+import type { Attachment } from "./serve_stdio.ts";
+
+export interface OperationsOptions {
+  /** The control socket's path, or null for none. */
+  controlPath: string | null;
+  /** The path was asked for explicitly: failing to open it stops the proxy. */
+  controlRequired: boolean;
+  auditTarget: string | null;
+  auditArgs: boolean;
+  log: Logger;
+}
+
+export async function attachOperations(
+  runtime: ProxyRuntime,
+  options: OperationsOptions,
+): Promise<Attachment> {
+  const { log } = options;
+  let audit: AuditLog | null = null;
+  if (options.auditTarget !== null) {
+    try {
+      audit = await AuditLog.open(options.auditTarget, { includeArgs: options.auditArgs, log });
+    } catch (error) {
+      if (error instanceof AuditOpenError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
+  let control: ControlServer | null = null;
+  if (options.controlPath !== null) {
+    try {
+      control = await startControlServer(options.controlPath, runtime, {
+        log: (message) => log.warn(message),
+      });
+    } catch (error) {
+      const message = `Cannot open the control socket: ${(error as Error).message}`;
+      if (options.controlRequired) {
+        await audit?.close();
+        throw new UsageError(message);
+      }
+      log.warn(`${message} (going on without one; --no-control silences this)`);
+    }
+  }
+  const unsubscribe = audit ? runtime.subscribe((event) => auditEvent(audit!, event)) : null;
+  const status = runtime.status();
+  audit?.lifecycle("start", {
+    pid: Deno.pid,
+    version: status.version,
+    policy: status.policy.source,
+    upstream: status.upstream.command,
+    control: control?.path ?? null,
+  });
+  return {
+    controlPath: control?.path ?? null,
+    onDecision: audit ? (event, client) => audit!.decision(event, client) : undefined,
+    async stop(exitCode: number) {
+      unsubscribe?.();
+      await control?.close();
+      audit?.lifecycle("stop", { exitCode });
+      await audit?.close();
+    },
+  };
+}
+
+function auditEvent(audit: AuditLog, event: ControlEvent): void {
+  if (event.method === "policy") {
+    const { params } = event;
+    if (params.event === "reloaded") {
+      audit.lifecycle("policy_reloaded", {
+        source: params.source,
+        toolsChanged: params.toolsChanged,
+      });
+    } else audit.lifecycle("policy_refused", { source: params.source, error: params.error });
+  } else if (event.method === "control") {
+    const { params } = event;
+    const kind = params.event === "deny"
+      ? "live_deny"
+      : params.event === "allow"
+      ? "live_allow"
+      : "reset";
+    audit.lifecycle(kind, { tool: params.tool, reason: params.reason });
+  }
+}

@@ -1,0 +1,62 @@
+/** discoverProxies(): live sockets found, stale ones skipped, dead proxies' sockets removed. */
+import { deepEqual, equal, ok, rejects } from "node:assert/strict";
+import { startControlServer } from "../../src/control/control_server.ts";
+import { discoverProxies, pidOfSocket } from "../../src/control/discover.ts";
+import { FakeTarget, makeStaleSocket, tempRoot } from "./support.ts";
+
+/** Above Linux's largest pid_max (2^22): never a running process. */
+const DEAD_PID = 4_194_305;
+
+Deno.test("discoverProxies() finds live proxies, skips stale sockets and other files", async () => {
+  await using temp = await tempRoot();
+  const a = await startControlServer(`${temp.dir}/1001.sock`, new FakeTarget());
+  const b = await startControlServer(`${temp.dir}/custom-name.sock`, new FakeTarget());
+  try {
+    const dead = `${temp.dir}/${DEAD_PID}.sock`;
+    const aliveButStale = `${temp.dir}/${Deno.pid}.sock`;
+    const unnamedStale = `${temp.dir}/old.sock`;
+    await makeStaleSocket(dead);
+    await makeStaleSocket(aliveButStale);
+    await makeStaleSocket(unnamedStale);
+    await Deno.writeTextFile(`${temp.dir}/notes.sock`, "not a socket");
+    await Deno.writeTextFile(`${temp.dir}/readme.txt`, "");
+
+    deepEqual(await discoverProxies(temp.dir), [a.path, b.path].sort());
+
+    await rejects(Deno.lstat(dead), Deno.errors.NotFound);
+    ok((await Deno.lstat(aliveButStale)).isSocket, "a live pid's socket is kept");
+    ok((await Deno.lstat(unnamedStale)).isSocket, "a socket without a pid in its name is kept");
+    equal(await Deno.readTextFile(`${temp.dir}/notes.sock`), "not a socket");
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+Deno.test("discoverProxies() is empty for a missing or empty folder", async () => {
+  await using temp = await tempRoot();
+  deepEqual(await discoverProxies(`${temp.root}/missing`), []);
+  await Deno.mkdir(temp.dir);
+  deepEqual(await discoverProxies(temp.dir), []);
+});
+
+Deno.test("discoverProxies() defaults to $XDG_RUNTIME_DIR/intercept", async () => {
+  await using temp = await tempRoot();
+  const previous = Deno.env.get("XDG_RUNTIME_DIR");
+  Deno.env.set("XDG_RUNTIME_DIR", temp.root);
+  const server = await startControlServer(`${temp.dir}/1001.sock`, new FakeTarget());
+  try {
+    deepEqual(await discoverProxies(), [server.path]);
+  } finally {
+    if (previous === undefined) Deno.env.delete("XDG_RUNTIME_DIR");
+    else Deno.env.set("XDG_RUNTIME_DIR", previous);
+    await server.close();
+  }
+});
+
+Deno.test("pidOfSocket() reads the pid from <pid>.sock names only", () => {
+  equal(pidOfSocket("/run/user/0/intercept/1234.sock"), 1234);
+  equal(pidOfSocket("1234.sock"), 1234);
+  equal(pidOfSocket("/tmp/x/custom.sock"), null);
+  equal(pidOfSocket("/tmp/x/12a.sock"), null);
+});
