@@ -1,0 +1,98 @@
+/** decisionLine and lifecycleLine: the audit log's JSON lines. */
+import { deepEqual, equal, match } from "node:assert/strict";
+import { argsSha256, decisionLine, lifecycleLine } from "../../src/audit/audit_record.ts";
+import { allowed, decisionEvent, T0 } from "./support.ts";
+
+Deno.test("decisionLine() writes every field of a denial in order", () => {
+  const event = decisionEvent("produce-message", { topicName: "orders" }, {
+    decision: allowed("produce-message", {
+      allowed: false,
+      rule: "writes are paced",
+      reason: "Writes are limited to 30 a minute",
+      retryAfterMs: 12000,
+      quotas: [{
+        rule: "writes are paced",
+        max: 30,
+        windowMs: 60000,
+        remaining: 0,
+        resetInMs: 12000,
+        per: "session",
+      }],
+    }),
+    latencyMs: 0.0456789,
+  });
+  const line = decisionLine(event, "claude-code");
+  equal(line.includes("\n"), false);
+  const record = JSON.parse(line);
+  deepEqual(Object.keys(record), [
+    "ts",
+    "type",
+    "session",
+    "client",
+    "tool",
+    "decision",
+    "rule",
+    "reason",
+    "retryAfterMs",
+    "quotas",
+    "latencyMs",
+    "argsSha256",
+  ]);
+  deepEqual(record, {
+    ts: "2026-01-01T12:00:00.250Z",
+    type: "decision",
+    session: "session-1",
+    client: "claude-code",
+    tool: "produce-message",
+    decision: "deny",
+    rule: "writes are paced",
+    reason: "Writes are limited to 30 a minute",
+    retryAfterMs: 12000,
+    quotas: [{ rule: "writes are paced", remaining: 0, max: 30, windowMs: 60000, per: "session" }],
+    latencyMs: 0.046,
+    argsSha256: argsSha256({ topicName: "orders" }),
+  });
+});
+
+Deno.test("decisionLine() writes an allowed call with null reason and client", () => {
+  const record = JSON.parse(decisionLine(decisionEvent("list-topics"), null));
+  equal(record.decision, "allow");
+  equal(record.reason, null);
+  equal(record.retryAfterMs, null);
+  equal(record.client, null);
+  deepEqual(record.quotas, []);
+  equal(record.latencyMs, 0.123);
+  match(record.argsSha256, /^[0-9a-f]{64}$/);
+});
+
+Deno.test("decisionLine() writes the raw arguments only when asked", () => {
+  const args = { b: 2, a: { text: "secret" } };
+  equal("args" in JSON.parse(decisionLine(decisionEvent("t", args), null)), false);
+  const record = JSON.parse(decisionLine(decisionEvent("t", args), null, true));
+  deepEqual(record.args, args);
+  equal(record.argsSha256, argsSha256(args));
+});
+
+Deno.test("decisionLine() still writes a line when the arguments cannot be hashed", () => {
+  const record = JSON.parse(decisionLine(decisionEvent("t", { n: 1n }), null, true));
+  equal(record.argsSha256, null);
+  equal(record.args, null);
+  match(record.argsError, /BigInt/);
+});
+
+Deno.test("lifecycleLine() puts ts and type first and data cannot override them", () => {
+  const line = lifecycleLine("live_deny", { type: "forged", tool: "x", reason: "r" }, T0);
+  equal(line, '{"ts":"2026-01-01T12:00:00.250Z","type":"live_deny","tool":"x","reason":"r"}');
+});
+
+Deno.test("lifecycleLine() writes a line even for data JSON cannot hold", () => {
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  const record = JSON.parse(lifecycleLine("start", { cyclic }, T0));
+  equal(record.type, "start");
+  match(record.dataError, /circular/i);
+});
+
+Deno.test("lifecycleLine() writes a null ts for a clock that is not a time", () => {
+  equal(JSON.parse(lifecycleLine("stop", {}, NaN)).ts, null);
+});
