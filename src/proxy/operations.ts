@@ -65,9 +65,20 @@ export async function attachOperations(
       unsubscribe?.();
       await control?.close();
       audit?.lifecycle("stop", { exitCode });
-      await audit?.close();
+      if (audit) await closeWithin(audit, AUDIT_CLOSE_MS, log);
     },
   };
+}
+
+/** A stalled disk must not keep the proxy from exiting. */
+const AUDIT_CLOSE_MS = 10_000;
+
+async function closeWithin(audit: AuditLog, ms: number, log: Logger): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), ms));
+  const closed = await Promise.race([audit.close().then(() => true), timeout]);
+  clearTimeout(timer);
+  if (!closed) log.error(`The audit log did not finish writing within ${ms / 1000}s`);
 }
 
 function auditEvent(audit: AuditLog, event: ControlEvent): void {
