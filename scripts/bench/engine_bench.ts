@@ -1,0 +1,135 @@
+/**
+ * The engine's figures: `evaluate()` over a realistic mix of calls on the Kafka-like policy,
+ * and one sliding-window quota take on a warm key. Each run uses a fresh `QuotaStore` and an
+ * injected clock that advances 50 ms a call, so quotas refill as they would at 20 calls/s.
+ */
+import { BUILTIN_RULES, type Decision } from "../../src/engine/decision.ts";
+import { type EngineState, evaluate, type ToolCall } from "../../src/engine/evaluate.ts";
+import { QuotaStore } from "../../src/engine/quota_store.ts";
+import type { CompiledPolicy, QuotaSpec } from "../../src/policy/compiled.ts";
+import { median } from "./stats.ts";
+
+const SESSION = "bench-session";
+const START_MS = 1_767_225_600_000;
+export const ENGINE_STEP_MS = 50;
+
+const orders = { topicNames: ["orders-eu"], maxMessages: 100, fromBeginning: false };
+
+/** One cycle of the mix: reads, checked writes, and calls each kind of rule denies. */
+export const ENGINE_MIX: readonly ToolCall[] = [
+  { tool: "list-topics", args: {} },
+  { tool: "consume-messages", args: orders },
+  {
+    tool: "produce-message",
+    args: { topicName: "orders-eu", valueFormat: "json", value: { message: '{"id":1}' } },
+  },
+  { tool: "get-topic-config", args: { topicName: "audit-log" } },
+  { tool: "list-topics", args: { clusterId: "lkc-1" } },
+  { tool: "consume-messages", args: { ...orders, maxMessages: 5000 } },
+  {
+    tool: "produce-message",
+    args: { topicName: "payments-raw", valueFormat: "json", value: { message: "{}" } },
+  },
+  { tool: "search-topics-by-name", args: { topicName: "orders" } },
+  {
+    tool: "create-topics",
+    args: { topicNames: ["orders-apac"], partitionsCount: 6, replicationFactor: 3 },
+  },
+  { tool: "delete-connector", args: { connectorName: "s3-sink" } },
+  {
+    tool: "alter-topic-config",
+    args: { topicName: "orders-eu", topicConfigs: [{ name: "retention.ms", value: "86400000" }] },
+  },
+  { tool: "list-tableflow-topics", args: {} },
+  { tool: "drop-cluster", args: { clusterId: "lkc-1" } },
+  { tool: "delete-topics", args: { topicNames: ["orders-eu"] } },
+  {
+    tool: "create-flink-statement",
+    args: { statement: "SELECT * FROM orders LIMIT 10", computePoolId: "lfcp-abc123" },
+  },
+  { tool: "consume-messages", args: { ...orders, topicNames: ["audit-2026", "orders-us"] } },
+].map((call) => ({ ...call, session: SESSION }));
+
+function newState(): EngineState {
+  return { quotas: new QuotaStore(), liveDenies: new Map() };
+}
+
+/** How many timed batches of how many operations a run makes. */
+export interface Batches {
+  batches: number;
+  batchSize: number;
+}
+
+/** Decides the mix from a fresh state; returns the median ns per decision over the batches. */
+export function engineRun(policy: CompiledPolicy, { batches, batchSize }: Batches): number {
+  const state = newState();
+  const mix = ENGINE_MIX;
+  let now = START_MS;
+  let index = 0;
+  let allowed = 0;
+  const perBatch: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const started = performance.now();
+    for (let i = 0; i < batchSize; i++) {
+      if (evaluate(policy, mix[index], state, now).allowed) allowed++;
+      index = index === mix.length - 1 ? 0 : index + 1;
+      now += ENGINE_STEP_MS;
+    }
+    perBatch.push((performance.now() - started) * 1e6 / batchSize);
+  }
+  if (allowed === 0) throw new Error("The engine mix allowed nothing: the benchmark is broken");
+  return median(perBatch);
+}
+
+/** Share of each outcome over `count` decisions of the mix, from a fresh state. */
+export function engineOutcomes(policy: CompiledPolicy, count: number): Map<string, number> {
+  const state = newState();
+  const tally = new Map<string, number>();
+  let now = START_MS;
+  for (let i = 0; i < count; i++) {
+    const kind = outcome(evaluate(policy, ENGINE_MIX[i % ENGINE_MIX.length], state, now));
+    tally.set(kind, (tally.get(kind) ?? 0) + 1);
+    now += ENGINE_STEP_MS;
+  }
+  return new Map([...tally].map(([kind, n]) => [kind, n / count]));
+}
+
+function outcome(decision: Decision): string {
+  if (decision.allowed) return "allowed";
+  if (decision.retryAfterMs !== null) return "denied by a quota";
+  if (decision.rule === BUILTIN_RULES.hide) return "denied as hidden";
+  if (decision.rule === BUILTIN_RULES.default) return "denied by default";
+  return "denied by a rule";
+}
+
+/** A per-session quota of the policy: the key the limiter figure takes from. */
+export function limiterQuota(policy: CompiledPolicy): QuotaSpec {
+  const quota = policy.exact.get("produce-message")?.rules.find((rule) => rule.quota)?.quota;
+  if (!quota) throw new Error("The benchmark policy has no quota on produce-message");
+  return quota;
+}
+
+/**
+ * Median ns of one take (window lookup, retry check, add) on a warm key; the clock moves so
+ * that the window stays at 80% of its quota and every take is admitted.
+ */
+export function limiterRun(quota: QuotaSpec, { batches, batchSize }: Batches): number {
+  const store = new QuotaStore();
+  const step = quota.windowMs / quota.max * 1.25;
+  let now = START_MS;
+  const take = () => {
+    const window = store.window(quota, SESSION);
+    if (window.retryInMs(now, quota.windowMs, quota.max) === 0) window.add(now);
+    now += step;
+  };
+  for (let i = 0; i < quota.max * 2; i++) take(); // fill the window to its steady state
+  const perBatch: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const started = performance.now();
+    for (let i = 0; i < batchSize; i++) take();
+    perBatch.push((performance.now() - started) * 1e6 / batchSize);
+  }
+  const admitted = store.window(quota, SESSION).count(now, quota.windowMs);
+  if (admitted === 0) throw new Error("The limiter admitted nothing: the benchmark is broken");
+  return median(perBatch);
+}
