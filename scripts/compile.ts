@@ -9,7 +9,7 @@
  */
 
 /** Files bundled into the binary, each passed to `deno compile` as `--include PATH`. */
-const EMBEDDED_FILES: readonly string[] = ["src/policies/library"];
+const EMBEDDED_FILES: readonly string[] = ["src/policies/library", "src/policy/policy_worker.ts"];
 
 const ENTRY_POINT = "src/main.ts";
 const OUTPUT_PATH = "dist/intercept";

@@ -4,7 +4,7 @@
  */
 import denoJson from "../deno.json" with { type: "json" };
 import { UsageError } from "./cli/args.ts";
-import { PolicyLoadError } from "./policy/loader.ts";
+import { PolicyLoadError } from "./policy/load_error.ts";
 import { UpstreamStartError } from "./transports/upstream_process.ts";
 
 const HELP = `intercept ${denoJson.version}: a policy proxy for MCP tool calls

@@ -1,5 +1,5 @@
 /** A small, strict flag parser: unknown flags are errors with a hint, `--` ends the flags. */
-import { suggest } from "../policy/suggest.ts";
+import { suggest } from "./did_you_mean.ts";
 
 export class UsageError extends Error {
   override name = "UsageError";

@@ -1,8 +1,9 @@
 /** `intercept -c POLICY -- CMD...`: the stdio proxy in front of a spawned MCP server. */
 import { integerFlag, parseArgs, type ParsedArgs, stringFlag, UsageError } from "../cli/args.ts";
 import { createLogger, isLogFormat, isLogLevel, type Logger } from "../cli/log.ts";
-import { loadPolicyFile } from "../policy/loader.ts";
+import { loadPolicyOffThread } from "../policy/load_off_thread.ts";
 import { serveStdio } from "../proxy/serve_stdio.ts";
+import { UpstreamProcess } from "../transports/upstream_process.ts";
 import { attachOperations, type OperationsOptions } from "../proxy/operations.ts";
 import { defaultControlPath } from "../control/socket_path.ts";
 import denoJson from "../../deno.json" with { type: "json" };
@@ -69,15 +70,22 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
   const graceMs = integerFlag(args, "shutdown-grace-ms", 5_000, { min: 0, max: 600_000 });
   const log = loggerFrom(args);
   const operations = operationsFrom(args, log);
-  const policy = await loadPolicyFile(policyPath);
 
+  // The server boots while the policy loads. Nothing reaches it before the policy gate
+  // exists: the client's stdin is read only after that.
   const [command, ...commandArgs] = args.rest;
-  return await serveStdio({
-    policy,
-    reloadPolicy: () => loadPolicyFile(policyPath),
-    watchPath: policyPath.startsWith("builtin:") || args.flags.has("no-watch") ? null : policyPath,
+  const upstream = UpstreamProcess.spawn({
     command,
     args: commandArgs,
+    onWriteError: (error) => log.debug(`Writing to the server failed: ${error.message}`),
+  });
+  const loadPolicy = () => loadPolicyOffThread(policyPath);
+  return await serveStdio({
+    policy: loadPolicy(),
+    reloadPolicy: loadPolicy,
+    watchPath: policyPath.startsWith("builtin:") || args.flags.has("no-watch") ? null : policyPath,
+    upstream,
+    upstreamCommand: args.rest,
     version: denoJson.version,
     maxBytes,
     graceMs,

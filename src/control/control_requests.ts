@@ -3,7 +3,7 @@
  * answers in JSON-RPC 2.0. Bad input gets a client-fault code; a failure inside the proxy
  * gets -32603.
  */
-import { formatLocatedError, PolicyLoadError } from "../policy/loader.ts";
+import { formatLocatedError, PolicyLoadError } from "../policy/load_error.ts";
 import { ErrorCode, isObject, isValidId, type JsonRpcId, sniffId } from "../proxy/jsonrpc.ts";
 import type { OversizeLine } from "../transports/line_splitter.ts";
 import type { ControlConnection } from "./control_connection.ts";

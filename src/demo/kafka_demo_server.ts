@@ -61,12 +61,15 @@ export function createKafkaDemoServer(store: KafkaStore = KafkaStore.seeded()): 
     });
   });
 
-  register("delete-topics", ({ topicNames }) =>
-    guarded(`Failed to delete Kafka topics (${topicNames.join(",")})`, () => {
-      for (const name of topicNames) store.topic(name);
-      for (const name of topicNames) store.deleteTopic(name);
-      return `Deleted Kafka topics: ${topicNames.join(",")}`;
-    }));
+  register(
+    "delete-topics",
+    ({ topicNames }) =>
+      guarded(`Failed to delete Kafka topics (${topicNames.join(",")})`, () => {
+        for (const name of topicNames) store.topic(name);
+        for (const name of topicNames) store.deleteTopic(name);
+        return `Deleted Kafka topics: ${topicNames.join(",")}`;
+      }),
+  );
 
   register("produce-message", (args) => {
     if (args.value.useSchemaRegistry || args.key?.useSchemaRegistry) {
@@ -94,55 +97,64 @@ export function createKafkaDemoServer(store: KafkaStore = KafkaStore.seeded()): 
     });
   });
 
-  register("consume-messages", ({ topics, maxMessages }) =>
-    guarded("Failed to consume messages", () => {
-      const consumed = topics.flatMap((target) => selectMessages(store, target))
-        .slice(0, maxMessages)
-        .map(describeMessage);
-      const names = [...new Set(topics.map((t) => t.name))].join(", ");
-      return `Consumed ${consumed.length} messages from topics ${names}.\n` +
-        `Consumed messages: ${JSON.stringify(consumed, null, 2)}`;
-    }));
+  register(
+    "consume-messages",
+    ({ topics, maxMessages }) =>
+      guarded("Failed to consume messages", () => {
+        const consumed = topics.flatMap((target) => selectMessages(store, target))
+          .slice(0, maxMessages)
+          .map(describeMessage);
+        const names = [...new Set(topics.map((t) => t.name))].join(", ");
+        return `Consumed ${consumed.length} messages from topics ${names}.\n` +
+          `Consumed messages: ${JSON.stringify(consumed, null, 2)}`;
+      }),
+  );
 
-  register("get-topic-config", ({ topicName }) =>
-    guarded("Failed to retrieve topic details", () => {
-      const topic = store.topic(topicName);
-      const topicDetails = {
-        kind: "KafkaTopic",
-        cluster_id: CLUSTER_ID,
-        topic_name: topic.name,
-        is_internal: false,
-        replication_factor: topic.replicationFactor,
-        partitions_count: topic.partitions.length,
-      };
-      const data = store.configs(topicName).map((c) => ({
-        kind: "KafkaTopicConfig",
-        cluster_id: CLUSTER_ID,
-        topic_name: topic.name,
-        name: c.name,
-        value: c.value,
-        is_default: c.isDefault,
-        is_read_only: false,
-        source: c.isDefault ? "DEFAULT_CONFIG" : "DYNAMIC_TOPIC_CONFIG",
-      }));
-      const topicConfig = { kind: "KafkaTopicConfigList", data };
-      return `Topic configuration for '${topicName}':\n` +
-        JSON.stringify({ topicDetails, topicConfig }, null, 2);
-    }));
+  register(
+    "get-topic-config",
+    ({ topicName }) =>
+      guarded("Failed to retrieve topic details", () => {
+        const topic = store.topic(topicName);
+        const topicDetails = {
+          kind: "KafkaTopic",
+          cluster_id: CLUSTER_ID,
+          topic_name: topic.name,
+          is_internal: false,
+          replication_factor: topic.replicationFactor,
+          partitions_count: topic.partitions.length,
+        };
+        const data = store.configs(topicName).map((c) => ({
+          kind: "KafkaTopicConfig",
+          cluster_id: CLUSTER_ID,
+          topic_name: topic.name,
+          name: c.name,
+          value: c.value,
+          is_default: c.isDefault,
+          is_read_only: false,
+          source: c.isDefault ? "DEFAULT_CONFIG" : "DYNAMIC_TOPIC_CONFIG",
+        }));
+        const topicConfig = { kind: "KafkaTopicConfigList", data };
+        return `Topic configuration for '${topicName}':\n` +
+          JSON.stringify({ topicDetails, topicConfig }, null, 2);
+      }),
+  );
 
-  register("alter-topic-config", ({ topicName, topicConfigs, validateOnly }) =>
-    guarded("Failed to alter topic config", () => {
-      store.topic(topicName);
-      if (!validateOnly) {
-        for (const c of topicConfigs) {
-          store.alterConfig(topicName, c.name, c.operation === "DELETE" ? null : c.value);
+  register(
+    "alter-topic-config",
+    ({ topicName, topicConfigs, validateOnly }) =>
+      guarded("Failed to alter topic config", () => {
+        store.topic(topicName);
+        if (!validateOnly) {
+          for (const c of topicConfigs) {
+            store.alterConfig(topicName, c.name, c.operation === "DELETE" ? null : c.value);
+          }
         }
-      }
-      const altered = topicConfigs.map((c) => `${c.operation} ${c.name}=${c.value}`).join(", ");
-      return `Successfully altered topic config: ${
-        JSON.stringify({ topic_name: topicName, validate_only: validateOnly, altered })
-      }`;
-    }));
+        const altered = topicConfigs.map((c) => `${c.operation} ${c.name}=${c.value}`).join(", ");
+        return `Successfully altered topic config: ${
+          JSON.stringify({ topic_name: topicName, validate_only: validateOnly, altered })
+        }`;
+      }),
+  );
 
   return server;
 }
@@ -161,9 +173,7 @@ function selectMessages(store: KafkaStore, target: ConsumeTarget): StoredMessage
   if (start === "latest") return [];
   if ("tail" in start) return messages.slice(-start.tail);
   if ("offset" in start) return messages.filter((m) => m.offset >= Number(start.offset));
-  const from = typeof start.timestamp === "number"
-    ? start.timestamp
-    : Date.parse(start.timestamp);
+  const from = typeof start.timestamp === "number" ? start.timestamp : Date.parse(start.timestamp);
   return messages.filter((m) => m.timestamp >= from);
 }
 

@@ -11,6 +11,8 @@ export interface StoredMessage {
   value: string;
   timestamp: number;
   headers: Record<string, string | string[]> | undefined;
+  /** Order of production across the cluster. */
+  seq: number;
 }
 
 export interface Topic {
@@ -53,6 +55,7 @@ const MAX_TOPIC_NAME = 249;
 export class KafkaStore {
   #topics = new Map<string, Topic>();
   #roundRobin = 0;
+  #seq = 0;
 
   constructor(readonly now: () => number = Date.now) {}
 
@@ -117,6 +120,7 @@ export class KafkaStore {
       value: input.value,
       timestamp: input.timestamp ?? this.now(),
       headers: input.headers,
+      seq: this.#seq++,
     };
     const log = topic.partitions[partition];
     log.push(message);
@@ -128,7 +132,7 @@ export class KafkaStore {
   read(name: string, partition?: number): StoredMessage[] {
     const topic = this.topic(name);
     const logs = partition === undefined ? topic.partitions : [topic.partitions[partition] ?? []];
-    return logs.flat().sort((a, b) => a.timestamp - b.timestamp || a.offset - b.offset);
+    return logs.flat().sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq);
   }
 
   /** Every setting: the topic's own ones over the defaults. */

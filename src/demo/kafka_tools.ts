@@ -69,9 +69,13 @@ export const KAFKA_TOOLS = {
       topics: z.array(z.object({
         topic: z.string().describe("Name of the Kafka topic to create"),
         numPartitions: z.number().int().positive().optional()
-          .describe("Number of partitions for the topic. If not specified, the broker default is used."),
+          .describe(
+            "Number of partitions for the topic. If not specified, the broker default is used.",
+          ),
         replicationFactor: z.number().int().positive().optional()
-          .describe("Replication factor for the topic. If not specified, the broker default is used."),
+          .describe(
+            "Replication factor for the topic. If not specified, the broker default is used.",
+          ),
       })).nonempty(),
       ...clusterArgs,
     },
@@ -91,7 +95,9 @@ export const KAFKA_TOOLS = {
       "partition, timestamp, and headers. If the topic does not exist, it can be created via " +
       "the create-topics tool.",
     inputSchema: {
-      topicName: z.string().nonempty().describe("Name of the kafka topic to produce the message to"),
+      topicName: z.string().nonempty().describe(
+        "Name of the kafka topic to produce the message to",
+      ),
       value: messageOptions,
       key: messageOptions.optional(),
       ...clusterArgs,

@@ -4,30 +4,29 @@ import type { z } from "zod";
 import { isBuiltinRef, readBuiltinPolicy } from "../policies/library.ts";
 import { compilePolicy, PolicyCompileError, type PolicyIssue } from "./compile.ts";
 import type { CompiledPolicy } from "./compiled.ts";
+import { type LocatedError, PolicyLoadError } from "./load_error.ts";
 import { Policy } from "./schema.ts";
 import { knownKeysAt, suggest } from "./suggest.ts";
 
-export interface LocatedError {
-  file: string;
-  line: number;
-  col: number;
-  message: string;
-}
-
-/** Every problem of a policy file, each as `file:line:col: message`. */
-export class PolicyLoadError extends Error {
-  constructor(readonly errors: LocatedError[]) {
-    super(errors.map(formatLocatedError).join("\n"));
-    this.name = "PolicyLoadError";
-  }
-}
-
-export function formatLocatedError(error: LocatedError): string {
-  return `${error.file}:${error.line}:${error.col}: ${error.message}`;
-}
+export { formatLocatedError, type LocatedError, PolicyLoadError } from "./load_error.ts";
 
 /** Parses, checks and compiles policy text; throws `PolicyLoadError` with every problem. */
 export function loadPolicyText(text: string, file: string): CompiledPolicy {
+  return parsePolicyText(text, file).compiled;
+}
+
+/**
+ * The schema-checked policy as plain data (it compiles): what a worker hands back to the
+ * main thread, which compiles it again without loading the YAML parser or the schema.
+ */
+export function checkPolicyText(text: string, file: string): Policy {
+  return parsePolicyText(text, file).policy;
+}
+
+function parsePolicyText(
+  text: string,
+  file: string,
+): { policy: Policy; compiled: CompiledPolicy } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => lineCounter.linePos(offset);
@@ -65,7 +64,7 @@ export function loadPolicyText(text: string, file: string): CompiledPolicy {
     throw new PolicyLoadError(sortErrors(issues.map(locate)));
   }
   try {
-    return compilePolicy(parsed.data, { source: file });
+    return { policy: parsed.data, compiled: compilePolicy(parsed.data, { source: file }) };
   } catch (error) {
     if (error instanceof PolicyCompileError) {
       throw new PolicyLoadError(sortErrors(error.issues.map(locate)));
@@ -79,9 +78,13 @@ export function loadPolicyText(text: string, file: string): CompiledPolicy {
  * unreadable file is a `PolicyLoadError` too.
  */
 export async function loadPolicyFile(path: string): Promise<CompiledPolicy> {
-  let text: string;
+  return loadPolicyText(await readPolicySource(path), path);
+}
+
+/** The text of a policy file, or of a bundled policy for `builtin:NAME`. */
+export async function readPolicySource(path: string): Promise<string> {
   try {
-    text = isBuiltinRef(path) ? await readBuiltinPolicy(path) : await Deno.readTextFile(path);
+    return isBuiltinRef(path) ? await readBuiltinPolicy(path) : await Deno.readTextFile(path);
   } catch (error) {
     const reason = error instanceof Deno.errors.NotFound
       ? "no such file"
@@ -93,7 +96,6 @@ export async function loadPolicyFile(path: string): Promise<CompiledPolicy> {
       message: `Cannot read policy: ${reason}`,
     }]);
   }
-  return loadPolicyText(text, path);
 }
 
 /** `__proto__` cannot be a tool entry: JavaScript objects would drop it (and its rules). */

@@ -19,11 +19,6 @@ export function isValidId(id: unknown): id is JsonRpcId {
   return typeof id === "string" || (typeof id === "number" && Number.isFinite(id));
 }
 
-/** A map key that keeps `1` and `"1"` apart. */
-export function idKey(id: JsonRpcId): string {
-  return typeof id === "number" ? `#${id}` : `$${id}`;
-}
-
 export function errorResponse(id: JsonRpcId | null, code: number, message: string): JsonObject {
   return { jsonrpc: "2.0", id, error: { code, message } };
 }

@@ -60,6 +60,8 @@ export class McpProxy {
   #ownCounter = 0;
   /** Client lines waiting while an earlier call is decided asynchronously (order is kept). */
   #waiting: string[] | null = null;
+  /** Set while tools must wait (the policy is loading). */
+  #hold: Promise<void> | null = null;
   /** The asynchronous decision in progress, if any. */
   #busy: Promise<void> | null = null;
   /** The upstream's exit code once it is gone. */
@@ -102,6 +104,17 @@ export class McpProxy {
       ErrorCode.invalidRequest,
       `Message of ${line.size} bytes exceeds the proxy's size limit`,
     )));
+  }
+
+  /**
+   * Lets the session start (initialize, ping, resources...) while the policy loads: tool
+   * calls and tool lists wait until `ready` resolves. If it rejects they wait for good.
+   */
+  holdToolsUntil(ready: Promise<void>): void {
+    const hold = this.#hold = ready.then(() => {
+      if (this.#hold === hold) this.#hold = null;
+    });
+    hold.catch(() => {}); // The owner of `ready` reports its failure.
   }
 
   /** The client's name and version from its `initialize`, once it sent one. */
@@ -188,6 +201,10 @@ export class McpProxy {
     }
     if (typeof message.method !== "string") {
       return this.#reply(batch, id, ErrorCode.invalidRequest, "Invalid request: bad method");
+    }
+    if (this.#hold && (message.method === "tools/call" || message.method === "tools/list")) {
+      // The policy is still loading: this message, and every one after it, waits.
+      return this.#hold.then(() => this.#handleClientMessage(message, batch));
     }
     if (message.method === "tools/call") {
       if (id === null) {

@@ -4,7 +4,7 @@
  */
 import { UsageError } from "../cli/args.ts";
 import type { Logger } from "../cli/log.ts";
-import { AuditLog, AuditOpenError } from "../audit/audit_log.ts";
+import type { AuditLog } from "../audit/audit_log.ts";
 import { type ControlServer, startControlServer } from "../control/control_server.ts";
 import type { ControlEvent } from "../control/protocol.ts";
 import type { ProxyRuntime } from "./proxy_runtime.ts";
@@ -27,6 +27,8 @@ export async function attachOperations(
   const { log } = options;
   let audit: AuditLog | null = null;
   if (options.auditTarget !== null) {
+    // Loaded only when asked for: hashing pulls in node:crypto, which start-up can skip.
+    const { AuditLog, AuditOpenError } = await import("../audit/audit_log.ts");
     try {
       audit = await AuditLog.open(options.auditTarget, { includeArgs: options.auditArgs, log });
     } catch (error) {

@@ -2,7 +2,7 @@
  * Requests forwarded upstream and not answered yet, and the client batches they belong to.
  * A batch is answered as one array once its last request is answered.
  */
-import { idKey, type JsonRpcId } from "./jsonrpc.ts";
+import type { JsonRpcId } from "./jsonrpc.ts";
 
 export interface Batch {
   readonly answers: unknown[];
@@ -22,7 +22,8 @@ export function newBatch(): Batch {
 }
 
 export class PendingRequests {
-  readonly #byId = new Map<string, Pending>();
+  /** Keyed by the id itself: a Map keeps `1` and `"1"` apart. */
+  readonly #byId = new Map<JsonRpcId, Pending>();
 
   constructor(readonly sendToClient: (message: unknown) => void) {}
 
@@ -31,22 +32,20 @@ export class PendingRequests {
   }
 
   has(id: JsonRpcId): boolean {
-    return this.#byId.has(idKey(id));
+    return this.#byId.has(id);
   }
 
   /** Records a forwarded request; false when its id is already in flight. */
   add(pending: Pending): boolean {
-    const key = idKey(pending.id);
-    if (this.#byId.has(key)) return false;
-    this.#byId.set(key, pending);
+    if (this.#byId.has(pending.id)) return false;
+    this.#byId.set(pending.id, pending);
     if (pending.batch) pending.batch.open++;
     return true;
   }
 
   take(id: JsonRpcId): Pending | undefined {
-    const key = idKey(id);
-    const pending = this.#byId.get(key);
-    if (pending) this.#byId.delete(key);
+    const pending = this.#byId.get(id);
+    if (pending) this.#byId.delete(id);
     return pending;
   }
 

@@ -13,7 +13,7 @@ import type {
 } from "../control/protocol.ts";
 import { postureOf } from "../engine/posture.ts";
 import type { CompiledPolicy } from "../policy/compiled.ts";
-import { formatLocatedError, PolicyLoadError } from "../policy/loader.ts";
+import { formatLocatedError, PolicyLoadError } from "../policy/load_error.ts";
 import type { DecisionEvent } from "./mcp_proxy.ts";
 import type { PolicyGate } from "./policy_gate.ts";
 

@@ -30,10 +30,16 @@ export class LineSplitter {
     let start = 0;
     while (start < chunk.length) {
       const newline = chunk.indexOf(NEWLINE, start);
-      const end = newline < 0 ? chunk.length : newline;
-      this.#take(chunk.subarray(start, end));
-      if (newline < 0) return;
-      this.#finishLine();
+      if (newline < 0) {
+        this.#take(chunk.subarray(start));
+        return;
+      }
+      if (this.#pendingBytes === 0 && !this.#discarding && newline - start <= this.maxBytes) {
+        this.#emit(chunk.subarray(start, newline)); // the whole line is here: no copy
+      } else {
+        this.#take(chunk.subarray(start, newline));
+        this.#finishLine();
+      }
       start = newline + 1;
     }
   }
@@ -82,10 +88,16 @@ export class LineSplitter {
       : concat(this.#pending, this.#pendingBytes);
     this.#pending = [];
     this.#pendingBytes = 0;
+    this.#emit(bytes);
+  }
+
+  #emit(bytes: Uint8Array): void {
     let length = bytes.length;
     if (length > 0 && bytes[length - 1] === 0x0d) length--;
     if (length === 0) return;
-    this.handlers.line(this.#decoder.decode(bytes.subarray(0, length)));
+    this.handlers.line(
+      this.#decoder.decode(length === bytes.length ? bytes : bytes.subarray(0, length)),
+    );
   }
 }
 

@@ -1,11 +1,13 @@
 /**
  * Writes newline-terminated messages to a byte stream, coalescing every message queued in
- * the same turn of the event loop into one write. Order is kept.
+ * the same turn of the event loop into one write. Order is kept. `flush()` starts writing at
+ * once (the end of a read chunk), without waiting for the end of the turn.
  */
 export class LineWriter {
   #encoder = new TextEncoder();
   #queue: string[] = [];
-  #flushing: Promise<void> | null = null;
+  #scheduled = false;
+  #writing: Promise<void> | null = null;
   #failed: Error | null = null;
 
   constructor(
@@ -16,16 +18,30 @@ export class LineWriter {
   send(line: string): void {
     if (this.#failed) return;
     this.#queue.push(line);
-    this.#flushing ??= this.#flush();
+    if (this.#scheduled || this.#writing) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Starts writing what is queued, unless a write is already under way (it takes it next). */
+  flush(): void {
+    if (this.#writing || this.#queue.length === 0 || this.#failed) return;
+    this.#writing = this.#writeAll();
   }
 
   /** Resolves once everything queued so far is written (or writing failed). */
   async drain(): Promise<void> {
-    while (this.#flushing) await this.#flushing;
+    this.flush();
+    while (this.#writing) {
+      await this.#writing;
+      this.flush();
+    }
   }
 
-  async #flush(): Promise<void> {
-    await Promise.resolve();
+  async #writeAll(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
         const batch = this.#queue.length === 1 ? this.#queue[0] : this.#queue.join("\n");
@@ -37,7 +53,7 @@ export class LineWriter {
       this.#queue = [];
       this.onError(error as Error);
     } finally {
-      this.#flushing = null;
+      this.#writing = null;
     }
   }
 }

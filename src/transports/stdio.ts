@@ -10,6 +10,8 @@ export interface LineChannelHandlers {
   oversize(line: OversizeLine): void;
   /** The input stream ended (the peer closed it, or it broke). */
   end(): void;
+  /** Every line of a read chunk was handled: a moment to flush what they produced. */
+  chunkEnd?(): void;
 }
 
 /** A bidirectional newline-delimited channel. */
@@ -32,6 +34,7 @@ export async function pumpLines(
       const { value, done } = await reader.read();
       if (done) break;
       splitter.push(value);
+      handlers.chunkEnd?.();
     }
   } catch {
     // A broken pipe ends the stream like EOF does.
@@ -55,6 +58,11 @@ export class StreamChannel implements LineChannel {
 
   drain(): Promise<void> {
     return this.#writer.drain();
+  }
+
+  /** Starts writing what is queued now rather than at the end of the turn. */
+  flush(): void {
+    this.#writer.flush();
   }
 
   async close(): Promise<void> {

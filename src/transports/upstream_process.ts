@@ -83,6 +83,14 @@ export class UpstreamProcess {
     return this.exited;
   }
 
+  /** Ends the upstream now: SIGTERM to its group, SIGKILL after `graceMs`. */
+  async terminate(graceMs: number): Promise<number> {
+    this.signal("SIGTERM");
+    if (await this.#exitsWithin(graceMs)) return this.exited;
+    this.signal("SIGKILL");
+    return this.exited;
+  }
+
   async #exitsWithin(ms: number): Promise<boolean> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), ms));

@@ -3,7 +3,6 @@ import { deepEqual, equal, notEqual } from "node:assert/strict";
 import {
   ErrorCode,
   errorResponse,
-  idKey,
   isObject,
   isValidId,
   resultResponse,
@@ -22,13 +21,6 @@ Deno.test("isObject() is true for plain objects, not arrays or null", () => {
   equal(isObject([]), false);
   equal(isObject(null), false);
   equal(isObject("{}"), false);
-});
-
-Deno.test('idKey() keeps 1 and "1" apart', () => {
-  notEqual(idKey(1), idKey("1"));
-  equal(idKey(1), idKey(1));
-  notEqual(idKey("#1"), idKey(1));
-  notEqual(idKey("$x"), idKey("x"));
 });
 
 Deno.test("errorResponse() and resultResponse() build JSON-RPC 2.0 answers", () => {

@@ -1,0 +1,211 @@
+/**
+ * `intercept demo`: the embedded default. This same program three times over: a demo Kafka MCP
+ * server (`intercept demo --server`), the proxy in front of it under the bundled policy, and a
+ * simulated agent driving the proxy, shown live (or, headless, one line per decision).
+ */
+import { parseArgs, stringFlag, UsageError } from "../cli/args.ts";
+import { controlDir } from "../control/socket_path.ts";
+import { loadPolicyFile } from "../policy/loader.ts";
+import { DemoTally, formatCallLine, formatNote } from "../demo/demo_report.ts";
+import { selfCommand } from "../demo/self_command.ts";
+import { AgentError, type AgentOptions, runSimulatedAgent } from "../demo/simulated_agent.ts";
+
+/** The policy the demo runs under. */
+export const DEMO_POLICY = "builtin:confluent-kafka";
+
+const DEMO_FLAGS = [
+  { name: "headless" },
+  { name: "duration", value: true },
+  { name: "pace-ms", value: true },
+  { name: "policy", value: true },
+  { name: "help", short: "h" },
+];
+
+export const DEMO_HELP = `Usage: intercept demo [--headless] [--duration SECONDS] [--pace-ms N]
+
+Runs a demo Kafka MCP server (in memory, the Confluent server's core tools), the intercept
+proxy in front of it under ${DEMO_POLICY}, and a simulated agent that calls tools: some
+allowed, some past the rate limit, one with a missing argument, one destructive.
+
+Flags:
+      --headless           one line per decision and a summary at the end, no live view
+      --duration SECONDS   stop after this long (default: until Ctrl-C; headless
+                           or without a terminal: one pass of the agent's script)
+      --pace-ms N          between the agent's calls (default 500)
+      --policy POLICY      run the demo under another policy (default ${DEMO_POLICY})
+  -h, --help               this help`;
+
+const MAX_DURATION_S = 7 * 24 * 3600;
+/** How long the dashboard waits for the proxy's control socket. */
+const SOCKET_WAIT_MS = 15_000;
+
+interface DemoOptions {
+  headless: boolean;
+  durationMs: number | null;
+  paceMs: number;
+  policy: string;
+}
+
+export async function runDemo(argv: readonly string[]): Promise<number> {
+  if (argv.length === 1 && argv[0] === "--server") {
+    return (await import("../demo/kafka_demo_server.ts")).runKafkaDemoServer();
+  }
+  const args = parseArgs(argv, DEMO_FLAGS, { command: "demo" });
+  if (args.flags.has("help")) {
+    console.log(DEMO_HELP);
+    return 0;
+  }
+  const extra = args.positionals[0] ?? args.rest?.[0];
+  if (extra !== undefined) throw new UsageError(`Unexpected argument "${extra}"`, "demo");
+  const options: DemoOptions = {
+    headless: args.flags.has("headless"),
+    durationMs: secondsFlag(stringFlag(args, "duration")),
+    paceMs: paceFlag(stringFlag(args, "pace-ms")),
+    policy: stringFlag(args, "policy") ?? DEMO_POLICY,
+  };
+  // A bad policy is a usage error here, before anything starts.
+  await loadPolicyFile(options.policy);
+  return await demo(options);
+}
+
+function secondsFlag(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  const seconds = Number(text);
+  if (text.trim() === "" || !Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_DURATION_S) {
+    throw new UsageError(
+      `Flag --duration must be a number of seconds above 0 (at most ${MAX_DURATION_S}), ` +
+        `got "${text}"`,
+      "demo",
+    );
+  }
+  return seconds * 1000;
+}
+
+function paceFlag(text: string | undefined): number {
+  if (text === undefined) return 500;
+  const ms = Number(text);
+  if (text.trim() === "" || !Number.isInteger(ms) || ms < 0 || ms > 60_000) {
+    throw new UsageError(
+      `Flag --pace-ms must be a whole number from 0 to 60000, got "${text}"`,
+      "demo",
+    );
+  }
+  return ms;
+}
+
+async function demo(options: DemoOptions): Promise<number> {
+  const interactive = !options.headless && Deno.stdout.isTerminal();
+  const dashboard = interactive && Deno.stdin.isTerminal();
+  // In the usual folder, so that "intercept --tui" and "intercept ctl" elsewhere find it too.
+  const controlPath = `${controlDir()}/demo-${Deno.pid}.sock`;
+  const [self, ...selfArgs] = selfCommand();
+  const policy = options.policy.startsWith("builtin:")
+    ? options.policy
+    : await Deno.realPath(options.policy);
+  const proxyCommand = [
+    self,
+    ...selfArgs,
+    "-c",
+    policy,
+    "--control",
+    controlPath,
+    "--",
+    self,
+    ...selfArgs,
+    "demo",
+    "--server",
+  ];
+
+  const stop = new AbortController();
+  const timer = options.durationMs === null
+    ? undefined
+    : setTimeout(() => stop.abort(), options.durationMs);
+  const onSignal = () => {
+    // A second Ctrl-C does not wait for the proxy.
+    if (stop.signal.aborted) Deno.exit(130);
+    stop.abort();
+  };
+  const signals = ["SIGINT", "SIGTERM"] as const;
+  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+
+  const tally = new DemoTally();
+  const write = (line: string) => console.log(line);
+  const textLog = interactive && !dashboard;
+  const width = interactive ? Deno.consoleSize().columns : Infinity;
+  const agentOptions: AgentOptions = {
+    paceMs: options.paceMs,
+    passes: !interactive && options.durationMs === null ? 1 : Infinity,
+    signal: stop.signal,
+    onCall: (call) => {
+      tally.add(call);
+      if (!dashboard) write(formatCallLine(call, { color: interactive, width }));
+    },
+    onNote: textLog ? (text) => write(formatNote(text, { color: true })) : undefined,
+  };
+  if (textLog) {
+    write(
+      `intercept demo: a simulated agent calls a demo Kafka MCP server through the intercept ` +
+        `proxy, under ${options.policy}.\nALLOW: the server ran the call; DENY: the proxy ` +
+        `answered for it. Ctrl-C to stop.\n`,
+    );
+  }
+
+  const started = Date.now();
+  let code = 0;
+  try {
+    const agent = runSimulatedAgent(proxyCommand, agentOptions);
+    if (dashboard) code = await showDashboard(controlPath, agent, stop);
+    await agent;
+  } catch (error) {
+    if (!(error instanceof AgentError)) throw error;
+    // Ctrl-C in a terminal reaches the proxy too: its end is then no failure.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    if (!stop.signal.aborted) {
+      console.error(`intercept demo: ${error.message}`);
+      code = 1;
+    }
+  } finally {
+    clearTimeout(timer);
+    for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+    // The proxy removes its socket; this covers a proxy that was killed.
+    await Deno.remove(controlPath).catch(() => {});
+  }
+  write((interactive ? "\n" : "") + tally.summary(Date.now() - started).join("\n"));
+  return code;
+}
+
+/** The dashboard on the proxy's control socket, once it is up; quitting it ends the demo. */
+async function showDashboard(
+  path: string,
+  agent: Promise<unknown>,
+  stop: AbortController,
+): Promise<number> {
+  let agentDone = false;
+  agent.then(() => agentDone = true, () => agentDone = true);
+  const deadline = Date.now() + SOCKET_WAIT_MS;
+  while (!(await exists(path))) {
+    // The agent's own failure (a proxy that did not start) is reported by the caller.
+    if (agentDone || stop.signal.aborted) return 0;
+    if (Date.now() > deadline) {
+      console.error(`intercept demo: The proxy's control socket ${path} did not appear`);
+      stop.abort();
+      return 1;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const { runTui } = await import("./tui.ts");
+  try {
+    return await runTui(["--control", path]);
+  } finally {
+    stop.abort();
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

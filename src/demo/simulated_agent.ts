@@ -1,0 +1,155 @@
+/**
+ * The demo's agent: a real MCP client that spawns the proxy command and runs the agent script
+ * against it at a pace a person can follow, reporting every call and what the proxy decided.
+ */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import denoJson from "../../deno.json" with { type: "json" };
+import { DENIAL_PREFIX } from "../proxy/denial.ts";
+import { agentScript, type ScriptCall } from "./agent_script.ts";
+
+export interface AgentCall {
+  /** When the call was sent (ms since the epoch). */
+  ts: number;
+  tool: string;
+  args: Record<string, unknown>;
+  /** False when the proxy denied the call (the server never saw it). */
+  allowed: boolean;
+  /** The server answered, with an error result (an unknown topic, ...). */
+  isError: boolean;
+  /** The result's text; for a denial, without the "[INTERCEPT POLICY DENIED]" prefix. */
+  text: string;
+  /** The rule that denied the call; null when allowed. */
+  rule: string | null;
+  latencyMs: number;
+}
+
+export interface AgentOptions {
+  /** Between calls (default 500: two calls a second). */
+  paceMs?: number;
+  /** Between the calls of a burst (default a tenth of the pace, at most 50). */
+  burstPaceMs?: number;
+  /** Passes through the script (default: until aborted). */
+  passes?: number;
+  signal?: AbortSignal;
+  onCall?: (call: AgentCall) => void;
+  /** A step starts, or something else worth a line: "Agent sees 7 tools: ...". */
+  onNote?: (text: string) => void;
+  env?: Record<string, string>;
+  cwd?: string;
+  callTimeoutMs?: number;
+}
+
+export interface AgentResult {
+  passes: number;
+  calls: number;
+}
+
+/** The proxy could not start, or ended while the agent was still running. */
+export class AgentError extends Error {
+  override name = "AgentError";
+}
+
+const STDERR_TAIL = 4_096;
+
+/** Spawns `command` (the proxy), runs the script and closes it; resolves when all is done. */
+export async function runSimulatedAgent(
+  command: readonly string[],
+  options: AgentOptions = {},
+): Promise<AgentResult> {
+  const paceMs = options.paceMs ?? 500;
+  const burstPaceMs = options.burstPaceMs ?? Math.min(50, Math.floor(paceMs / 10));
+  const signal = options.signal ?? new AbortController().signal;
+  const transport = new StdioClientTransport({
+    command: command[0],
+    args: command.slice(1),
+    env: options.env ?? Deno.env.toObject(),
+    cwd: options.cwd,
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr?.on("data", (chunk: Uint8Array | string) => {
+    stderr = (stderr + String(chunk)).slice(-STDERR_TAIL);
+  });
+  const failure = (what: string) =>
+    new AgentError(stderr.trim() ? `${what}:\n${stderr.trimEnd()}` : what);
+
+  const client = new Client({ name: "intercept-demo-agent", version: denoJson.version });
+  let closed = false;
+  client.onclose = () => closed = true;
+  const result: AgentResult = { passes: 0, calls: 0 };
+  try {
+    try {
+      await client.connect(transport);
+    } catch (error) {
+      throw failure(`The proxy did not start (${(error as Error).message})`);
+    }
+    const { tools } = await client.listTools();
+    const names = tools.map((tool: { name: string }) => tool.name);
+    options.onNote?.(`Agent sees ${names.length} tools: ${names.join(", ")}`);
+    const passes = options.passes ?? Infinity;
+    for (let pass = 0; pass < passes && !signal.aborted; pass++) {
+      for (const step of agentScript(pass)) {
+        if (signal.aborted) break;
+        options.onNote?.(step.label);
+        for (const [i, call] of step.calls.entries()) {
+          if (i > 0) await pause(step.burst ? burstPaceMs : paceMs, signal);
+          if (signal.aborted) break;
+          const outcome = await callTool(client, call, options.callTimeoutMs ?? 10_000);
+          result.calls++;
+          options.onCall?.(outcome);
+        }
+        await pause(paceMs, signal);
+      }
+      if (!signal.aborted) result.passes++;
+    }
+  } catch (error) {
+    if (signal.aborted) return result;
+    if (error instanceof AgentError) throw error;
+    const what = closed ? "The proxy ended while the agent was running" : "The agent failed";
+    throw failure(`${what} (${(error as Error).message})`);
+  } finally {
+    await client.close();
+  }
+  return result;
+}
+
+async function callTool(client: Client, call: ScriptCall, timeout: number): Promise<AgentCall> {
+  const ts = Date.now();
+  const started = performance.now();
+  const result = await client.callTool({ name: call.tool, arguments: call.args }, undefined, {
+    timeout,
+  });
+  const latencyMs = performance.now() - started;
+  const content: unknown[] = Array.isArray(result.content) ? result.content : [];
+  const text = content
+    .filter((c): c is { type: "text"; text: string } => (c as { type?: unknown })?.type === "text")
+    .map((c) => c.text)
+    .join("\n");
+  const denied = result.isError === true && text.startsWith(DENIAL_PREFIX);
+  const meta = result._meta?.["intercept/decision"] as { rule?: unknown } | undefined;
+  return {
+    ts,
+    tool: call.tool,
+    args: call.args,
+    allowed: !denied,
+    isError: result.isError === true && !denied,
+    text: denied ? text.slice(DENIAL_PREFIX.length).trimStart() : text,
+    rule: denied ? String(meta?.rule ?? "") : null,
+    latencyMs,
+  };
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+  });
+}

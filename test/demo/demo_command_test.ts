@@ -1,0 +1,128 @@
+/** `intercept demo` run as a real process: the server, the proxy and the agent, end to end. */
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { CUSTOM_POLICY, leftBehind, runDemo, spawnDemo } from "./support.ts";
+
+const LINE = /^\d\d:\d\d:\d\d\.\d{3} {2}(\S+)\s+(ALLOW|DENY) {1,2}(.*)$/;
+
+function decisions(stdout: string) {
+  return stdout.split("\n").flatMap((line) => {
+    const m = LINE.exec(line);
+    return m ? [{ tool: m[1], verdict: m[2], text: m[3] }] : [];
+  });
+}
+
+/** Kills what a failed test left behind (by pid) and fails with the list. */
+function assertNoneLeft(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      Deno.kill(pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+  deepEqual(pids, [], "processes left behind");
+}
+
+Deno.test("intercept demo --headless runs for --duration: allowed and denied calls, a summary", async () => {
+  const { code, stdout, stderr, marker } = await runDemo([
+    "--headless",
+    "--duration",
+    "4",
+    "--pace-ms",
+    "20",
+  ]);
+  equal(code, 0, stderr);
+  const seen = decisions(stdout);
+  ok(seen.some((d) => d.verdict === "ALLOW"), stdout);
+  ok(seen.some((d) => d.verdict === "DENY"), stdout);
+  ok(seen.some((d) => d.tool === "produce-message" && /retry in/.test(d.text)), "a rate limit");
+  ok(seen.some((d) => d.tool === "delete-topics" && d.verdict === "DENY"), "a destructive call");
+  ok(
+    seen.some((d) =>
+      d.tool === "produce-message" && d.verdict === "DENY" && /topicName/.test(d.text)
+    ),
+    "a call without topicName",
+  );
+  ok(seen.some((d) => d.tool === "consume-messages" && d.verdict === "ALLOW"), "a read");
+  match(stdout, /^Summary: \d+ calls in \d+\.\ds, \d+ allowed, \d+ denied$/m);
+  match(stdout, /^ {2}produce-message +\d+ +\d+$/m);
+  match(stdout, /^Denial reasons:$/m);
+  assertNoneLeft(await leftBehind(marker));
+});
+
+Deno.test("intercept demo --headless without --duration runs the script once and ends", async () => {
+  const { code, stdout, stderr, marker } = await runDemo(["--headless", "--pace-ms", "0"]);
+  equal(code, 0, stderr);
+  const seen = decisions(stdout);
+  equal(seen.filter((d) => d.tool === "list-topics").length, 1, stdout);
+  equal(seen.at(-1)?.tool, "consume-messages");
+  match(stdout, /^Summary: /m);
+  assertNoneLeft(await leftBehind(marker));
+});
+
+Deno.test("intercept demo --policy runs the demo under a policy of one's own", async () => {
+  const { code, stdout, stderr } = await runDemo([
+    "--headless",
+    "--pace-ms",
+    "0",
+    "--policy",
+    CUSTOM_POLICY,
+  ]);
+  equal(code, 0, stderr);
+  match(
+    stdout,
+    /DENY {3}Writes are limited to 30 a minute \(retry in .*\[produce-message writes are paced\]$/m,
+  );
+});
+
+Deno.test("intercept demo ends cleanly on SIGINT: exit 0, a summary, nothing left behind", async () => {
+  const { child, marker } = spawnDemo([
+    "--headless",
+    "--duration",
+    "120",
+    "--pace-ms",
+    "50",
+  ]);
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let stdout = "";
+  while (!/ALLOW/.test(stdout)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    stdout += value;
+  }
+  child.kill("SIGINT");
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    stdout += value;
+  }
+  const stderr = await new Response(child.stderr).text();
+  const status = await child.status;
+  equal(status.code, 0, stderr);
+  match(stdout, /^Summary: /m);
+  assertNoneLeft(await leftBehind(marker));
+});
+
+Deno.test("intercept demo refuses a --duration that is not a number of seconds", async () => {
+  const { code, stdout, stderr } = await runDemo(["--headless", "--duration", "abc"]);
+  equal(code, 2);
+  equal(stdout, "");
+  match(stderr, /--duration must be a number of seconds above 0.*got "abc".*intercept demo --help/);
+});
+
+Deno.test("intercept demo refuses unknown flags and a --policy that does not load", async () => {
+  const unknown = await runDemo(["--headles"]);
+  equal(unknown.code, 2);
+  match(unknown.stderr, /Unknown flag --headles; did you mean --headless\?/);
+  const missing = await runDemo(["--headless", "--policy", "no/such/policy.yaml"]);
+  equal(missing.code, 2);
+  match(missing.stderr, /no\/such\/policy\.yaml.*no such file/);
+});
+
+Deno.test("intercept demo --help describes the flags", async () => {
+  const { code, stdout } = await runDemo(["--help"]);
+  equal(code, 0);
+  match(stdout, /--headless/);
+  match(stdout, /--duration SECONDS/);
+  match(stdout, /--pace-ms N/);
+});

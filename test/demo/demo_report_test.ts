@@ -1,0 +1,74 @@
+/** The demo's decision lines and summary. */
+import { equal, match } from "node:assert/strict";
+import { DemoTally, formatCallLine } from "../../src/demo/demo_report.ts";
+import type { AgentCall } from "../../src/demo/simulated_agent.ts";
+
+const TS = new Date(2026, 0, 2, 9, 5, 7, 42).getTime();
+
+function call(overrides: Partial<AgentCall>): AgentCall {
+  return {
+    ts: TS,
+    tool: "produce-message",
+    args: {},
+    allowed: true,
+    isError: false,
+    text: "Message produced successfully to [Topic: orders, Partition: 0, Offset: 0]",
+    rule: null,
+    latencyMs: 3,
+    ...overrides,
+  };
+}
+
+const DENIED = call({
+  allowed: false,
+  text: "Writes are limited to 30 a minute (retry in 41s)",
+  rule: "writes are paced",
+});
+
+Deno.test("formatCallLine() shows time, tool, ALLOW or DENY and the reason", () => {
+  equal(
+    formatCallLine(call({})),
+    "09:05:07.042  produce-message    ALLOW  Message produced successfully to [Topic: orders, Partition: 0, Offset: 0]",
+  );
+  equal(
+    formatCallLine(DENIED),
+    "09:05:07.042  produce-message    DENY   Writes are limited to 30 a minute (retry in 41s)  [writes are paced]",
+  );
+});
+
+Deno.test("formatCallLine() keeps the first line, marks server errors and fits a width", () => {
+  match(
+    formatCallLine(call({ text: "Consumed 2 messages.\n[...]" })),
+    /ALLOW {2}Consumed 2 messages\.$/,
+  );
+  match(
+    formatCallLine(call({ isError: true, text: "Topic 'x' already exists." })),
+    /server error: Topic/,
+  );
+  const line = formatCallLine(call({ text: "x".repeat(200) }), { width: 80 });
+  equal(line.length, 80);
+  match(line, /x…$/);
+  equal(formatCallLine(DENIED, { color: true }).includes("\x1b[31mDENY"), true);
+});
+
+Deno.test("DemoTally.summary() counts per tool and groups denial reasons", () => {
+  const tally = new DemoTally();
+  tally.add(call({}));
+  tally.add(DENIED);
+  tally.add({ ...DENIED, text: "Writes are limited to 30 a minute (retry in 40s)" });
+  tally.add(call({ tool: "delete-topics", allowed: false, text: "A human must do it", rule: "r" }));
+  const lines = tally.summary(4_000);
+  equal(lines[0], "Summary: 4 calls in 4.0s, 1 allowed, 3 denied");
+  match(lines.join("\n"), /^ {2}produce-message +1 +2$/m);
+  match(lines.join("\n"), /^ {2}delete-topics +0 +1$/m);
+  match(
+    lines.join("\n"),
+    /Denial reasons:\n +2 {2}produce-message: Writes are limited to 30 a minute\n +1 {2}delete-topics: A human must do it$/,
+  );
+});
+
+Deno.test("DemoTally.summary() has no reasons section when nothing was denied", () => {
+  const tally = new DemoTally();
+  tally.add(call({}));
+  equal(tally.summary(1_000).some((line) => line.startsWith("Denial")), false);
+});

@@ -1,0 +1,141 @@
+/** The demo Kafka server (`intercept demo --server`) over stdio, through the real SDK client. */
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { MAIN, markedEnv, ROOT } from "./support.ts";
+
+interface TextResult {
+  content: { type: string; text: string }[];
+  isError?: boolean;
+}
+
+async function withServer(test: (client: Client) => Promise<void>): Promise<void> {
+  const transport = new StdioClientTransport({
+    command: Deno.execPath(),
+    args: ["run", "-A", MAIN, "demo", "--server"],
+    cwd: ROOT,
+    env: markedEnv(crypto.randomUUID()),
+    stderr: "inherit",
+  });
+  const client = new Client({ name: "demo-server-test", version: "1.0.0" });
+  try {
+    await client.connect(transport);
+    await test(client);
+  } finally {
+    await client.close();
+  }
+}
+
+async function call(client: Client, name: string, args: Record<string, unknown>) {
+  const result = await client.callTool({ name, arguments: args }) as TextResult;
+  return { text: result.content.map((c) => c.text).join("\n"), isError: result.isError === true };
+}
+
+Deno.test("demo server lists the Confluent Kafka tools with their schemas and annotations", async () => {
+  await withServer(async (client) => {
+    const { tools } = await client.listTools();
+    // deno-lint-ignore no-explicit-any
+    const byName = new Map<string, any>(tools.map((tool: { name: string }) => [tool.name, tool]));
+    deepEqual([...byName.keys()].sort(), [
+      "alter-topic-config",
+      "consume-messages",
+      "create-topics",
+      "delete-topics",
+      "get-topic-config",
+      "list-topics",
+      "produce-message",
+    ]);
+    const schema = (name: string) => byName.get(name).inputSchema;
+    deepEqual(schema("produce-message").required.sort(), ["topicName", "value"]);
+    deepEqual(schema("produce-message").properties.value.required, ["message"]);
+    deepEqual(schema("create-topics").required, ["topics"]);
+    deepEqual(schema("create-topics").properties.topics.items.required, ["topic"]);
+    deepEqual(schema("delete-topics").required, ["topicNames"]);
+    deepEqual(schema("consume-messages").required, ["topics"]);
+    deepEqual(schema("consume-messages").properties.topics.items.required, ["name"]);
+    deepEqual(schema("alter-topic-config").required.sort(), ["topicConfigs", "topicName"]);
+    deepEqual(schema("get-topic-config").required, ["topicName"]);
+    deepEqual(byName.get("list-topics").annotations, { readOnlyHint: true });
+    deepEqual(byName.get("delete-topics").annotations, {
+      destructiveHint: true,
+      readOnlyHint: false,
+    });
+    deepEqual(byName.get("produce-message").annotations, {
+      destructiveHint: false,
+      readOnlyHint: false,
+    });
+  });
+});
+
+Deno.test("demo server: a produced message is consumed back", async () => {
+  await withServer(async (client) => {
+    const created = await call(client, "create-topics", {
+      topics: [{ topic: "t1", numPartitions: 1 }],
+    });
+    equal(created.text, "Created Kafka topics: t1");
+    const produced = await call(client, "produce-message", {
+      topicName: "t1",
+      key: { message: "k1" },
+      value: { message: { hello: "world" } },
+      headers: { source: "test" },
+    });
+    equal(produced.text, "Message produced successfully to [Topic: t1, Partition: 0, Offset: 0]");
+    const consumed = await call(client, "consume-messages", { topics: [{ name: "t1" }] });
+    equal(consumed.isError, false);
+    match(consumed.text, /^Consumed 1 messages from topics t1\.\nConsumed messages: /);
+    const messages = JSON.parse(consumed.text.slice(consumed.text.indexOf("[")));
+    equal(messages.length, 1);
+    equal(messages[0].key, "k1");
+    equal(messages[0].value, '{"hello":"world"}');
+    equal(messages[0].offset, "0");
+    deepEqual(messages[0].headers, { source: "test" });
+    const latest = await call(client, "consume-messages", {
+      topics: [{ name: "t1", start: "latest" }],
+    });
+    match(latest.text, /^Consumed 0 messages/);
+  });
+});
+
+Deno.test("demo server: delete-topics removes a topic, and then it is unknown", async () => {
+  await withServer(async (client) => {
+    match((await call(client, "list-topics", {})).text, /^Kafka topics: .*payments/);
+    equal(
+      (await call(client, "delete-topics", { topicNames: ["payments"] })).text,
+      "Deleted Kafka topics: payments",
+    );
+    ok(!(await call(client, "list-topics", {})).text.includes("payments"));
+    const again = await call(client, "delete-topics", { topicNames: ["payments"] });
+    equal(again.isError, true);
+    match(again.text, /^Failed to delete Kafka topics \(payments\): .*Unknown topic/);
+    const produce = await call(client, "produce-message", {
+      topicName: "payments",
+      value: { message: "x" },
+    });
+    equal(produce.isError, true);
+    match(produce.text, /^Failed to produce message: .*Unknown topic/);
+  });
+});
+
+Deno.test("demo server: topic settings are read and altered; bad calls are errors", async () => {
+  await withServer(async (client) => {
+    const altered = await call(client, "alter-topic-config", {
+      topicName: "orders",
+      topicConfigs: [{ name: "retention.ms", value: "3600000", operation: "SET" }],
+    });
+    match(altered.text, /^Successfully altered topic config: /);
+    const read = await call(client, "get-topic-config", { topicName: "orders" });
+    const config = JSON.parse(read.text.slice(read.text.indexOf("{")));
+    equal(config.topicDetails.partitions_count, 6);
+    const retention = config.topicConfig.data.find((c: { name: string }) =>
+      c.name === "retention.ms"
+    );
+    equal(retention.value, "3600000");
+    equal(retention.is_default, false);
+    const exists = await call(client, "create-topics", { topics: [{ topic: "orders" }] });
+    equal(exists.isError, true);
+    match(exists.text, /already exists/);
+    const missing = await call(client, "produce-message", { value: { message: "x" } });
+    equal(missing.isError, true);
+    match(missing.text, /topicName/);
+  });
+});
