@@ -132,7 +132,13 @@ export function toolRow(
     },
     { text: " " + quotaCell(quota, columns.quota), colour: quotaColour },
     {
-      text: " " + fit(quota ? formatDuration(quota.resetInMs) : "", columns.reset, "right"),
+      // A quota nothing has used yet has nothing to reset.
+      text: " " +
+        fit(
+          quota && quota.resetInMs > 0 ? formatDuration(quota.resetInMs) : "",
+          columns.reset,
+          "right",
+        ),
       colour: "gray",
     },
   ];

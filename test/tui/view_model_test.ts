@@ -179,3 +179,16 @@ Deno.test("streamColumns() fits the longest tool and rule shown, within caps", (
     `${line[0].text}✓ allow echo${" ".repeat(15)}default${" ".repeat(11)}`,
   );
 });
+
+Deno.test("toolRow() leaves the reset column empty for a quota nothing has used", () => {
+  const tool = toolSnapshot({
+    quotas: [{
+      ...quota({ rule: "minute", max: 30, remaining: 30, resetInMs: 0 }),
+      observedAt: NOW,
+    }],
+  });
+  const line = text(toolRow(tool, toolColumns(80), { selected: false, now: NOW }));
+  assert.equal(line.length, 80);
+  assert.match(line, / 30\/30 {7}$/);
+  assert.doesNotMatch(line, /0s$/);
+});
