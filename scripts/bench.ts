@@ -3,6 +3,7 @@
  * cost against a direct connection (same client, same minimal upstream, same run), each a
  * median over several runs with min and max. Figures never fail it; only a crash does.
  */
+import { RUNTIME_V8_FLAGS } from "./runtime_flags.ts";
 import { loadPolicyText } from "../src/policy/loader.ts";
 import type { CompiledPolicy } from "../src/policy/compiled.ts";
 import {
@@ -216,6 +217,7 @@ function describeWorkload(outcomes: ReadonlyMap<string, number>): string {
     `limiter: one sliding-window take (lookup, retry check, add) on a warm per-session key`,
     `proxy: a raw newline-delimited JSON-RPC client (not the SDK Client), the same for both ` +
     `paths; upstream scripts/bench/minimal_server.ts; the proxy enforces kafka_like_policy.yaml`,
+    `  the proxy runs from source with the compiled binary's V8 flags (${RUNTIME_V8_FLAGS})`,
     `  calls: ${ROUND_TRIP_CALLS.map((call) => call.name).join(", ")} in turn, all allowed`,
     `  latency: sequential; throughput: 64 in flight, pipelined; RSS: the proxy's VmHWM ` +
     `after 10,000 and 100,000 pipelined calls`,

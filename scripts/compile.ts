@@ -8,6 +8,8 @@
  * @module
  */
 
+import { RUNTIME_V8_FLAGS } from "./runtime_flags.ts";
+
 /** Files bundled into the binary, each passed to `deno compile` as `--include PATH`. */
 const EMBEDDED_FILES: readonly string[] = ["src/policies/library", "src/policy/policy_worker.ts"];
 
@@ -52,7 +54,14 @@ async function main(extra_args: string[]): Promise<number> {
   }
 
   const includes = EMBEDDED_FILES.flatMap((path) => ["--include", path]);
-  const args = ["compile", ...PERMISSIONS, ...includes, "--output", OUTPUT_PATH];
+  const args = [
+    "compile",
+    ...PERMISSIONS,
+    `--v8-flags=${RUNTIME_V8_FLAGS}`,
+    ...includes,
+    "--output",
+    OUTPUT_PATH,
+  ];
   const command = new Deno.Command(Deno.execPath(), {
     args: [...args, ...extra_args, ENTRY_POINT],
     cwd: REPO_ROOT,

@@ -2,6 +2,7 @@
  * The proxy's figures, each against the physical limit: the same raw JSON-RPC client talking
  * to the same minimal upstream, once directly and once through `intercept` over stdio.
  */
+import { RUNTIME_V8_FLAGS } from "../runtime_flags.ts";
 import { readCpuMs, readRss } from "./proc_stats.ts";
 import { callSucceeded, RpcChild } from "./rpc_client.ts";
 import { median, percentile } from "./stats.ts";
@@ -14,7 +15,17 @@ export const POLICY_PATH = `${ROOT}scripts/bench/kafka_like_policy.yaml`;
 /** argv of the two peers: the upstream alone, and the upstream behind the proxy. */
 export const PATHS = {
   direct: SERVER,
-  proxied: [DENO, "run", "-A", `${ROOT}src/main.ts`, "-c", POLICY_PATH, "--", ...SERVER],
+  proxied: [
+    DENO,
+    "run",
+    `--v8-flags=${RUNTIME_V8_FLAGS}`,
+    "-A",
+    `${ROOT}src/main.ts`,
+    "-c",
+    POLICY_PATH,
+    "--",
+    ...SERVER,
+  ],
 } as const;
 export type PathName = keyof typeof PATHS;
 
