@@ -1,5 +1,5 @@
 /** JSON-RPC helpers: id checks and keys, the proxy's own answers, ids sniffed from huge messages. */
-import { deepEqual, equal, notEqual } from "node:assert/strict";
+import { deepEqual, equal } from "node:assert/strict";
 import {
   ErrorCode,
   errorResponse,
