@@ -2,13 +2,14 @@
  * Test cases for a policy (`intercept test`): YAML text → checked cases, or every problem with
  * its file, line and column, as the policy loader reports them.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { needsInputSchema } from "../engine/evaluate.ts";
 import type { CompiledPolicy } from "../policy/compiled.ts";
 import { formatLocatedError, type LocatedError } from "../policy/loader.ts";
 import { suggest } from "../policy/suggest.ts";
 import { parseWindow } from "../policy/windows.ts";
+import { offsetOf, sortErrors } from "../policy/yaml_locate.ts";
 
 const JsonObject = z.record(z.string(), z.unknown());
 
@@ -221,32 +222,4 @@ function describeField(path: readonly (string | number)[]): string {
 
 function place(path: readonly (string | number)[]): string {
   return path.length === 0 ? " at the top level" : ` in ${describeField(path)}`;
-}
-
-function sortErrors(errors: LocatedError[]): LocatedError[] {
-  return errors.sort((a, b) => a.line - b.line || a.col - b.col);
-}
-
-/** The source offset of the node at `path` (or of its key), else of its nearest parent. */
-function offsetOf(root: unknown, path: readonly (string | number)[], atKey: boolean): number {
-  let node = root as Node | null;
-  let offset = node?.range?.[0] ?? 0;
-  for (let i = 0; i < path.length; i++) {
-    const step = path[i];
-    if (isMap(node)) {
-      const pair = node.items.find((item) =>
-        isPair(item) && isScalar(item.key) && String(item.key.value) === String(step)
-      );
-      if (!pair) return offset;
-      const key = pair.key as Node;
-      if (i === path.length - 1 && atKey) return key.range?.[0] ?? offset;
-      node = pair.value as Node | null;
-      offset = node?.range?.[0] ?? key.range?.[0] ?? offset;
-    } else if (isSeq(node) && typeof step === "number") {
-      node = node.items[step] as Node | null;
-      if (!node) return offset;
-      offset = node.range?.[0] ?? offset;
-    } else return offset;
-  }
-  return offset;
 }

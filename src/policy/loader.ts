@@ -1,11 +1,12 @@
 /** YAML text → located errors or a compiled policy. The only file I/O of the policy module. */
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { isBuiltinRef, readBuiltinPolicy } from "../policies/library.ts";
 import { compilePolicy, PolicyCompileError, type PolicyIssue } from "./compile.ts";
 import type { CompiledPolicy } from "./compiled.ts";
 import { type LocatedError, PolicyLoadError } from "./load_error.ts";
 import { Policy } from "./schema.ts";
+import { offsetOf, sortErrors } from "./yaml_locate.ts";
 import { knownKeysAt, suggest } from "./suggest.ts";
 
 export { formatLocatedError, type LocatedError, PolicyLoadError } from "./load_error.ts";
@@ -136,10 +137,6 @@ function issuesOfSoundEntries(raw: unknown, schemaIssues: readonly ZodIssue[]): 
   }
 }
 
-function sortErrors(errors: LocatedError[]): LocatedError[] {
-  return errors.sort((a, b) => a.line - b.line || a.col - b.col);
-}
-
 function yamlMessage(code: string, message: string): string {
   const firstLine = message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
   if (code === "DUPLICATE_KEY") return "Duplicate key: each key may appear once in a mapping";
@@ -217,31 +214,4 @@ function describeField(path: (string | number)[]): string {
 
 function describePlace(path: (string | number)[]): string {
   return path.length === 0 ? " at the top level" : ` in ${describeField(path)}`;
-}
-
-/** The source offset of the node at `path` (or of its key), falling back to the nearest parent. */
-function offsetOf(root: unknown, path: readonly (string | number)[], atKey: boolean): number {
-  let node = root as Node | null;
-  let offset = node?.range?.[0] ?? 0;
-  for (let i = 0; i < path.length; i++) {
-    const step = path[i];
-    const last = i === path.length - 1;
-    if (isMap(node)) {
-      const pair = node.items.find((item) =>
-        isPair(item) && isScalar(item.key) && String(item.key.value) === String(step)
-      );
-      if (!pair) return offset;
-      const key = pair.key as Node;
-      if (last && atKey) return key.range?.[0] ?? offset;
-      node = pair.value as Node | null;
-      offset = node?.range?.[0] ?? key.range?.[0] ?? offset;
-    } else if (isSeq(node) && typeof step === "number") {
-      node = node.items[step] as Node | null;
-      if (!node) return offset;
-      offset = node.range?.[0] ?? offset;
-    } else {
-      return offset;
-    }
-  }
-  return offset;
 }
