@@ -61,7 +61,12 @@ export async function runTui(argv: readonly string[], io: TuiIo = realIo): Promi
   });
   store.start();
   try {
-    const app = render(React.createElement(App, { store }), { alternateScreen: true });
+    // A terminal was checked above: stay live even where CI=true is set (Ink's CI mode would
+    // draw only the last frame).
+    const app = render(React.createElement(App, { store }), {
+      alternateScreen: true,
+      interactive: true,
+    });
     await app.waitUntilExit();
   } finally {
     store.stop();
