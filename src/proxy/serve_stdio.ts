@@ -6,6 +6,7 @@
 import type { Logger } from "../cli/log.ts";
 import { compilePolicy } from "../policy/compile.ts";
 import type { CompiledPolicy } from "../policy/compiled.ts";
+import { settlesWithin } from "../transports/settles_within.ts";
 import { pumpLines, StreamChannel } from "../transports/stdio.ts";
 import type { UpstreamProcess } from "../transports/upstream_process.ts";
 import { type DecisionEvent, McpProxy } from "./mcp_proxy.ts";
@@ -109,7 +110,9 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
       upstream.channel.flush();
       client.flush();
     },
-    end: () => void upstream.shutdown(graceMs),
+    // Calls still being decided (policy loading, schema fetch) go up before the server's stdin
+    // is closed.
+    end: () => void settlesWithin(proxy.settled(), graceMs).then(() => upstream.shutdown(graceMs)),
   });
 
   const reload = (why: string) => {
@@ -119,10 +122,11 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
         log.error(`Policy reload (${why}) refused, the old one stays:\n${error.message}`),
     );
   };
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
   const onTerminate = (signal: Deno.Signal) => () => {
     log.debug(`Got ${signal}: passing it to the server`);
     upstream.signal(signal);
-    setTimeout(() => upstream.signal("SIGKILL"), graceMs);
+    killTimer ??= setTimeout(() => upstream.signal("SIGKILL"), graceMs);
   };
   const listeners: [Deno.Signal, () => void][] = [
     ["SIGINT", onTerminate("SIGINT")],
@@ -143,18 +147,16 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     : null;
 
   const code = await upstream.exited;
-  // A child the server left behind may hold its stdout open: read what is there, then go.
-  await Promise.race([upstreamDone, delay(1_000)]);
+  // A child the server left behind may hold its stdout open: read what is there, then end it.
+  await settlesWithin(upstreamDone, 1_000);
+  await upstream.reapGroup(Math.min(graceMs, 2_000));
+  clearTimeout(killTimer);
   proxy.upstreamEnded(code);
-  await Promise.race([proxy.settled(), delay(1_000)]);
-  await client.drain();
+  await settlesWithin(proxy.settled(), 1_000);
+  await settlesWithin(client.drain(), graceMs);
   watcher?.close();
   for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
   await parts.attachment?.stop(code);
   log.debug(`The server exited with code ${code}`);
   return code;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -2,6 +2,7 @@
  * The upstream MCP server as a child process in its own process group, so that signals reach
  * everything it starts (`npx` → `node`) and nothing is left behind.
  */
+import { settlesWithin } from "./settles_within.ts";
 import { StreamChannel } from "./stdio.ts";
 
 export interface SpawnOptions {
@@ -58,15 +59,37 @@ export class UpstreamProcess {
 
   /** Sends `signal` to the upstream's whole process group. */
   signal(signal: Deno.Signal): void {
-    if (!this.running) return;
+    // The group is signalled even after its leader exited: children it left may remain.
     try {
       Deno.kill(-this.child.pid, signal);
     } catch {
+      if (!this.running) return; // No group left to signal.
       try {
         this.child.kill(signal);
       } catch {
-        // Gone between the check and the kill.
+        // Gone between the two kills.
       }
+    }
+  }
+
+  /**
+   * After the server exited: ends whatever it left running in its group (SIGTERM, then
+   * SIGKILL after `graceMs`), so that no orphan outlives the proxy.
+   */
+  async reapGroup(graceMs: number): Promise<void> {
+    if (!this.#groupAlive()) return;
+    this.signal("SIGTERM");
+    const deadline = Date.now() + graceMs;
+    while (this.#groupAlive() && Date.now() < deadline) await delay(20);
+    if (this.#groupAlive()) this.signal("SIGKILL");
+  }
+
+  #groupAlive(): boolean {
+    try {
+      Deno.kill(-this.child.pid, "SIGCONT"); // a harmless probe: throws when the group is empty
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -75,7 +98,8 @@ export class UpstreamProcess {
    * SIGKILL after as long again. Returns the exit code.
    */
   async shutdown(graceMs: number): Promise<number> {
-    await this.channel.close();
+    // A server that stopped reading must not hold the close up beyond the grace time.
+    await settlesWithin(this.channel.close(), graceMs);
     if (await this.#exitsWithin(graceMs)) return this.exited;
     this.signal("SIGTERM");
     if (await this.#exitsWithin(graceMs)) return this.exited;
@@ -91,13 +115,11 @@ export class UpstreamProcess {
     return this.exited;
   }
 
-  async #exitsWithin(ms: number): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), ms));
-    try {
-      return await Promise.race([this.exited.then(() => true), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  #exitsWithin(ms: number): Promise<boolean> {
+    return settlesWithin(this.exited, ms);
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

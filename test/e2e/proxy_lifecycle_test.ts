@@ -132,3 +132,30 @@ Deno.test("intercept proxy sends SIGTERM to an upstream that ignores the end of 
     await Deno.remove(pidFile);
   }
 });
+
+Deno.test("intercept proxy ends what the upstream left in its group when the upstream exits", async () => {
+  const pidFile = await Deno.makeTempFile({ prefix: "intercept-e2e-pids-" });
+  // The shell leaves a background child behind and exits 4 once the client has gone.
+  const upstream = [
+    "sh",
+    "-c",
+    'echo $$ > "$0"; sleep 300 & deno run -A "$1"; exit 4',
+    pidFile,
+    MINI_SERVER,
+  ];
+  const proxy = RawProxy.start(POLICY, upstream, ["--shutdown-grace-ms", "2000"]);
+  let pgid = 0;
+  try {
+    await proxy.initialize();
+    pgid = Number(await Deno.readTextFile(pidFile));
+    ok((await liveInGroup(pgid)).length >= 2, "the shell and its background child run");
+    await proxy.closeStdin();
+    const status = await proxy.exited(10_000);
+    equal(status?.code, 4, proxy.stderr);
+    equal((await waitUntilGone(pgid, 3_000)).length, 0, "the background child is gone too");
+  } finally {
+    if (pgid) await killGroup(pgid);
+    await proxy.dispose();
+    await Deno.remove(pidFile);
+  }
+});
