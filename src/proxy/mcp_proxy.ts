@@ -46,6 +46,9 @@ export interface McpProxyOptions {
   now?: () => number;
 }
 
+/** MCP tool names are short (the spec suggests at most 128): longer ones are refused. */
+export const MAX_TOOL_NAME = 256;
+
 const TOOLS_CHANGED = JSON.stringify({
   jsonrpc: "2.0",
   method: "notifications/tools/list_changed",
@@ -254,6 +257,14 @@ export class McpProxy {
     }
     if (typeof params.name !== "string") {
       return this.#reply(batch, id, ErrorCode.invalidParams, "tools/call name must be a string");
+    }
+    if (params.name.length > MAX_TOOL_NAME) {
+      return this.#reply(
+        batch,
+        id,
+        ErrorCode.invalidParams,
+        `tools/call name is longer than ${MAX_TOOL_NAME} characters`,
+      );
     }
     if (params.arguments !== undefined && !isObject(params.arguments)) {
       return this.#reply(

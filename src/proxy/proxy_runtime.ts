@@ -41,6 +41,8 @@ export interface ProxyRuntimeOptions {
 }
 
 const DEFAULT_BACKFILL = 200;
+const MAX_COUNTED_TOOLS = 1_000;
+const OTHER_TOOLS = "(other tools)";
 
 export class ProxyRuntime implements ControlTarget {
   readonly #options: ProxyRuntimeOptions;
@@ -53,6 +55,7 @@ export class ProxyRuntime implements ControlTarget {
   #loadedAt: number;
   #lastError: string | null = null;
   #reloading: Promise<ReloadResult> | null = null;
+  #reloadNext: Promise<ReloadResult> | null = null;
 
   constructor(options: ProxyRuntimeOptions) {
     this.#options = options;
@@ -63,8 +66,12 @@ export class ProxyRuntime implements ControlTarget {
   /** Records a decision the proxy made, and tells every subscriber. */
   recordDecision(event: DecisionEvent): void {
     const { decision } = event;
-    let counts = this.#counts.get(decision.tool);
-    if (!counts) this.#counts.set(decision.tool, counts = { allowed: 0, denied: 0 });
+    // The agent picks tool names: past a bound, unknown ones share one row.
+    const key = this.#counts.has(decision.tool) || this.#counts.size < MAX_COUNTED_TOOLS
+      ? decision.tool
+      : OTHER_TOOLS;
+    let counts = this.#counts.get(key);
+    if (!counts) this.#counts.set(key, counts = { allowed: 0, denied: 0 });
     if (decision.allowed) counts.allowed++;
     else counts.denied++;
     const notice: DecisionNotice = {
@@ -126,8 +133,15 @@ export class ProxyRuntime implements ControlTarget {
 
   /** Reloads the policy file; an invalid one is refused and the old one stays in force. */
   reload(): Promise<ReloadResult> {
-    // Reloads triggered together (watch, SIGHUP, ctl) share one load.
-    return this.#reloading ??= this.#reload().finally(() => this.#reloading = null);
+    // A reload asked for while one runs may follow a newer edit: it gets one more load after
+    // the current one, shared by everyone who asked meanwhile.
+    if (this.#reloading) {
+      return this.#reloadNext ??= this.#reloading.catch(() => {}).then(() => {
+        this.#reloadNext = null;
+        return this.reload();
+      });
+    }
+    return this.#reloading = this.#reload().finally(() => this.#reloading = null);
   }
 
   async #reload(): Promise<ReloadResult> {
@@ -243,5 +257,6 @@ function visibilityKey(policy: CompiledPolicy): string {
     policy.defaultPosture,
     policy.hideAll,
     [...policy.hiddenNames].sort(),
+    policy.hiddenGlobs.map((glob) => glob.source).sort(),
   ]);
 }

@@ -3,6 +3,7 @@ import { deepEqual, doesNotThrow, equal, notEqual, ok } from "node:assert/strict
 import type { CompiledPolicy } from "../../src/policy/compiled.ts";
 import { loadPolicyText } from "../../src/policy/loader.ts";
 import { PolicyGate } from "../../src/proxy/policy_gate.ts";
+import { MAX_TOOL_NAME } from "../../src/proxy/mcp_proxy.ts";
 import {
   answers,
   assertDenied,
@@ -284,4 +285,14 @@ Deno.test({
     doesNotThrow(() => h.proxy.fromClient(line(call(1, "denied-tool"))));
     assertOneAnswerEach(h, [1]);
   },
+});
+
+Deno.test("McpProxy refuses a tool name longer than MCP names go, without deciding it", () => {
+  const h = harness();
+  h.proxy.fromClient(line(call(77, "x".repeat(MAX_TOOL_NAME + 1))));
+  const [answer] = assertOneAnswerEach(h, [77]);
+  assertError(answer, -32602);
+  assertNothingForwarded(h);
+  h.proxy.fromClient(line(call(78, "x".repeat(MAX_TOOL_NAME))));
+  equal(h.upstream.lines.length, 1, "a name at the limit is decided and forwarded");
 });

@@ -126,3 +126,35 @@ Deno.test("ProxyRuntime reset() frees a tool's quota; recentDecisions() is bound
   equal(runtime.recentDecisions().length, 3);
   equal(runtime.recentDecisions().at(-1)?.decision, "allow");
 });
+
+Deno.test("ProxyRuntime reload() asked for during a reload loads once more, after it", async () => {
+  let loads = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => release = resolve);
+  const versions = [
+    POLICY,
+    POLICY.replace("hide: [secret]", "hide: [secret, list-topics]"),
+  ];
+  const { runtime, decide } = setUp(async () => {
+    const text = versions[loads++];
+    if (loads === 1) await gate; // the first load read the file before the second edit
+    return loadPolicyText(text, "kafka.yaml");
+  });
+  const first = runtime.reload();
+  const second = runtime.reload();
+  const third = runtime.reload();
+  equal(second, third, "callers during a reload share the next one");
+  release();
+  await first;
+  const result = await second;
+  equal(loads, 2);
+  equal(result.toolsChanged, true);
+  equal(decide("list-topics").rule, "hide");
+});
+
+Deno.test("ProxyRuntime reload() reports a change of hide globs as a tool-list change", async () => {
+  const next = POLICY.replace("hide: [secret]", 'hide: [secret, "list-*"]');
+  const { runtime, toolsChanged } = setUp(() => Promise.resolve(loadPolicyText(next, "k.yaml")));
+  equal((await runtime.reload()).toolsChanged, true);
+  equal(toolsChanged(), 1);
+});
