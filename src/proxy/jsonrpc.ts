@@ -28,17 +28,28 @@ export function resultResponse(id: JsonRpcId, result: unknown): JsonObject {
 }
 
 /**
- * Finds a JSON-RPC id in the first and last bytes of a message too large to parse, so that
- * its sender can still get an answer. Returns null unless exactly one candidate is found.
+ * The JSON-RPC ids that the first and last bytes of a message too large to parse may carry,
+ * most likely first: the tail's from its end (serialisers often put `id` last), then the
+ * head's. Callers pick the one they are waiting for.
  */
-export function sniffId(head: string, tail: string): JsonRpcId | null {
-  const found = new Set<string>();
-  for (const text of [head, tail]) {
-    for (const match of text.matchAll(/"id"\s*:\s*("(?:[^"\\]|\\.){0,200}"|-?\d{1,16})\s*[,}]/g)) {
-      found.add(match[1]);
+export function sniffIds(head: string, tail: string): JsonRpcId[] {
+  const pattern = /"id"\s*:\s*("(?:[^"\\]|\\.){0,200}"|-?\d{1,16})\s*[,}]/g;
+  const fromTail = [...tail.matchAll(pattern)].reverse();
+  const fromHead = [...head.matchAll(pattern)];
+  const ids: JsonRpcId[] = [];
+  for (const match of [...fromTail, ...fromHead]) {
+    try {
+      const id = JSON.parse(match[1]) as JsonRpcId;
+      if (!ids.includes(id)) ids.push(id);
+    } catch {
+      // A broken escape: not an id.
     }
   }
-  if (found.size !== 1) return null;
-  const [raw] = found;
-  return JSON.parse(raw) as JsonRpcId;
+  return ids;
+}
+
+/** The one id the edges of a message carry, or null when there is none or several. */
+export function sniffId(head: string, tail: string): JsonRpcId | null {
+  const ids = sniffIds(head, tail);
+  return ids.length === 1 ? ids[0] : null;
 }

@@ -16,6 +16,7 @@ import {
   type JsonRpcId,
   resultResponse,
   sniffId,
+  sniffIds,
 } from "./jsonrpc.ts";
 import { type Batch, newBatch, type Pending, PendingRequests } from "./pending_requests.ts";
 import type { PolicyGate } from "./policy_gate.ts";
@@ -360,16 +361,16 @@ export class McpProxy {
   }
 
   upstreamOversize(line: OversizeLine): void {
-    const id = sniffId(line.head, line.tail);
     this.#options.log.error(
       `Dropped a ${line.size}-byte message from the upstream: over the limit`,
     );
-    const pending = id === null ? undefined : this.#pending.take(id);
+    const id = sniffIds(line.head, line.tail).find((candidate) => this.#pending.has(candidate));
+    const pending = id === undefined ? undefined : this.#pending.take(id);
     if (!pending) return;
     this.#pending.answerPending(
       pending,
       errorResponse(
-        id,
+        pending.id,
         ErrorCode.internalError,
         `The server's answer of ${line.size} bytes exceeds the proxy's size limit`,
       ),

@@ -10,13 +10,19 @@ export interface PolicyWatcher {
 export function watchPolicyFile(
   path: string,
   onChange: () => void,
-  options: { debounceMs?: number } = {},
+  options: { debounceMs?: number; onError?: (error: Error) => void } = {},
 ): PolicyWatcher {
   const debounceMs = options.debounceMs ?? 200;
   const slash = path.lastIndexOf("/");
   const dir = slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
   const name = path.slice(slash + 1);
-  const watcher = Deno.watchFs(dir, { recursive: false });
+  let watcher: Deno.FsWatcher;
+  try {
+    watcher = Deno.watchFs(dir, { recursive: false });
+  } catch (error) {
+    options.onError?.(error as Error);
+    return { close() {} };
+  }
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
   (async () => {

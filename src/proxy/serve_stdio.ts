@@ -102,10 +102,12 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     oversize: (line) => proxy.upstreamOversize(line),
     end: () => {},
     chunkEnd: () => client.flush(),
+    error: (error) => log.error(`Handling the server's output failed: ${error.stack}`),
   });
   pumpLines(Deno.stdin.readable, maxBytes, {
     line: (line) => proxy.fromClient(line),
     oversize: (line) => proxy.clientOversize(line),
+    error: (error) => log.error(`Handling the client's input failed: ${error.stack}`),
     chunkEnd: () => {
       upstream.channel.flush();
       client.flush();
@@ -143,7 +145,12 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     throw error;
   }
   const watcher = options.watchPath
-    ? watchPolicyFile(options.watchPath, () => reload("file changed"))
+    ? watchPolicyFile(options.watchPath, () => reload("file changed"), {
+      onError: (error) =>
+        log.warn(
+          `Cannot watch the policy file (${error.message}); SIGHUP and ctl reload still work`,
+        ),
+    })
     : null;
 
   const code = await upstream.exited;

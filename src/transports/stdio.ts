@@ -12,6 +12,8 @@ export interface LineChannelHandlers {
   end(): void;
   /** Every line of a read chunk was handled: a moment to flush what they produced. */
   chunkEnd?(): void;
+  /** A handler threw; the stream goes on. */
+  error?(error: Error): void;
 }
 
 /** A bidirectional newline-delimited channel. */
@@ -33,8 +35,13 @@ export async function pumpLines(
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
-      splitter.push(value);
-      handlers.chunkEnd?.();
+      try {
+        splitter.push(value);
+        handlers.chunkEnd?.();
+      } catch (error) {
+        // A handler's own failure must not end the stream as if it were closed.
+        handlers.error?.(error as Error);
+      }
     }
   } catch {
     // A broken pipe ends the stream like EOF does.

@@ -7,6 +7,7 @@ import {
   isValidId,
   resultResponse,
   sniffId,
+  sniffIds,
 } from "../../src/proxy/jsonrpc.ts";
 
 Deno.test("isValidId() accepts strings and finite numbers only", () => {
@@ -57,4 +58,10 @@ Deno.test("sniffId() returns null when there is no id, or more than one candidat
   equal(sniffId('{"id":1.5,', ""), null);
   equal(sniffId('{"grid":1,"valid":2', ""), null);
   equal(sniffId('{"text":"\\"id\\":3","a":1', ""), null, "an escaped key inside a string");
+});
+
+Deno.test("sniffIds() lists the tail's ids from its end, then the head's, skipping broken ones", () => {
+  deepEqual(sniffIds('{"id":1,', '{"id":2},{"id":"x"}],"jsonrpc":"2.0","id":9}'), [9, "x", 2, 1]);
+  deepEqual(sniffIds('{"id":"\\u12",', ""), []);
+  equal(sniffId('{"id":1,', '"id":2}'), null);
 });

@@ -235,3 +235,16 @@ Deno.test("McpProxy refuses an oversized client line and serves the next one", (
   equal(big.error.code, -32600);
   assertDenied(denied, "no denied");
 });
+
+Deno.test("McpProxy finds the pending id among the record ids of an oversized answer", () => {
+  const h = harness();
+  h.proxy.fromClient(line(request(7, "resources/list")));
+  h.proxy.upstreamOversize({
+    size: 99e6,
+    head: '{"result":{"resources":[{"id":1,"uri":"a"},',
+    tail: '{"id":2,"uri":"z"}]},"jsonrpc":"2.0","id":7}',
+  });
+  const [answer] = assertOneAnswerEach(h, [7]);
+  equal(answer.error.code, -32603);
+  equal(h.proxy.inFlight, 0);
+});
