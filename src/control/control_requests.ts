@@ -173,7 +173,7 @@ function toolParam(params: Record<string, unknown>, method: string, required: bo
   if (typeof tool !== "string" || tool.trim() === "") {
     throw new ParamsError(`${method}: params.tool must be a non-empty string`);
   }
-  return tool;
+  return tool.trim();
 }
 
 function failure(context: RequestContext, error: unknown): Outcome {

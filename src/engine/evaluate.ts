@@ -30,7 +30,7 @@ export interface ToolCall {
 
 export interface EngineState {
   readonly quotas: QuotaStore;
-  /** Operator denies (tool → reason): a layer above the policy. */
+  /** Operator denies (tool → reason; `"*"` for every tool): a layer above the policy. */
   readonly liveDenies: ReadonlyMap<string, string>;
 }
 
@@ -43,7 +43,8 @@ export function evaluate(
   now: number,
 ): Decision {
   const { tool } = call;
-  const liveReason = state.liveDenies.get(tool);
+  // `"*"` is the operator's stop-everything switch.
+  const liveReason = state.liveDenies.get(tool) ?? state.liveDenies.get("*");
   if (liveReason !== undefined) return deny(tool, BUILTIN_RULES.operator, liveReason);
   if (isHidden(policy, tool)) {
     return deny(tool, BUILTIN_RULES.hide, `Tool "${tool}" is hidden by policy`);

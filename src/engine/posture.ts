@@ -8,7 +8,7 @@ export function postureOf(
   tool: string,
   liveDenies: ReadonlyMap<string, string>,
 ): Posture {
-  if (liveDenies.has(tool)) return "live-deny";
+  if (liveDenies.has(tool) || liveDenies.has("*")) return "live-deny";
   if (isHidden(policy, tool)) return "hidden";
   const entry = findEntry(policy, tool);
   if (!entry && policy.defaultPosture === "deny") return "deny";

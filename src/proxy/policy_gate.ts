@@ -79,7 +79,8 @@ export class PolicyGate {
   /** Whether the agent may see the tool in `tools/list` (not when the engine fails). */
   isVisible(tool: string): boolean {
     try {
-      return !this.liveDenies.has(tool) && !isHidden(this.#policy, tool);
+      if (this.liveDenies.has(tool) || this.liveDenies.has("*")) return false;
+      return !isHidden(this.#policy, tool);
     } catch {
       return false;
     }

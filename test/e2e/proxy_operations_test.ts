@@ -89,7 +89,8 @@ Deno.test("intercept refuses to start when an explicit --control path cannot be 
       "--control",
       `${dir}/proxy.sock`,
       "--",
-      ...EVERYTHING,
+      "sleep", // a silent upstream: its stderr would share ours
+      "30",
     ]);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /Cannot open the control socket/);

@@ -158,3 +158,13 @@ Deno.test("ProxyRuntime reload() reports a change of hide globs as a tool-list c
   equal((await runtime.reload()).toolsChanged, true);
   equal(toolsChanged(), 1);
 });
+
+Deno.test('ProxyRuntime deny("*") stops every tool until allow("*")', () => {
+  const { runtime, decide, gate } = setUp();
+  runtime.deny("*", "Everything paused");
+  equal(decide("list-topics").reason, "Everything paused");
+  equal(gate.isVisible("list-topics"), false);
+  equal(runtime.status().tools.every((tool) => tool.posture === "live-deny"), true);
+  runtime.allow("*");
+  equal(decide("list-topics").allowed, true);
+});
