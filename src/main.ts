@@ -6,6 +6,7 @@ import denoJson from "../deno.json" with { type: "json" };
 import { UsageError } from "./cli/args.ts";
 import { PolicyLoadError } from "./policy/load_error.ts";
 import { UpstreamStartError } from "./transports/upstream_process.ts";
+import { ControlSocketError } from "./control/control_folder.ts";
 
 const HELP = `intercept ${denoJson.version}: a policy proxy for MCP tool calls
 
@@ -85,7 +86,7 @@ function reportError(error: unknown): number {
     console.error(error.message);
     return EXIT_USAGE;
   }
-  if (error instanceof UpstreamStartError) {
+  if (error instanceof UpstreamStartError || error instanceof ControlSocketError) {
     console.error(`intercept: ${error.message}`);
     return EXIT_USAGE;
   }

@@ -10,15 +10,28 @@ export class ControlSocketError extends Error {
 
 /** Creates `dir` with mode 0700 if missing; refuses one another user owns or others may write. */
 export async function prepareControlFolder(dir: string): Promise<void> {
+  if (await checkControlFolder(dir)) return;
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  // mkdir's mode passes through the umask; say exactly what we mean.
+  await Deno.chmod(dir, 0o700);
+  await checkControlFolder(dir);
+}
+
+/**
+ * Whether `dir` exists as a safe control folder: a real folder (not a symbolic link) that
+ * belongs to this user and that no one else may write in. Throws when it exists but is not
+ * safe, so that neither a proxy nor a dashboard trusts sockets someone else could plant.
+ */
+export async function checkControlFolder(dir: string): Promise<boolean> {
   let info: Deno.FileInfo;
   try {
-    info = await Deno.stat(dir);
+    info = await Deno.lstat(dir);
   } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    // mkdir's mode passes through the umask; say exactly what we mean.
-    await Deno.chmod(dir, 0o700);
-    info = await Deno.stat(dir);
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+  if (info.isSymlink) {
+    throw new ControlSocketError(`Refusing control folder ${dir}: it is a symbolic link`);
   }
   if (!info.isDirectory) {
     throw new ControlSocketError(`Cannot use control folder ${dir}: it is not a folder`);
@@ -36,6 +49,7 @@ export async function prepareControlFolder(dir: string): Promise<void> {
         `(run "chmod 700 ${dir}")`,
     );
   }
+  return true;
 }
 
 /**

@@ -4,12 +4,15 @@
  * gone) is removed; other stale ones are only skipped.
  */
 import { ControlClient, ControlConnectError } from "./control_client.ts";
+import { checkControlFolder } from "./control_folder.ts";
 import { controlDir } from "./socket_path.ts";
 
 const CONNECT_TIMEOUT_MS = 1000;
 
 /** Paths of the live control sockets in `dir` (default: this user's control folder), sorted. */
 export async function discoverProxies(dir: string = controlDir()): Promise<string[]> {
+  // Sockets in a folder someone else controls could be anyone's: refuse to look there.
+  if (!await checkControlFolder(dir)) return [];
   const candidates: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {

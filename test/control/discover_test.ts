@@ -60,3 +60,23 @@ Deno.test("pidOfSocket() reads the pid from <pid>.sock names only", () => {
   equal(pidOfSocket("/tmp/x/custom.sock"), null);
   equal(pidOfSocket("/tmp/x/12a.sock"), null);
 });
+
+Deno.test("discoverProxies() refuses a folder it cannot trust: a symlink, open to others", async () => {
+  await using temp = await tempRoot();
+  await Deno.mkdir(`${temp.root}/real`, { mode: 0o700 });
+  await Deno.symlink(`${temp.root}/real`, temp.dir);
+  await rejects(discoverProxies(temp.dir), /symbolic link/);
+  await Deno.remove(temp.dir);
+  await Deno.mkdir(temp.dir);
+  await Deno.chmod(temp.dir, 0o777);
+  await rejects(discoverProxies(temp.dir), /lets other users write/);
+});
+
+Deno.test("discoverProxies() refuses a folder another user owns", {
+  ignore: Deno.uid() !== 0,
+}, async () => {
+  await using temp = await tempRoot();
+  await Deno.mkdir(temp.dir, { mode: 0o700 });
+  await Deno.chown(temp.dir, 65534, 65534);
+  await rejects(discoverProxies(temp.dir), /belongs to uid 65534/);
+});
