@@ -135,6 +135,11 @@ export class McpProxy {
     this.#options.client.send(TOOLS_CHANGED);
   }
 
+  /** Client lines held behind a decision in progress. */
+  get waitingLines(): number {
+    return this.#waiting?.length ?? 0;
+  }
+
   /** Resolves when no decision is in progress (client lines held behind one are handled). */
   async settled(): Promise<void> {
     while (this.#busy) await this.#busy;

@@ -38,6 +38,9 @@ export interface Attachment {
   stop(exitCode: number): Promise<void>;
 }
 
+/** Client lines held behind one pending decision before the proxy stops reading the client. */
+const MAX_WAITING_LINES = 1_000;
+
 /** In force until the real policy is in: denies and hides everything (never used to allow). */
 const LOADING = compilePolicy({ version: "1", default: "deny", hide: ["*"], tools: {} }, {
   source: "(loading)",
@@ -101,7 +104,11 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     line: (line) => proxy.fromUpstream(line),
     oversize: (line) => proxy.upstreamOversize(line),
     end: () => {},
-    chunkEnd: () => client.flush(),
+    chunkEnd: () => {
+      client.flush();
+      // A client that does not read stops us reading the server, not our memory.
+      if (client.backlog > maxBytes) return client.drain();
+    },
     error: (error) => log.error(`Handling the server's output failed: ${error.stack}`),
   });
   pumpLines(Deno.stdin.readable, maxBytes, {
@@ -111,6 +118,11 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     chunkEnd: () => {
       upstream.channel.flush();
       client.flush();
+      const waits: Promise<void>[] = [];
+      if (upstream.channel.backlog > maxBytes) waits.push(upstream.channel.drain());
+      if (client.backlog > maxBytes) waits.push(client.drain());
+      if (proxy.waitingLines > MAX_WAITING_LINES) waits.push(proxy.settled());
+      if (waits.length > 0) return Promise.all(waits).then(() => {});
     },
     // Calls still being decided (policy loading, schema fetch) go up before the server's stdin
     // is closed.

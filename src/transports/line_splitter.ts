@@ -13,6 +13,8 @@ export interface OversizeLine {
 export interface LineHandlers {
   line(text: string): void;
   oversize(line: OversizeLine): void;
+  /** A handler threw on one line: the lines after it are still delivered. */
+  error?(error: Error): void;
 }
 
 const NEWLINE = 0x0a;
@@ -95,9 +97,14 @@ export class LineSplitter {
     let length = bytes.length;
     if (length > 0 && bytes[length - 1] === 0x0d) length--;
     if (length === 0) return;
-    this.handlers.line(
-      this.#decoder.decode(length === bytes.length ? bytes : bytes.subarray(0, length)),
-    );
+    try {
+      this.handlers.line(
+        this.#decoder.decode(length === bytes.length ? bytes : bytes.subarray(0, length)),
+      );
+    } catch (error) {
+      if (!this.handlers.error) throw error;
+      this.handlers.error(error as Error);
+    }
   }
 }
 

@@ -6,6 +6,8 @@
 export class LineWriter {
   #encoder = new TextEncoder();
   #queue: string[] = [];
+  /** Characters queued or being written: what a reader may wait on (backpressure). */
+  #backlog = 0;
   #scheduled = false;
   #writing: Promise<void> | null = null;
   #failed: Error | null = null;
@@ -18,6 +20,7 @@ export class LineWriter {
   send(line: string): void {
     if (this.#failed) return;
     this.#queue.push(line);
+    this.#backlog += line.length + 1;
     if (this.#scheduled || this.#writing) return;
     this.#scheduled = true;
     queueMicrotask(() => {
@@ -30,6 +33,10 @@ export class LineWriter {
   flush(): void {
     if (this.#writing || this.#queue.length === 0 || this.#failed) return;
     this.#writing = this.#writeAll();
+  }
+
+  get backlog(): number {
+    return this.#backlog;
   }
 
   /** Resolves once everything queued so far is written (or writing failed). */
@@ -47,10 +54,12 @@ export class LineWriter {
         const batch = this.#queue.length === 1 ? this.#queue[0] : this.#queue.join("\n");
         this.#queue = [];
         await this.writer.write(this.#encoder.encode(batch + "\n"));
+        this.#backlog -= batch.length + 1;
       }
     } catch (error) {
       this.#failed = error as Error;
       this.#queue = [];
+      this.#backlog = 0;
       this.onError(error as Error);
     } finally {
       this.#writing = null;

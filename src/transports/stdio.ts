@@ -10,8 +10,11 @@ export interface LineChannelHandlers {
   oversize(line: OversizeLine): void;
   /** The input stream ended (the peer closed it, or it broke). */
   end(): void;
-  /** Every line of a read chunk was handled: a moment to flush what they produced. */
-  chunkEnd?(): void;
+  /**
+   * Every line of a read chunk was handled: a moment to flush what they produced. A promise
+   * returned here is waited for before reading on (backpressure).
+   */
+  chunkEnd?(): void | Promise<void>;
   /** A handler threw; the stream goes on. */
   error?(error: Error): void;
 }
@@ -37,7 +40,8 @@ export async function pumpLines(
       if (done) break;
       try {
         splitter.push(value);
-        handlers.chunkEnd?.();
+        const wait = handlers.chunkEnd?.();
+        if (wait) await wait;
       } catch (error) {
         // A handler's own failure must not end the stream as if it were closed.
         handlers.error?.(error as Error);
@@ -65,6 +69,11 @@ export class StreamChannel implements LineChannel {
 
   drain(): Promise<void> {
     return this.#writer.drain();
+  }
+
+  /** Characters queued and not yet written. */
+  get backlog(): number {
+    return this.#writer.backlog;
   }
 
   /** Starts writing what is queued now rather than at the end of the turn. */

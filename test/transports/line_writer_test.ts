@@ -107,3 +107,18 @@ Deno.test("LineWriter reports a stream closed by its reader once", async () => {
   await writer.drain();
   equal(errors.length, 1);
 });
+
+Deno.test("LineWriter backlog counts what is queued or being written, until written", async () => {
+  const { stream, hold, writes } = recordingStream();
+  const writer = new LineWriter(stream.getWriter());
+  const release = hold();
+  writer.send("abc");
+  writer.send("de");
+  equal(writer.backlog, 7);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  equal(writer.backlog, 7, "a held write still counts");
+  release();
+  await writer.drain();
+  equal(writer.backlog, 0);
+  deepEqual(writes, ["abc\nde\n"]);
+});
