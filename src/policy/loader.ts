@@ -11,6 +11,9 @@ import { knownKeysAt, suggest } from "./suggest.ts";
 
 export { formatLocatedError, type LocatedError, PolicyLoadError } from "./load_error.ts";
 
+/** A policy is text a person wrote: anything larger is a mistake (or a device). */
+const MAX_POLICY_BYTES = 4 * 1024 * 1024;
+
 /** Parses, checks and compiles policy text; throws `PolicyLoadError` with every problem. */
 export function loadPolicyText(text: string, file: string): CompiledPolicy {
   return parsePolicyText(text, file).compiled;
@@ -85,7 +88,11 @@ export async function loadPolicyFile(path: string): Promise<CompiledPolicy> {
 /** The text of a policy file, or of a bundled policy for `builtin:NAME`. */
 export async function readPolicySource(path: string): Promise<string> {
   try {
-    return isBuiltinRef(path) ? await readBuiltinPolicy(path) : await Deno.readTextFile(path);
+    if (isBuiltinRef(path)) return await readBuiltinPolicy(path);
+    const info = await Deno.stat(path);
+    if (!info.isFile) throw new Error("not a regular file");
+    if (info.size > MAX_POLICY_BYTES) throw new Error(`larger than ${MAX_POLICY_BYTES} bytes`);
+    return await Deno.readTextFile(path);
   } catch (error) {
     const reason = error instanceof Deno.errors.NotFound
       ? "no such file"

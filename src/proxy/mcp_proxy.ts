@@ -47,6 +47,9 @@ export interface McpProxyOptions {
   now?: () => number;
 }
 
+/** Requests forwarded and not yet answered, at most (bounded memory). */
+export const MAX_IN_FLIGHT = 10_000;
+
 /** MCP tool names are short (the spec suggests at most 128): longer ones are refused. */
 export const MAX_TOOL_NAME = 256;
 
@@ -243,6 +246,14 @@ export class McpProxy {
         pending.id,
         ErrorCode.internalError,
         `The MCP server has exited (code ${this.#ended})`,
+      );
+    }
+    if (this.#pending.size >= MAX_IN_FLIGHT) {
+      return this.#reply(
+        pending.batch,
+        pending.id,
+        ErrorCode.invalidRequest,
+        `Too many requests in flight (${MAX_IN_FLIGHT}); wait for answers first`,
       );
     }
     if (!this.#pending.add(pending)) {

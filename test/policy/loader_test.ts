@@ -230,3 +230,11 @@ Deno.test({
     deepEqual(errorsOf("hello\n"), ["p.yaml:1:1: The policy must be a mapping"]);
   },
 });
+
+Deno.test("loadPolicyFile() refuses what is not a regular file, with its path", async () => {
+  await rejects(loadPolicyFile("/dev/zero"), (error: unknown) => {
+    ok(error instanceof PolicyLoadError);
+    equal(error.message, "/dev/zero:1:1: Cannot read policy: not a regular file");
+    return true;
+  });
+});

@@ -3,7 +3,7 @@ import { deepEqual, doesNotThrow, equal, notEqual, ok } from "node:assert/strict
 import type { CompiledPolicy } from "../../src/policy/compiled.ts";
 import { loadPolicyText } from "../../src/policy/loader.ts";
 import { PolicyGate } from "../../src/proxy/policy_gate.ts";
-import { MAX_TOOL_NAME } from "../../src/proxy/mcp_proxy.ts";
+import { MAX_IN_FLIGHT, MAX_TOOL_NAME } from "../../src/proxy/mcp_proxy.ts";
 import {
   answers,
   assertDenied,
@@ -295,4 +295,14 @@ Deno.test("McpProxy refuses a tool name longer than MCP names go, without decidi
   assertNothingForwarded(h);
   h.proxy.fromClient(line(call(78, "x".repeat(MAX_TOOL_NAME))));
   equal(h.upstream.lines.length, 1, "a name at the limit is decided and forwarded");
+});
+
+Deno.test("McpProxy refuses a request past the bound on requests in flight", () => {
+  const h = harness();
+  for (let id = 0; id < MAX_IN_FLIGHT; id++) h.proxy.fromClient(line(request(id, "ping")));
+  equal(h.proxy.inFlight, MAX_IN_FLIGHT);
+  h.proxy.fromClient(line(request("one-more", "ping")));
+  const [answer] = assertOneAnswerEach(h, ["one-more"]);
+  assertError(answer, -32600);
+  equal(h.upstream.lines.length, MAX_IN_FLIGHT);
 });
