@@ -68,10 +68,11 @@ Deno.test({
         cwd: ROOT,
         env: { XDG_RUNTIME_DIR: runtime },
       });
-      let screen = await tui.waitForText(/echo\s+limited\s+3\s+0 █+░+ 2\/5/);
-      assert.match(screen, /pid \d+ · deno run -A .*mini_server\.ts\s+● live/);
+      await tui.waitForText(/echo\s+limited\s+3\s+0 █+░+ 2\/5/);
+      // Status comes before the subscription's backfill: wait for both.
+      let screen = await tui.waitForText(/pid \d+ · deno run -A .*mini_server\.ts\s+● live/);
       assert.match(screen, /crash\s+deny\s+0\s+1/);
-      assert.match(screen, /✗ deny {2}crash\s+\S+\s+Crashing the server is not allowed/);
+      screen = await tui.waitForText(/✗ deny {2}crash\s+\S+\s+Crashing the server is not allowed/);
 
       // A decision made now shows up live.
       await callEcho(proxy, 3);
