@@ -118,11 +118,13 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     chunkEnd: () => {
       upstream.channel.flush();
       client.flush();
-      const waits: Promise<void>[] = [];
-      if (upstream.channel.backlog > maxBytes) waits.push(upstream.channel.drain());
-      if (client.backlog > maxBytes) waits.push(client.drain());
-      if (proxy.waitingLines > MAX_WAITING_LINES) waits.push(proxy.settled());
-      if (waits.length > 0) return Promise.all(waits).then(() => {});
+      // A peer that does not read, or a pile of lines behind one decision, stops our reading.
+      const backedUp = upstream.channel.backlog > maxBytes || client.backlog > maxBytes ||
+        proxy.waitingLines > MAX_WAITING_LINES;
+      if (backedUp) {
+        return Promise.all([upstream.channel.drain(), client.drain(), proxy.settled()])
+          .then(() => {});
+      }
     },
     // Calls still being decided (policy loading, schema fetch) go up before the server's stdin
     // is closed.
