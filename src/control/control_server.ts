@@ -31,6 +31,8 @@ export interface ControlServerOptions {
 }
 
 const DEFAULT_MAX_QUEUED_LINES = 1000;
+/** Dashboards and ctl calls of one machine; more is a runaway client. */
+const MAX_CONNECTIONS = 64;
 
 /** Listens on `path`, after making its folder safe and clearing a stale socket there. */
 export async function startControlServer(
@@ -71,6 +73,8 @@ class UnixControlServer implements ControlServer {
   readonly #context: RequestContext;
   readonly #unsubscribe: () => void;
   readonly #accepting: Promise<void>;
+  /** Said once per run of refused connections, not once each. */
+  #refusing = false;
   #closing: Promise<void> | null = null;
 
   constructor(
@@ -115,10 +119,15 @@ class UnixControlServer implements ControlServer {
   async #accept(): Promise<void> {
     try {
       for await (const conn of this.#listener) {
-        if (this.#closing) {
+        if (this.#closing || this.#connections.size >= MAX_CONNECTIONS) {
+          if (!this.#closing && !this.#refusing) {
+            this.#log(`Control socket ${this.path}: ${MAX_CONNECTIONS} connections, refusing more`);
+          }
+          this.#refusing = true;
           conn.close();
           continue;
         }
+        this.#refusing = false;
         this.#connections.add(new ControlConnection(conn, this.#limits, this.#handlers));
       }
     } catch (error) {

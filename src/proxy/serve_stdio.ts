@@ -131,8 +131,13 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     end: () => void settlesWithin(proxy.settled(), graceMs).then(() => upstream.shutdown(graceMs)),
   });
 
+  let reloadWhenReady: string | null = null;
   const reload = (why: string) => {
-    parts.runtime?.reload().then(
+    if (!parts.runtime) {
+      reloadWhenReady = why; // asked for while the first policy loads: done right after
+      return;
+    }
+    parts.runtime.reload().then(
       (result) => log.info(`Policy reloaded (${why}) from ${result.source}`),
       (error: Error) =>
         log.error(`Policy reload (${why}) refused, the old one stays:\n${error.message}`),
@@ -151,13 +156,6 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
   ];
   for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
 
-  try {
-    await ready;
-  } catch (error) {
-    for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
-    await upstream.terminate(graceMs);
-    throw error;
-  }
   const watcher = options.watchPath
     ? watchPolicyFile(options.watchPath, () => reload("file changed"), {
       onError: (error) =>
@@ -166,6 +164,15 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
         ),
     })
     : null;
+  try {
+    await ready;
+  } catch (error) {
+    watcher?.close();
+    for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+    await upstream.terminate(graceMs);
+    throw error;
+  }
+  if (reloadWhenReady) reload(reloadWhenReady);
 
   const code = await upstream.exited;
   // A child the server left behind may hold its stdout open: read what is there, then end it.

@@ -12,6 +12,8 @@ const MAX_PAGES = 1_000;
 export class ToolSchemas {
   #schemas = new Map<string, unknown>();
   #complete = false;
+  /** Bumped when the upstream's tools change: a fetch begun before is then not complete. */
+  #generation = 0;
   #fetching: Promise<void> | null = null;
 
   constructor(readonly listPage: ListPage) {}
@@ -34,6 +36,7 @@ export class ToolSchemas {
   invalidate(): void {
     this.#schemas.clear();
     this.#complete = false;
+    this.#generation++;
   }
 
   /** The tool's inputSchema, or undefined when the upstream does not list the tool. */
@@ -45,12 +48,13 @@ export class ToolSchemas {
   }
 
   async #fetchAll(): Promise<void> {
+    const generation = this.#generation;
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
       const result = await this.listPage(cursor);
       if (Array.isArray(result.tools)) this.remember(result.tools);
       if (typeof result.nextCursor !== "string" || result.nextCursor === "") {
-        this.#complete = true;
+        this.#complete = generation === this.#generation;
         return;
       }
       cursor = result.nextCursor;

@@ -272,3 +272,19 @@ Deno.test("control server answers requests on several connections at once", asyn
     }
   });
 });
+
+Deno.test("control server closes connections past its bound and serves the ones it holds", async () => {
+  await withServer(async (first, _target, path) => {
+    const others: RawClient[] = [];
+    try {
+      for (let i = 1; i < 64; i++) others.push(await RawClient.connect(path));
+      const extra = await RawClient.connect(path);
+      others.push(extra);
+      ok((await extra.next(5_000).catch((error: Error) => error)) instanceof Error);
+      equal(extra.ended, true, "the 65th connection is closed at once");
+      equal((await first.request({ id: 1, method: "status" })).id, 1);
+    } finally {
+      await Promise.all(others.map((client) => client.close()));
+    }
+  });
+});
