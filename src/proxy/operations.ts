@@ -7,6 +7,7 @@ import type { Logger } from "../cli/log.ts";
 import type { AuditLog } from "../audit/audit_log.ts";
 import { type ControlServer, startControlServer } from "../control/control_server.ts";
 import type { ControlEvent } from "../control/protocol.ts";
+import { settlesWithin } from "../transports/settles_within.ts";
 import type { ProxyRuntime } from "./proxy_runtime.ts";
 import type { Attachment } from "./serve_stdio.ts";
 
@@ -67,21 +68,15 @@ export async function attachOperations(
       unsubscribe?.();
       await control?.close();
       audit?.lifecycle("stop", { exitCode });
-      if (audit) await closeWithin(audit, AUDIT_CLOSE_MS, log);
+      if (audit && !await settlesWithin(audit.close(), AUDIT_CLOSE_MS)) {
+        log.error(`The audit log did not finish writing within ${AUDIT_CLOSE_MS / 1000}s`);
+      }
     },
   };
 }
 
 /** A stalled disk must not keep the proxy from exiting. */
 const AUDIT_CLOSE_MS = 10_000;
-
-async function closeWithin(audit: AuditLog, ms: number, log: Logger): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), ms));
-  const closed = await Promise.race([audit.close().then(() => true), timeout]);
-  clearTimeout(timer);
-  if (!closed) log.error(`The audit log did not finish writing within ${ms / 1000}s`);
-}
 
 function auditEvent(audit: AuditLog, event: ControlEvent): void {
   if (event.method === "policy") {

@@ -48,7 +48,9 @@ export class ProxyRuntime implements ControlTarget {
   readonly #options: ProxyRuntimeOptions;
   readonly #gate: PolicyGate;
   readonly #listeners = new Set<(event: ControlEvent) => void>();
+  /** A ring of the most recent decisions: `#recentNext` is where the next one goes. */
   readonly #recent: DecisionNotice[] = [];
+  #recentNext = 0;
   readonly #counts = new Map<string, { allowed: number; denied: number }>();
   readonly #liveDeniedAt = new Map<string, number>();
   readonly #startedAt: number;
@@ -86,8 +88,10 @@ export class ProxyRuntime implements ControlTarget {
       retryAfterMs: decision.retryAfterMs,
       quotas: decision.quotas as DecisionNotice["quotas"],
     };
-    this.#recent.push(notice);
-    if (this.#recent.length > (this.#options.backfill ?? DEFAULT_BACKFILL)) this.#recent.shift();
+    // A ring, not push and shift: this runs on every call.
+    const size = this.#options.backfill ?? DEFAULT_BACKFILL;
+    this.#recent[this.#recentNext] = notice;
+    this.#recentNext = (this.#recentNext + 1) % size;
     this.#emit({ method: "decision", params: notice });
   }
 
@@ -97,7 +101,7 @@ export class ProxyRuntime implements ControlTarget {
   }
 
   recentDecisions(): DecisionNotice[] {
-    return [...this.#recent];
+    return [...this.#recent.slice(this.#recentNext), ...this.#recent.slice(0, this.#recentNext)];
   }
 
   status(): StatusResult {

@@ -168,3 +168,15 @@ Deno.test('ProxyRuntime deny("*") stops every tool until allow("*")', () => {
   runtime.allow("*");
   equal(decide("list-topics").allowed, true);
 });
+
+Deno.test("ProxyRuntime recentDecisions() keeps the latest ones, oldest first, past the bound", () => {
+  const { runtime, decide } = setUp();
+  for (const tool of ["produce-message", "delete-topics", "list-topics", "secret", "list-topics"]) {
+    decide(tool);
+  }
+  deepEqual(runtime.recentDecisions().map((notice) => notice.tool), [
+    "list-topics",
+    "secret",
+    "list-topics",
+  ]);
+});
