@@ -4,7 +4,7 @@
  * disk; `close()` writes everything still buffered.
  */
 import { createLogger } from "../cli/log.ts";
-import type { DecisionEvent } from "../proxy/mcp_proxy.ts";
+import type { DecisionEvent } from "../proxy/events.ts";
 import { decisionLine, type LifecycleEvent, lifecycleLine } from "./audit_record.ts";
 import { BatchWriter, type ByteSink } from "./batch_writer.ts";
 
@@ -86,11 +86,11 @@ export class AuditLog {
     return new AuditLog(target, file, () => file.close(), options);
   }
 
-  /** Records one decision of the proxy; `client` is the MCP client's name, if it sent one. */
-  decision(event: DecisionEvent, client: string | null): void {
+  /** Records one decision of the proxy. */
+  decision(event: DecisionEvent): void {
     if (this.#closing) return;
     try {
-      this.#writer.push(decisionLine(event, client, this.#includeArgs));
+      this.#writer.push(decisionLine(event, this.#includeArgs));
     } catch (error) {
       this.#reportOnce(`Cannot write an audit line: ${(error as Error).message}`);
     }

@@ -1,6 +1,6 @@
 /** The audit log's JSON lines: one per decision, one per lifecycle event. Pure functions. */
 import { createHash } from "node:crypto";
-import type { DecisionEvent } from "../proxy/mcp_proxy.ts";
+import type { DecisionEvent } from "../proxy/events.ts";
 import { canonicalJson } from "./canonical_json.ts";
 
 export type LifecycleEvent =
@@ -18,11 +18,7 @@ export function argsSha256(args: unknown): string {
 }
 
 /** One decision line (no trailing newline); raw arguments only when `includeArgs`. */
-export function decisionLine(
-  event: DecisionEvent,
-  client: string | null,
-  includeArgs = false,
-): string {
+export function decisionLine(event: DecisionEvent, includeArgs = false): string {
   const { decision } = event;
   let digest: string | null = null;
   let argsError: string | undefined;
@@ -35,7 +31,9 @@ export function decisionLine(
     ts: isoTime(event.ts),
     type: "decision",
     session: event.session,
-    client,
+    principal: event.principal,
+    client: event.client,
+    era: event.era,
     tool: decision.tool,
     decision: decision.allowed ? "allow" : "deny",
     rule: decision.rule,
@@ -51,6 +49,8 @@ export function decisionLine(
     latencyMs: Math.round(event.latencyMs * 1000) / 1000,
     argsSha256: digest,
   };
+  // MRTR: later rounds of one logical call (the first round is the call itself).
+  if (event.round > 1) record.round = event.round;
   if (argsError) record.argsError = argsError;
   if (!includeArgs) return JSON.stringify(record);
   try {

@@ -4,7 +4,8 @@
  * gets -32603.
  */
 import { formatLocatedError, PolicyLoadError } from "../policy/load_error.ts";
-import { ErrorCode, isObject, isValidId, type JsonRpcId, sniffId } from "../proxy/jsonrpc.ts";
+import { ErrorCode, isObject, isValidId, type JsonRpcId } from "../proxy/jsonrpc.ts";
+import { sniffTopLevelId } from "../proxy/top_level_id.ts";
 import type { OversizeLine } from "../transports/line_splitter.ts";
 import type { ControlConnection } from "./control_connection.ts";
 import type { ControlTarget } from "./control_target.ts";
@@ -68,7 +69,7 @@ export function handleLine(context: RequestContext, connection: ControlConnectio
 
 /** Answers a line too long to read, by its id when one can be found in its ends. */
 export function handleOversize(connection: ControlConnection, line: OversizeLine, limit: number) {
-  reply(connection, sniffId(line.head, line.tail), {
+  reply(connection, sniffTopLevelId(line.head, line.tail), {
     error: {
       code: ErrorCode.invalidRequest,
       message: `Request too long: ${line.size} bytes, the limit is ${limit}`,

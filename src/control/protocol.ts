@@ -84,6 +84,8 @@ export interface DecisionNotice {
   latencyMs: number;
   retryAfterMs: number | null;
   quotas: QuotaView[];
+  /** MRTR: the round of one logical call, when past its first. */
+  round?: number;
 }
 
 /** `policy` notification params. */

@@ -26,6 +26,11 @@ export interface ToolCall {
   readonly session: string;
   /** The tool's `inputSchema` from the upstream; undefined when it is not known. */
   readonly inputSchema?: unknown;
+  /**
+   * An MRTR retry of a call already admitted (one logical call): decided again on live
+   * denies, hide, conditions and arguments, but it takes no quota and no counter.
+   */
+  readonly continuation?: boolean;
 }
 
 export interface EngineState {
@@ -67,7 +72,7 @@ export function evaluate(
   let increments: Map<CounterSpec, number> | null = null;
   let badAmounts: Map<CounterSpec, string> | null = null;
   for (const rule of rules) {
-    if (!rule.counter || rule.action === "deny") continue;
+    if (!rule.counter || rule.action === "deny" || call.continuation) continue;
     const amount = incrementOf(rule.counter, call.args);
     if (typeof amount === "string") (badAmounts ??= new Map()).set(rule.counter, amount);
     else (increments ??= new Map()).set(rule.counter, amount);
@@ -100,7 +105,11 @@ export function evaluate(
       }
     }
   }
-  return takeQuotas(tool, entry?.key ?? BUILTIN_RULES.default, rules, call, state, increments, now);
+  const entryKey = entry?.key ?? BUILTIN_RULES.default;
+  if (call.continuation) {
+    return allow(tool, entryKey, quotaStatuses(rules, call.session, state, now));
+  }
+  return takeQuotas(tool, entryKey, rules, call, state, increments, now);
 }
 
 /** True when `hide` removes the tool from `tools/list` (and so denies its calls). */

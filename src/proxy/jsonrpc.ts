@@ -9,6 +9,10 @@ export const ErrorCode = {
   methodNotFound: -32601,
   invalidParams: -32602,
   internalError: -32603,
+  /** Modern era (2026-07-28): HTTP headers disagree with the body. */
+  headerMismatch: -32020,
+  /** Modern era: the request's protocol version is not supported. */
+  unsupportedProtocolVersion: -32022,
 } as const;
 
 export function isObject(value: unknown): value is JsonObject {
@@ -28,28 +32,29 @@ export function resultResponse(id: JsonRpcId, result: unknown): JsonObject {
 }
 
 /**
- * The JSON-RPC ids that the first and last bytes of a message too large to parse may carry,
- * most likely first: the tail's from its end (serialisers often put `id` last), then the
- * head's. Callers pick the one they are waiting for.
+ * A number literal JSON.parse may turn into ±Infinity: a 3-digit exponent, or a run of 309
+ * digits. Linear: each run of digits is scanned once, from the character before it.
  */
-export function sniffIds(head: string, tail: string): JsonRpcId[] {
-  const pattern = /"id"\s*:\s*("(?:[^"\\]|\\.){0,200}"|-?\d{1,16})\s*[,}]/g;
-  const fromTail = [...tail.matchAll(pattern)].reverse();
-  const fromHead = [...head.matchAll(pattern)];
-  const ids: JsonRpcId[] = [];
-  for (const match of [...fromTail, ...fromHead]) {
-    try {
-      const id = JSON.parse(match[1]) as JsonRpcId;
-      if (!ids.includes(id)) ids.push(id);
-    } catch {
-      // A broken escape: not an id.
-    }
-  }
-  return ids;
+const MAY_OVERFLOW = /[eE]\+?[0-9]{3}|(?:^|[^0-9])[0-9]{309}/;
+
+/** A cheap look at the text before `hasNonFinite` walks the parsed value. */
+export function mayOverflow(line: string): boolean {
+  return MAY_OVERFLOW.test(line);
 }
 
-/** The one id the edges of a message carry, or null when there is none or several. */
-export function sniffId(head: string, tail: string): JsonRpcId | null {
-  const ids = sniffIds(head, tail);
-  return ids.length === 1 ? ids[0] : null;
+/**
+ * True when a parsed value holds a number JSON.parse could not represent (`1e400` parses as
+ * Infinity): re-serialised it would read `null`, a value other than the one evaluated.
+ */
+export function hasNonFinite(value: unknown): boolean {
+  if (typeof value === "number") return !Number.isFinite(value);
+  if (typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (hasNonFinite(value[i])) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (hasNonFinite((value as JsonObject)[key])) return true;
+  }
+  return false;
 }

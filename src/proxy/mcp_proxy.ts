@@ -1,116 +1,141 @@
 /**
- * The proxy between an MCP client and an upstream server: two line channels and the policy
- * gate between them. Every `tools/call` is decided before it can reach the upstream; every
- * request with an id gets exactly one answer; everything else passes through.
+ * The proxy between an MCP client and an upstream server: the client's messages, the
+ * upstream link, and the policy gate between them. Every `tools/call` is decided before it can
+ * reach the upstream; every request with an id gets exactly one answer; everything else
+ * passes through. Both protocol eras are served, per request.
  */
-import type { Decision } from "../engine/decision.ts";
 import type { OversizeLine } from "../transports/line_splitter.ts";
 import type { LineChannel } from "../transports/stdio.ts";
-import { denialResult } from "./denial.ts";
+import { type Batch, type ClientRequest, ClientRequests, newBatch } from "./client_requests.ts";
+import {
+  type ClientInfo,
+  declaredVersion,
+  type Era,
+  isKnownVersion,
+  LATEST_LEGACY,
+  MODERN_VERSIONS,
+  readClientInfo,
+} from "./era.ts";
+import type { DecisionEvent } from "./events.ts";
 import {
   ErrorCode,
   errorResponse,
+  hasNonFinite,
   isObject,
   isValidId,
   type JsonObject,
   type JsonRpcId,
-  resultResponse,
-  sniffId,
-  sniffIds,
+  mayOverflow,
 } from "./jsonrpc.ts";
-import { type Batch, newBatch, type Pending, PendingRequests } from "./pending_requests.ts";
 import type { PolicyGate } from "./policy_gate.ts";
+import { sniffTopLevelId } from "./top_level_id.ts";
+import { callParamsProblem, ToolCalls } from "./tool_calls.ts";
 import { ToolSchemas } from "./tool_schemas.ts";
+import { type ProxyLogger, UpstreamLink } from "./upstream_link.ts";
+import { UpstreamRelay } from "./upstream_relay.ts";
 
-export interface DecisionEvent {
-  readonly ts: number;
-  readonly session: string;
-  readonly decision: Decision;
-  readonly args: Readonly<Record<string, unknown>>;
-  readonly latencyMs: number;
-}
-
-export interface ProxyLogger {
-  warn(message: string): void;
-  error(message: string): void;
-}
+export type { DecisionEvent } from "./events.ts";
+export type { ProxyLogger } from "./upstream_link.ts";
 
 export interface McpProxyOptions {
   gate: PolicyGate;
+  /** The agent session: per-session quotas are keyed by it. */
   session: string;
+  /** The authenticated caller: per-principal quotas are keyed by it (default: the session). */
+  principal?: string;
   client: LineChannel;
   upstream: LineChannel;
   log: ProxyLogger;
   onDecision?: (event: DecisionEvent) => void;
-  /** How long the proxy waits for its own requests to the upstream (tools/list). */
+  /** How long the proxy waits, in all, for its own requests to the upstream (tools/list). */
   upstreamTimeoutMs?: number;
+  /** The size limit of one message; a batch's answer stays within it too. */
+  maxBytes?: number;
+  /** The proxy's own name and version, for its own requests to the upstream. */
+  self?: ClientInfo;
   now?: () => number;
 }
 
-/** Requests forwarded and not yet answered, at most (bounded memory). */
+/** Requests taken on and not answered yet, at most (bounded memory). */
 export const MAX_IN_FLIGHT = 10_000;
 
 /** MCP tool names are short (the spec suggests at most 128): longer ones are refused. */
 export const MAX_TOOL_NAME = 256;
 
-const TOOLS_CHANGED = JSON.stringify({
-  jsonrpc: "2.0",
-  method: "notifications/tools/list_changed",
-});
+/** Elements of one JSON-RPC batch, at most: a larger batch gets one error. */
+export const MAX_BATCH = 256;
+
+const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
 
 export class McpProxy {
   readonly #options: McpProxyOptions;
-  readonly #gate: PolicyGate;
-  readonly #pending: PendingRequests;
-  readonly #ownRequests = new Map<string, (message: JsonObject) => void>();
-  readonly #ownPrefix = `intercept-${crypto.randomUUID()}-`;
-  #ownCounter = 0;
-  /** Client lines waiting while an earlier call is decided asynchronously (order is kept). */
-  #waiting: string[] | null = null;
-  /** Set while tools must wait (the policy is loading). */
+  readonly #requests: ClientRequests;
+  readonly #link: UpstreamLink;
+  readonly #relay: UpstreamRelay;
+  readonly #calls: ToolCalls;
+  /** Set while tool calls and lists must wait (the policy is loading). */
   #hold: Promise<void> | null = null;
-  /** The asynchronous decision in progress, if any. */
-  #busy: Promise<void> | null = null;
-  /** The upstream's exit code once it is gone. */
-  #ended: number | null = null;
-  /** The upstream answered `initialize`: notifications may go to the client. */
-  #initialized = false;
-  #clientInfo: { name: string; version: string } | null = null;
+  /** Work in progress (calls waiting for the policy, a schema, a digest) and its size in bytes. */
+  readonly #work = new Map<Promise<void>, number>();
+  #waitingBytes = 0;
+  /** The size of the message being handled, charged to it if it has to wait. */
+  #messageBytes = 0;
+  #clientInfo: ClientInfo | null = null;
   readonly schemas: ToolSchemas;
 
   constructor(options: McpProxyOptions) {
     this.#options = options;
-    this.#gate = options.gate;
-    this.#pending = new PendingRequests((answer) => options.client.send(JSON.stringify(answer)));
-    this.schemas = new ToolSchemas((cursor) =>
-      this.#request("tools/list", cursor === undefined ? {} : { cursor })
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.#requests = new ClientRequests((line) => options.client.send(line), {
+      maxInFlight: MAX_IN_FLIGHT,
+      maxBytes,
+    });
+    this.#link = new UpstreamLink({
+      channel: options.upstream,
+      log: options.log,
+      onMessage: (message, line) => this.#relay.fromUpstream(message, line),
+    });
+    this.schemas = new ToolSchemas(
+      (params) => this.#link.request("tools/list", params, options.upstreamTimeoutMs ?? 10_000),
+      { budgetMs: options.upstreamTimeoutMs ?? 10_000 },
     );
+    this.#relay = new UpstreamRelay({
+      gate: options.gate,
+      requests: this.#requests,
+      link: this.#link,
+      schemas: this.schemas,
+      client: options.client,
+      log: options.log,
+    });
+    this.#calls = new ToolCalls({
+      gate: options.gate,
+      requests: this.#requests,
+      link: this.#link,
+      relay: this.#relay,
+      schemas: this.schemas,
+      session: options.session,
+      principal: options.principal ?? options.session,
+      self: options.self ?? { name: "intercept", version: "0" },
+      legacyClient: () => this.#clientInfo,
+      log: options.log,
+      onDecision: options.onDecision,
+      now: options.now ?? Date.now,
+    });
   }
 
-  /** Requests forwarded upstream and not answered yet. */
+  /** Requests taken on and not answered yet (being decided, waiting or forwarded). */
   get inFlight(): number {
-    return this.#pending.size;
+    return this.#requests.size;
   }
 
-  // ---- client → upstream
-
-  fromClient(line: string): void {
-    if (this.#waiting) {
-      this.#waiting.push(line);
-      return;
-    }
-    const work = this.#handleClientLine(line);
-    if (work) this.#waitFor(work);
+  /** The client's name and version from its `initialize`, or its latest modern request. */
+  get clientInfo(): ClientInfo | null {
+    return this.#calls.lastClient ?? this.#clientInfo;
   }
 
-  clientOversize(line: OversizeLine): void {
-    const id = sniffId(line.head, line.tail);
-    this.#options.log.warn(`Refused a ${line.size}-byte message from the client: over the limit`);
-    this.#options.client.send(JSON.stringify(errorResponse(
-      id,
-      ErrorCode.invalidRequest,
-      `Message of ${line.size} bytes exceeds the proxy's size limit`,
-    )));
+  /** The server's name and version, from its `initialize` or `server/discover` result. */
+  get serverInfo(): ClientInfo | null {
+    return this.#relay.serverInfo;
   }
 
   /**
@@ -124,375 +149,269 @@ export class McpProxy {
     hold.catch(() => {}); // The owner of `ready` reports its failure.
   }
 
-  /** The client's name and version from its `initialize`, once it sent one. */
-  get clientInfo(): { name: string; version: string } | null {
-    return this.#clientInfo;
-  }
-
   /**
    * Tells the client that the tools it may see changed (a live deny, a reload that changed
-   * `hide` or `default`), so it lists them again. Only once the session is initialized.
+   * `hide` or `default`): legacy sessions once initialized, modern streams that asked for it.
    */
   notifyToolsChanged(): void {
-    if (!this.#initialized || this.#ended !== null) return;
-    this.#options.client.send(TOOLS_CHANGED);
+    this.#relay.notifyToolsChanged();
   }
 
-  /** Client lines held behind a decision in progress. */
-  get waitingLines(): number {
-    return this.#waiting?.length ?? 0;
-  }
-
-  /** Resolves when no decision is in progress (client lines held behind one are handled). */
+  /** Resolves when no call is being decided or waiting (for the policy, a schema). */
   async settled(): Promise<void> {
-    while (this.#busy) await this.#busy;
+    while (this.#work.size > 0) await Promise.allSettled([...this.#work.keys()]);
   }
 
-  #waitFor(work: Promise<void>): void {
-    this.#waiting = [];
-    this.#busy = work.catch((error: Error) => {
-      this.#options.log.error(`Deciding a call failed: ${error.message}`);
-    }).then(() => {
-      const waiting = this.#waiting ?? [];
-      this.#waiting = null;
-      this.#busy = null;
-      for (let i = 0; i < waiting.length; i++) {
-        const next = this.#handleClientLine(waiting[i]);
-        if (next) {
-          this.#waitFor(next);
-          this.#waiting!.unshift(...waiting.slice(i + 1));
-          return;
-        }
-      }
-    });
+  /** Bytes of client messages waiting to be decided: the reader stops past a bound. */
+  get waitingBytes(): number {
+    return this.#waitingBytes;
   }
 
-  #handleClientLine(line: string): Promise<void> | void {
+  // ---- client → upstream
+
+  fromClient(line: string): void {
     let message: unknown;
     try {
       message = JSON.parse(line);
     } catch {
-      this.#pending.answer(
-        null,
-        errorResponse(null, ErrorCode.parseError, "Parse error: invalid JSON"),
-      );
+      this.#reply(null, null, ErrorCode.parseError, "Parse error: invalid JSON");
       return;
     }
-    if (!Array.isArray(message)) return this.#handleClientMessage(message, null);
+    const overflow = mayOverflow(line);
+    this.#messageBytes = line.length;
+    if (!Array.isArray(message)) return this.#fromClientMessage(message, null, overflow);
     if (message.length === 0) {
-      this.#pending.answer(null, errorResponse(null, ErrorCode.invalidRequest, "Empty batch"));
-      return;
+      return this.#reply(null, null, ErrorCode.invalidRequest, "Invalid request: empty batch");
     }
-    return this.#handleBatch(message, 0, newBatch());
+    if (message.length > MAX_BATCH) {
+      return this.#reply(
+        null,
+        null,
+        ErrorCode.invalidRequest,
+        `Invalid request: a batch of ${message.length} messages is over the limit of ${MAX_BATCH}`,
+      );
+    }
+    const batch = newBatch();
+    this.#messageBytes = Math.ceil(line.length / message.length);
+    for (const element of message) this.#fromClientMessage(element, batch, overflow);
+    this.#requests.settle(batch);
   }
 
-  #handleBatch(elements: unknown[], from: number, batch: Batch): Promise<void> | void {
-    for (let i = from; i < elements.length; i++) {
-      const work = this.#handleClientMessage(elements[i], batch);
-      if (work) return work.then(() => this.#handleBatch(elements, i + 1, batch));
-    }
-    this.#pending.settle(batch);
+  clientOversize(line: OversizeLine): void {
+    const id = sniffTopLevelId(line.head, line.tail);
+    this.#options.log.warn(`Refused a ${line.size}-byte message from the client: over the limit`);
+    this.#reply(
+      null,
+      id,
+      ErrorCode.invalidRequest,
+      `Message of ${line.size} bytes exceeds the proxy's size limit`,
+    );
   }
 
-  #handleClientMessage(message: unknown, batch: Batch | null): Promise<void> | void {
+  #fromClientMessage(message: unknown, batch: Batch | null, overflow: boolean): void {
     if (!isObject(message) || message.jsonrpc !== "2.0") {
       const id = isObject(message) && isValidId(message.id) ? message.id : null;
-      return this.#reply(batch, id, ErrorCode.invalidRequest, `Invalid request: not JSON-RPC 2.0`);
+      return this.#reply(batch, id, ErrorCode.invalidRequest, "Invalid request: not JSON-RPC 2.0");
     }
     const hasId = Object.hasOwn(message, "id");
     if (hasId && !isValidId(message.id)) {
       return this.#reply(batch, null, ErrorCode.invalidRequest, "Invalid request: bad id");
     }
     const id = hasId ? message.id as JsonRpcId : null;
-    if (!Object.hasOwn(message, "method")) {
-      if (id !== null && (Object.hasOwn(message, "result") || Object.hasOwn(message, "error"))) {
-        this.#options.upstream.send(JSON.stringify(message)); // the client answering the server
-        return;
-      }
-      return this.#reply(batch, id, ErrorCode.invalidRequest, "Invalid request: no method");
-    }
+    if (!Object.hasOwn(message, "method")) return this.#fromClientAnswer(message, id, batch);
     if (typeof message.method !== "string") {
       return this.#reply(batch, id, ErrorCode.invalidRequest, "Invalid request: bad method");
     }
-    if (this.#hold && (message.method === "tools/call" || message.method === "tools/list")) {
-      // The policy is still loading: this message, and every one after it, waits.
-      return this.#hold.then(() => this.#handleClientMessage(message, batch));
-    }
-    if (message.method === "tools/call") {
+    if (overflow && hasNonFinite(message.params)) {
       if (id === null) {
-        this.#options.log.warn("Dropped a tools/call sent as a notification (it had no id)");
+        this.#options.log.warn(
+          `Dropped a ${message.method} notification: a number is out of range`,
+        );
         return;
       }
-      return this.#handleCall(message, id, batch);
-    }
-    if (id === null) {
-      if (this.#ended === null) this.#options.upstream.send(JSON.stringify(message));
-      return;
-    }
-    if (message.method === "initialize") this.#rememberClient(message.params);
-    const kind = message.method === "tools/list"
-      ? "list"
-      : message.method === "initialize"
-      ? "initialize"
-      : "other";
-    this.#forward(message, { id, kind, batch });
-  }
-
-  /** Sends a request upstream and waits for its answer; refuses an id already in flight. */
-  #forward(message: JsonObject, pending: Pending): void {
-    if (this.#ended !== null) {
-      return this.#reply(
-        pending.batch,
-        pending.id,
-        ErrorCode.internalError,
-        `The MCP server has exited (code ${this.#ended})`,
-      );
-    }
-    if (this.#pending.size >= MAX_IN_FLIGHT) {
-      return this.#reply(
-        pending.batch,
-        pending.id,
-        ErrorCode.invalidRequest,
-        `Too many requests in flight (${MAX_IN_FLIGHT}); wait for answers first`,
-      );
-    }
-    if (!this.#pending.add(pending)) {
-      return this.#reply(
-        pending.batch,
-        pending.id,
-        ErrorCode.invalidRequest,
-        `Request id ${JSON.stringify(pending.id)} is already in use by a request in flight`,
-      );
-    }
-    this.#options.upstream.send(JSON.stringify(message));
-  }
-
-  #handleCall(message: JsonObject, id: JsonRpcId, batch: Batch | null): Promise<void> | void {
-    const params = message.params;
-    if (!isObject(params)) {
-      return this.#reply(batch, id, ErrorCode.invalidParams, "tools/call params must be an object");
-    }
-    if (typeof params.name !== "string") {
-      return this.#reply(batch, id, ErrorCode.invalidParams, "tools/call name must be a string");
-    }
-    if (params.name.length > MAX_TOOL_NAME) {
       return this.#reply(
         batch,
         id,
         ErrorCode.invalidParams,
-        `tools/call name is longer than ${MAX_TOOL_NAME} characters`,
+        "Invalid params: a number is out of range (it parses as ±Infinity), so it cannot be " +
+          "passed on as sent",
       );
     }
-    if (params.arguments !== undefined && !isObject(params.arguments)) {
-      return this.#reply(
-        batch,
-        id,
-        ErrorCode.invalidParams,
-        "tools/call arguments must be an object",
-      );
+    if (id === null) return this.#fromClientNotification(message);
+    const version = declaredVersion(message.params);
+    const era: Era = version === null ? "legacy" : "modern";
+    if (version !== null && !MODERN_VERSIONS.includes(version)) {
+      return this.#unsupportedVersion(batch, id, version);
     }
-    if (this.#pending.has(id)) {
-      return this.#reply(
-        batch,
-        id,
-        ErrorCode.invalidRequest,
-        `Request id ${JSON.stringify(id)} is already in use by a request in flight`,
-      );
+    switch (message.method) {
+      case "tools/call": {
+        const problem = callParamsProblem(message.params, MAX_TOOL_NAME);
+        if (problem) return this.#reply(batch, id, ErrorCode.invalidParams, problem);
+        const request = this.#reserve(id, batch, era);
+        if (!request) return;
+        return this.#track(this.#calls.handle(request, message, era, this.#hold));
+      }
+      case "initialize":
+        return this.#initialize(message, id, batch);
+      case "subscriptions/listen":
+        return this.#forward(message, id, batch, era, "listen");
+      case "server/discover":
+        return this.#forward(message, id, batch, era, "discover");
+      case "tools/list":
+        return this.#forward(message, id, batch, era, "list");
+      default:
+        return this.#forward(message, id, batch, era, "other");
     }
-    const tool = params.name;
-    const args = (params.arguments ?? {}) as Record<string, unknown>;
-    const started = performance.now();
-    if (!this.#gate.needsInputSchema(tool) || !this.#gate.isVisible(tool)) {
-      this.#decided(message, id, batch, tool, args, undefined, started);
-      return;
-    }
-    return this.schemas.get(tool)
-      .catch((error: Error) => {
-        this.#options.log.error(`Cannot fetch tools/list to check "${tool}": ${error.message}`);
-        return undefined; // Unknown schema: the rule denies (fail closed).
-      })
-      .then((schema) => this.#decided(message, id, batch, tool, args, schema, started))
-      .catch((error: Error) =>
-        this.#reply(batch, id, ErrorCode.internalError, `Internal error: ${error.message}`)
-      );
   }
 
-  #decided(
+  /** The client answering a request of the server's (legacy sampling, elicitation, roots). */
+  #fromClientAnswer(message: JsonObject, id: JsonRpcId | null, batch: Batch | null): void {
+    if (id === null || !(Object.hasOwn(message, "result") || Object.hasOwn(message, "error"))) {
+      return this.#reply(batch, id, ErrorCode.invalidRequest, "Invalid request: no method");
+    }
+    if (this.#link.ended !== null) return;
+    const answer = hasNonFinite(message.result)
+      ? errorResponse(id, ErrorCode.internalError, "The client's answer held a number out of range")
+      : message;
+    this.#options.upstream.send(JSON.stringify(answer));
+  }
+
+  #fromClientNotification(message: JsonObject): void {
+    if (message.method === "tools/call") {
+      this.#options.log.warn("Dropped a tools/call sent as a notification (it had no id)");
+      return;
+    }
+    if (message.method === "notifications/cancelled") return this.#cancel(message);
+    if (this.#link.ended === null) this.#options.upstream.send(JSON.stringify(message));
+  }
+
+  /** The client cancelled a request: its id is free at once, and the upstream is told. */
+  #cancel(message: JsonObject): void {
+    const params = isObject(message.params) ? message.params : {};
+    const id = params.requestId;
+    if (!isValidId(id)) return;
+    const request = this.#requests.withdraw(id);
+    // Not ours: the upstream never saw the id (every id it sees is the proxy's own).
+    if (!request || request.upstreamId === null) return;
+    this.#relay.forgetSubscription(request.upstreamId);
+    const { requestId: _, ...rest } = params;
+    this.#link.cancel(request.upstreamId, rest);
+  }
+
+  #initialize(message: JsonObject, id: JsonRpcId, batch: Batch | null): void {
+    const params = isObject(message.params) ? message.params : null;
+    this.#clientInfo = readClientInfo(params?.clientInfo) ?? this.#clientInfo;
+    const asked = params?.protocolVersion;
+    if (params && typeof asked === "string" && !isKnownVersion(asked)) {
+      // As a server would: answer in a version we know; the client decides if it can speak it.
+      this.#options.log.warn(
+        `The client asked for protocol version "${asked.slice(0, 40)}"; offering ${LATEST_LEGACY}`,
+      );
+      message.params = { ...params, protocolVersion: LATEST_LEGACY };
+    }
+    this.#forward(message, id, batch, "legacy", "initialize");
+  }
+
+  /** Takes on a request and sends it up; the answer comes back through the relay. */
+  #forward(
     message: JsonObject,
     id: JsonRpcId,
     batch: Batch | null,
-    tool: string,
-    args: Record<string, unknown>,
-    inputSchema: unknown,
-    started: number,
+    era: Era,
+    kind: "list" | "initialize" | "discover" | "listen" | "other",
   ): void {
-    const decision = this.#gate.decide({
-      tool,
-      args,
-      session: this.#options.session,
-      inputSchema,
-    });
-    if (decision.allowed) this.#forward(message, { id, kind: "other", batch });
-    else this.#pending.answer(batch, resultResponse(id, denialResult(decision)));
-    try {
-      this.#options.onDecision?.({
-        ts: (this.#options.now ?? Date.now)(),
-        session: this.#options.session,
-        decision,
-        args,
-        latencyMs: performance.now() - started,
-      });
-    } catch (error) {
-      this.#options.log.error(`A decision observer failed: ${(error as Error).message}`);
+    const request = this.#reserve(id, batch, era);
+    if (!request) return;
+    if (kind === "listen" && this.#relay.subscriptionCount >= this.#relay.maxSubscriptions) {
+      return this.#requests.answer(
+        request,
+        errorResponse(
+          id,
+          ErrorCode.invalidRequest,
+          `Too many open subscriptions (${this.#relay.maxSubscriptions}); cancel one first`,
+        ),
+      );
     }
+    const hold = this.#hold;
+    if (kind === "list" && hold) {
+      return this.#track(hold.then(() => this.#relay.send(request, message, kind)));
+    }
+    this.#relay.send(request, message, kind);
+  }
+
+  /** Reserves the request's id; answers it at once when that cannot be done. */
+  #reserve(id: JsonRpcId, batch: Batch | null, era: Era): ClientRequest | null {
+    const request = this.#requests.reserve(id, batch, era);
+    if (request === "in use") {
+      // Answered without the id: its one answer belongs to the request already in flight.
+      this.#reply(
+        batch,
+        null,
+        ErrorCode.invalidRequest,
+        `Request id ${JSON.stringify(id).slice(0, 100)} is already in use by a request in flight`,
+      );
+      return null;
+    }
+    if (request === "full") {
+      this.#reply(
+        batch,
+        id,
+        ErrorCode.invalidRequest,
+        `Too many requests in flight (${MAX_IN_FLIGHT}); wait for answers first`,
+      );
+      return null;
+    }
+    return request;
+  }
+
+  #unsupportedVersion(batch: Batch | null, id: JsonRpcId, version: string): void {
+    const supported = this.#relay.supportedVersions();
+    this.#requests.reply(batch, {
+      jsonrpc: "2.0",
+      id: this.#requests.has(id) ? null : id,
+      error: {
+        code: ErrorCode.unsupportedProtocolVersion,
+        message: `Unsupported protocol version "${version.slice(0, 40)}"`,
+        data: { supported, requested: version },
+      },
+    });
   }
 
   // ---- upstream → client
 
   fromUpstream(line: string): void {
-    let message: unknown;
-    try {
-      message = JSON.parse(line);
-    } catch {
-      this.#options.log.warn(
-        `Dropped a line from the upstream that is not JSON: ${line.slice(0, 80)}`,
-      );
-      return;
-    }
-    if (!Array.isArray(message)) {
-      const out = this.#fromUpstreamMessage(message);
-      if (out === message) this.#options.client.send(line);
-      else if (out !== null) this.#options.client.send(JSON.stringify(out));
-      return;
-    }
-    let changed = false;
-    const kept: unknown[] = [];
-    for (const element of message) {
-      const out = this.#fromUpstreamMessage(element);
-      if (out !== element) changed = true;
-      if (out !== null) kept.push(out);
-    }
-    if (!changed) this.#options.client.send(line);
-    else if (kept.length > 0) this.#options.client.send(JSON.stringify(kept));
+    this.#link.fromUpstream(line);
   }
 
   upstreamOversize(line: OversizeLine): void {
-    this.#options.log.error(
-      `Dropped a ${line.size}-byte message from the upstream: over the limit`,
-    );
-    const id = sniffIds(line.head, line.tail).find((candidate) => this.#pending.has(candidate));
-    const pending = id === undefined ? undefined : this.#pending.take(id);
-    if (!pending) return;
-    this.#pending.answerPending(
-      pending,
-      errorResponse(
-        pending.id,
-        ErrorCode.internalError,
-        `The server's answer of ${line.size} bytes exceeds the proxy's size limit`,
-      ),
-    );
-  }
-
-  /** Returns what to send on: the line itself (unchanged), a new message, or null (nothing). */
-  #fromUpstreamMessage(message: unknown): unknown {
-    if (!isObject(message)) return message;
-    if (!Object.hasOwn(message, "method") && isValidId(message.id)) {
-      if (typeof message.id === "string" && message.id.startsWith(this.#ownPrefix)) {
-        // The proxy's own request; a late answer (after its timeout) is dropped too.
-        this.#ownRequests.get(message.id)?.(message);
-        this.#ownRequests.delete(message.id);
-        return null;
-      }
-      const pending = this.#pending.take(message.id);
-      if (!pending) return message;
-      let out: JsonObject = message;
-      if (pending.kind === "list") out = this.#filterToolList(message);
-      else if (pending.kind === "initialize") out = this.#advertiseListChanged(message);
-      if (pending.batch) {
-        this.#pending.answerPending(pending, out);
-        return null;
-      }
-      return out;
-    }
-    if (message.method === "notifications/tools/list_changed") this.schemas.invalidate();
-    return message;
-  }
-
-  #rememberClient(params: unknown): void {
-    const info = isObject(params) ? params.clientInfo : undefined;
-    if (isObject(info) && typeof info.name === "string") {
-      this.#clientInfo = {
-        name: info.name,
-        version: typeof info.version === "string" ? info.version : "",
-      };
-    }
-  }
-
-  /** Relays the server's `initialize` result, saying the tool list may change. */
-  #advertiseListChanged(message: JsonObject): JsonObject {
-    const result = message.result;
-    if (!isObject(result)) return message;
-    this.#initialized = true;
-    const capabilities = result.capabilities;
-    if (!isObject(capabilities) || !isObject(capabilities.tools)) return message;
-    if (capabilities.tools.listChanged === true) return message;
-    return {
-      ...message,
-      result: {
-        ...result,
-        capabilities: { ...capabilities, tools: { ...capabilities.tools, listChanged: true } },
-      },
-    };
-  }
-
-  #filterToolList(message: JsonObject): JsonObject {
-    const result = message.result;
-    if (!isObject(result) || !Array.isArray(result.tools)) return message;
-    this.schemas.remember(result.tools);
-    const tools = result.tools.filter((tool) =>
-      isObject(tool) && typeof tool.name === "string" && this.#gate.isVisible(tool.name)
-    );
-    if (tools.length === result.tools.length) return message;
-    return { ...message, result: { ...result, tools } };
+    this.#link.oversize(line);
   }
 
   /** The upstream is gone: every request still waiting, and every later one, gets an error. */
   upstreamEnded(exitCode: number): void {
-    this.#ended = exitCode;
+    this.#link.end(exitCode);
     const text = `The MCP server exited (code ${exitCode}) before answering`;
-    for (const pending of this.#pending.takeAll()) {
-      this.#pending.answerPending(
-        pending,
-        errorResponse(pending.id, ErrorCode.internalError, text),
-      );
+    for (const request of this.#requests.takeAll()) {
+      this.#requests.answer(request, errorResponse(request.id, ErrorCode.internalError, text));
     }
-    for (const [id, resolve] of this.#ownRequests) {
-      resolve(errorResponse(id, ErrorCode.internalError, text));
-    }
-    this.#ownRequests.clear();
   }
 
+  /** An error answer to a message that was not taken on; never under an id in flight. */
   #reply(batch: Batch | null, id: JsonRpcId | null, code: number, text: string): void {
-    this.#pending.answer(batch, errorResponse(id, code, text));
+    const safeId = id !== null && this.#requests.has(id) ? null : id;
+    this.#requests.reply(batch, errorResponse(safeId, code, text));
   }
 
-  #request(method: string, params: JsonObject): Promise<JsonObject> {
-    const id = this.#ownPrefix + ++this.#ownCounter;
-    if (this.#ended !== null) {
-      return Promise.reject(new Error(`the MCP server has exited (code ${this.#ended})`));
-    }
-    const timeoutMs = this.#options.upstreamTimeoutMs ?? 10_000;
-    return new Promise<JsonObject>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#ownRequests.delete(id);
-        reject(new Error(`no answer to ${method} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.#ownRequests.set(id, (message) => {
-        clearTimeout(timer);
-        if (isObject(message.result)) resolve(message.result);
-        else reject(new Error(`${method} failed: ${JSON.stringify(message.error ?? message)}`));
-      });
-      this.#options.upstream.send(JSON.stringify({ jsonrpc: "2.0", id, method, params }));
+  #track(work: Promise<void> | void): void {
+    if (!work) return;
+    const bytes = this.#messageBytes;
+    const tracked = work.catch((error: Error) => {
+      this.#options.log.error(`Handling a request failed: ${error.stack ?? error.message}`);
+    }).finally(() => {
+      this.#work.delete(tracked);
+      this.#waitingBytes -= bytes;
     });
+    this.#work.set(tracked, bytes);
+    this.#waitingBytes += bytes;
   }
 }

@@ -63,7 +63,7 @@ export async function attachOperations(
   });
   return {
     controlPath: control?.path ?? null,
-    onDecision: audit ? (event, client) => audit!.decision(event, client) : undefined,
+    onDecision: audit ? (event) => audit!.decision(event) : undefined,
     async stop(exitCode: number) {
       unsubscribe?.();
       await control?.close();

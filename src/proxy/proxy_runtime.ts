@@ -14,7 +14,7 @@ import type {
 import { postureOf } from "../engine/posture.ts";
 import type { CompiledPolicy } from "../policy/compiled.ts";
 import { formatLocatedError, PolicyLoadError } from "../policy/load_error.ts";
-import type { DecisionEvent } from "./mcp_proxy.ts";
+import type { DecisionEvent } from "./events.ts";
 import type { PolicyGate } from "./policy_gate.ts";
 
 export interface RuntimeInfo {
@@ -79,7 +79,7 @@ export class ProxyRuntime implements ControlTarget {
     const notice: DecisionNotice = {
       ts: event.ts,
       session: event.session,
-      client: this.#options.clientInfo()?.name ?? null,
+      client: event.client,
       tool: decision.tool,
       decision: decision.allowed ? "allow" : "deny",
       rule: decision.rule,
@@ -88,6 +88,7 @@ export class ProxyRuntime implements ControlTarget {
       retryAfterMs: decision.retryAfterMs,
       quotas: decision.quotas as DecisionNotice["quotas"],
     };
+    if (event.round > 1) notice.round = event.round;
     // A ring, not push and shift: this runs on every call.
     const size = this.#options.backfill ?? DEFAULT_BACKFILL;
     this.#recent[this.#recentNext] = notice;

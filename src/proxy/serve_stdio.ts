@@ -9,7 +9,8 @@ import type { CompiledPolicy } from "../policy/compiled.ts";
 import { settlesWithin } from "../transports/settles_within.ts";
 import { pumpLines, StreamChannel } from "../transports/stdio.ts";
 import type { UpstreamProcess } from "../transports/upstream_process.ts";
-import { type DecisionEvent, McpProxy } from "./mcp_proxy.ts";
+import type { DecisionEvent } from "./events.ts";
+import { McpProxy } from "./mcp_proxy.ts";
 import { PolicyGate } from "./policy_gate.ts";
 import { watchPolicyFile } from "./policy_watcher.ts";
 import { ProxyRuntime } from "./proxy_runtime.ts";
@@ -34,12 +35,15 @@ export interface ServeStdioOptions {
 
 export interface Attachment {
   controlPath: string | null;
-  onDecision?: (event: DecisionEvent, client: string | null) => void;
+  onDecision?: (event: DecisionEvent) => void;
   stop(exitCode: number): Promise<void>;
 }
 
-/** Client lines held behind one pending decision before the proxy stops reading the client. */
-const MAX_WAITING_LINES = 1_000;
+/**
+ * Bytes of client messages waiting to be decided (for the policy, a schema) before the proxy
+ * stops reading the client, in units of the message size limit.
+ */
+const MAX_WAITING_MESSAGES_BYTES = 4;
 
 /** In force until the real policy is in: denies and hides everything (never used to allow). */
 const LOADING = compilePolicy({ version: "1", default: "deny", hide: ["*"], tools: {} }, {
@@ -75,9 +79,11 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     client,
     upstream: upstream.channel,
     log,
+    maxBytes,
+    self: { name: "intercept", version: options.version },
     onDecision: (event) => {
       parts.runtime?.recordDecision(event);
-      parts.attachment?.onDecision?.(event, proxy.clientInfo?.name ?? null);
+      parts.attachment?.onDecision?.(event);
     },
   });
   // The session starts at once; tool calls wait until the policy and the side parts are in.
@@ -118,9 +124,9 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     chunkEnd: () => {
       upstream.channel.flush();
       client.flush();
-      // A peer that does not read, or a pile of lines behind one decision, stops our reading.
+      // A peer that does not read, or a pile of calls waiting to be decided, stops our reading.
       const backedUp = upstream.channel.backlog > maxBytes || client.backlog > maxBytes ||
-        proxy.waitingLines > MAX_WAITING_LINES;
+        proxy.waitingBytes > MAX_WAITING_MESSAGES_BYTES * maxBytes;
       if (backedUp) {
         return Promise.all([upstream.channel.drain(), client.drain(), proxy.settled()])
           .then(() => {});

@@ -1,22 +1,43 @@
 /**
  * The upstream's tool `inputSchema`s, for `validate.required_args`. Learnt from every
  * `tools/list` result that passes by; when a tool is not known yet, the whole list is fetched
- * from the upstream once (every page).
+ * from the upstream once (every page, within a page count and a time budget), in the era of
+ * the call that needs it. Only calls that need a schema wait for the fetch.
  */
 import { isObject, type JsonObject } from "./jsonrpc.ts";
 
-export type ListPage = (cursor: string | undefined) => Promise<JsonObject>;
+/** Asks the upstream for one page: `params` holds the cursor and, for a modern call, `_meta`. */
+export type ListPage = (params: JsonObject) => Promise<JsonObject>;
 
-const MAX_PAGES = 1_000;
+/** Pages of one fetch, at most. */
+export const MAX_PAGES = 100;
+
+/**
+ * How long a list fetched for a modern call counts as complete, at least: the server's
+ * `ttlMs` when longer. Legacy servers announce changes (list_changed), so theirs does not age.
+ */
+export const MIN_MODERN_FRESHNESS_MS = 30_000;
+
+export interface ToolSchemasOptions {
+  /** Time for one whole fetch, every page (default 10 s). */
+  budgetMs?: number;
+  now?: () => number;
+}
 
 export class ToolSchemas {
   #schemas = new Map<string, unknown>();
-  #complete = false;
+  /** Until when the known list is the whole list (a tool missing from it is not listed). */
+  #completeUntil = 0;
   /** Bumped when the upstream's tools change: a fetch begun before is then not complete. */
   #generation = 0;
   #fetching: Promise<void> | null = null;
+  readonly #budgetMs: number;
+  readonly #now: () => number;
 
-  constructor(readonly listPage: ListPage) {}
+  constructor(readonly listPage: ListPage, options: ToolSchemasOptions = {}) {
+    this.#budgetMs = options.budgetMs ?? 10_000;
+    this.#now = options.now ?? Date.now;
+  }
 
   remember(tools: readonly unknown[]): void {
     for (const tool of tools) {
@@ -35,30 +56,51 @@ export class ToolSchemas {
   /** The upstream said its tools changed. */
   invalidate(): void {
     this.#schemas.clear();
-    this.#complete = false;
+    this.#completeUntil = 0;
     this.#generation++;
   }
 
-  /** The tool's inputSchema, or undefined when the upstream does not list the tool. */
-  async get(tool: string): Promise<unknown> {
-    if (!this.#schemas.has(tool) && !this.#complete) {
-      await (this.#fetching ??= this.#fetchAll().finally(() => this.#fetching = null));
+  /**
+   * The tool's inputSchema, or undefined when the upstream does not list the tool. `meta` is
+   * the modern `_meta` envelope to send the list under (null for a legacy call).
+   */
+  async get(tool: string, meta: JsonObject | null): Promise<unknown> {
+    if (!this.#schemas.has(tool) && this.#now() >= this.#completeUntil) {
+      await (this.#fetching ??= this.#fetchAll(meta).finally(() => this.#fetching = null));
     }
     return this.#schemas.get(tool);
   }
 
-  async #fetchAll(): Promise<void> {
+  async #fetchAll(meta: JsonObject | null): Promise<void> {
     const generation = this.#generation;
+    const deadline = this.#now() + this.#budgetMs;
     let cursor: string | undefined;
+    let ttlMs = 0;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const result = await this.listPage(cursor);
+      const params: JsonObject = {};
+      if (meta) params._meta = meta;
+      if (cursor !== undefined) params.cursor = cursor;
+      const result = await withDeadline(this.listPage(params), deadline - this.#now());
       if (Array.isArray(result.tools)) this.remember(result.tools);
+      if (typeof result.ttlMs === "number") ttlMs = Math.max(ttlMs, result.ttlMs);
       if (typeof result.nextCursor !== "string" || result.nextCursor === "") {
-        this.#complete = generation === this.#generation;
+        if (generation !== this.#generation) return;
+        this.#completeUntil = meta
+          ? this.#now() + Math.max(ttlMs, MIN_MODERN_FRESHNESS_MS)
+          : Number.POSITIVE_INFINITY;
         return;
       }
       cursor = result.nextCursor;
     }
-    throw new Error(`The upstream's tools/list did not end after ${MAX_PAGES} pages`);
+    throw new Error(`the upstream's tools/list did not end after ${MAX_PAGES} pages`);
   }
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  if (ms <= 0) return Promise.reject(new Error("the tools/list fetch ran out of time"));
+  let timer: ReturnType<typeof setTimeout>;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the tools/list fetch took over its budget`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

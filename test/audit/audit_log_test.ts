@@ -30,7 +30,7 @@ Deno.test("AuditLog writes N decisions as N lines in order by close()", async ()
     const audit = await AuditLog.open(path);
     const n = 5000;
     for (let i = 0; i < n; i++) {
-      audit.decision(decisionEvent("echo", { i, message: `call ${i}` }), "agent");
+      audit.decision({ ...decisionEvent("echo", { i, message: `call ${i}` }), client: "agent" });
       if (i % 1000 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
     }
     await audit.close();
@@ -50,7 +50,7 @@ Deno.test("AuditLog writes raw arguments with includeArgs", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/audit.jsonl`;
     const audit = await AuditLog.open(path, { includeArgs: true });
-    audit.decision(decisionEvent("produce-message", { topicName: "orders", value: "v" }), null);
+    audit.decision(decisionEvent("produce-message", { topicName: "orders", value: "v" }));
     await audit.close();
     const [line] = await readLines(path);
     deepEqual(line.args, { topicName: "orders", value: "v" });
@@ -62,9 +62,9 @@ Deno.test("AuditLog hashes arguments the same whatever their key order", async (
   await withTempDir(async (dir) => {
     const path = `${dir}/audit.jsonl`;
     const audit = await AuditLog.open(path);
-    audit.decision(decisionEvent("t", JSON.parse('{"a":1,"b":{"c":2,"d":[{"e":1,"f":2}]}}')), null);
-    audit.decision(decisionEvent("t", JSON.parse('{"b":{"d":[{"f":2,"e":1}],"c":2},"a":1}')), null);
-    audit.decision(decisionEvent("t", JSON.parse('{"b":{"d":[{"f":2,"e":2}],"c":2},"a":1}')), null);
+    audit.decision(decisionEvent("t", JSON.parse('{"a":1,"b":{"c":2,"d":[{"e":1,"f":2}]}}')));
+    audit.decision(decisionEvent("t", JSON.parse('{"b":{"d":[{"f":2,"e":1}],"c":2},"a":1}')));
+    audit.decision(decisionEvent("t", JSON.parse('{"b":{"d":[{"f":2,"e":2}],"c":2},"a":1}')));
     await audit.close();
     const [first, second, third] = await readLines(path);
     equal(first.argsSha256, second.argsSha256);
@@ -110,7 +110,7 @@ Deno.test("AuditLog reports lines dropped past its bound before close() ends the
   await withTempDir(async (dir) => {
     const path = `${dir}/audit.jsonl`;
     const audit = await AuditLog.open(path, { maxBufferedLines: 3, now: () => T0 });
-    for (let i = 0; i < 10; i++) audit.decision(decisionEvent("t", { i }), null);
+    for (let i = 0; i < 10; i++) audit.decision(decisionEvent("t", { i }));
     await audit.close();
     const lines = await readLines(path);
     deepEqual(lines.map((line) => line.type), ["decision", "decision", "decision", "dropped"]);
@@ -123,9 +123,9 @@ Deno.test("AuditLog ignores records after close()", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/audit.jsonl`;
     const audit = await AuditLog.open(path);
-    audit.decision(decisionEvent("t"), null);
+    audit.decision(decisionEvent("t"));
     const closed = audit.close();
-    audit.decision(decisionEvent("late"), null);
+    audit.decision(decisionEvent("late"));
     audit.lifecycle("stop", {});
     await closed;
     await audit.close();
@@ -156,9 +156,9 @@ Deno.test("AuditLog.open() refuses a folder, stdout and an empty path", async ()
 Deno.test("AuditLog reports a write error once and never throws", async () => {
   const { errors, log } = recordingLog();
   const audit = await AuditLog.open("/dev/full", { log });
-  audit.decision(decisionEvent("t"), null);
+  audit.decision(decisionEvent("t"));
   await new Promise((resolve) => setTimeout(resolve, 10));
-  for (let i = 0; i < 3; i++) audit.decision(decisionEvent("t"), null);
+  for (let i = 0; i < 3; i++) audit.decision(decisionEvent("t"));
   audit.lifecycle("stop", {});
   await audit.close();
   equal(errors.length, 2);

@@ -21,14 +21,16 @@ Deno.test("decisionLine() writes every field of a denial in order", () => {
     }),
     latencyMs: 0.0456789,
   });
-  const line = decisionLine(event, "claude-code");
+  const line = decisionLine({ ...event, client: "claude-code" });
   equal(line.includes("\n"), false);
   const record = JSON.parse(line);
   deepEqual(Object.keys(record), [
     "ts",
     "type",
     "session",
+    "principal",
     "client",
+    "era",
     "tool",
     "decision",
     "rule",
@@ -42,7 +44,9 @@ Deno.test("decisionLine() writes every field of a denial in order", () => {
     ts: "2026-01-01T12:00:00.250Z",
     type: "decision",
     session: "session-1",
+    principal: "uid:tester",
     client: "claude-code",
+    era: "legacy",
     tool: "produce-message",
     decision: "deny",
     rule: "writes are paced",
@@ -54,8 +58,13 @@ Deno.test("decisionLine() writes every field of a denial in order", () => {
   });
 });
 
+Deno.test("decisionLine() writes the round of an MRTR retry, and only past the first", () => {
+  equal("round" in JSON.parse(decisionLine(decisionEvent("t"))), false);
+  equal(JSON.parse(decisionLine({ ...decisionEvent("t"), round: 2 })).round, 2);
+});
+
 Deno.test("decisionLine() writes an allowed call with null reason and client", () => {
-  const record = JSON.parse(decisionLine(decisionEvent("list-topics"), null));
+  const record = JSON.parse(decisionLine(decisionEvent("list-topics")));
   equal(record.decision, "allow");
   equal(record.reason, null);
   equal(record.retryAfterMs, null);
@@ -67,14 +76,14 @@ Deno.test("decisionLine() writes an allowed call with null reason and client", (
 
 Deno.test("decisionLine() writes the raw arguments only when asked", () => {
   const args = { b: 2, a: { text: "secret" } };
-  equal("args" in JSON.parse(decisionLine(decisionEvent("t", args), null)), false);
-  const record = JSON.parse(decisionLine(decisionEvent("t", args), null, true));
+  equal("args" in JSON.parse(decisionLine(decisionEvent("t", args))), false);
+  const record = JSON.parse(decisionLine(decisionEvent("t", args), true));
   deepEqual(record.args, args);
   equal(record.argsSha256, argsSha256(args));
 });
 
 Deno.test("decisionLine() still writes a line when the arguments cannot be hashed", () => {
-  const record = JSON.parse(decisionLine(decisionEvent("t", { n: 1n }), null, true));
+  const record = JSON.parse(decisionLine(decisionEvent("t", { n: 1n }), true));
   equal(record.argsSha256, null);
   equal(record.args, null);
   match(record.argsError, /BigInt/);

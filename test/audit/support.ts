@@ -1,6 +1,6 @@
 /** Decision events for audit tests. */
 import type { Decision } from "../../src/engine/decision.ts";
-import type { DecisionEvent } from "../../src/proxy/mcp_proxy.ts";
+import type { DecisionEvent } from "../../src/proxy/events.ts";
 
 export const T0 = Date.UTC(2026, 0, 1, 12, 0, 0, 250);
 
@@ -24,6 +24,10 @@ export function decisionEvent(
   return {
     ts: T0,
     session: "session-1",
+    principal: "uid:tester",
+    client: null,
+    era: "legacy",
+    round: 1,
     decision: allowed(tool),
     args,
     latencyMs: 0.1234567,

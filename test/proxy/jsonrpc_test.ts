@@ -1,13 +1,13 @@
-/** JSON-RPC helpers: id checks and keys, the proxy's own answers, ids sniffed from huge messages. */
-import { deepEqual, equal } from "node:assert/strict";
+/** JSON-RPC helpers: id checks and keys, the proxy's own answers, numbers out of range. */
+import { deepEqual, equal, ok } from "node:assert/strict";
 import {
   ErrorCode,
   errorResponse,
+  hasNonFinite,
   isObject,
   isValidId,
+  mayOverflow,
   resultResponse,
-  sniffId,
-  sniffIds,
 } from "../../src/proxy/jsonrpc.ts";
 
 Deno.test("isValidId() accepts strings and finite numbers only", () => {
@@ -42,26 +42,20 @@ Deno.test("errorResponse() and resultResponse() build JSON-RPC 2.0 answers", () 
   );
 });
 
-Deno.test("sniffId() finds a number or string id in the head or the tail", () => {
-  equal(sniffId('{"jsonrpc":"2.0","id":12,"method":"tools/call"', ""), 12);
-  equal(sniffId('{"id" : -3 }', ""), -3);
-  equal(sniffId("", '"result":{}, "id":"abc"}'), "abc");
-  equal(sniffId('{"id":"a\\"b\\\\","x":1', ""), 'a"b\\');
-  equal(sniffId('{"id":5,', '"id":5}'), 5, "the same id at both ends");
+Deno.test("hasNonFinite() finds a number that parsed as ±Infinity, at any depth", () => {
+  equal(hasNonFinite(JSON.parse('{"a":[1,{"b":-1e400}]}')), true);
+  equal(hasNonFinite(JSON.parse('{"a":1e308,"b":[0,-0,1e-400],"c":"1e400"}')), false);
+  equal(hasNonFinite(null), false);
 });
 
-Deno.test("sniffId() returns null when there is no id, or more than one candidate", () => {
-  equal(sniffId('{"jsonrpc":"2.0","method":"x"', "}"), null);
-  equal(sniffId('{"id":1,"params":{"id":2,', ""), null);
-  equal(sniffId('{"id":1,', '"id":"1"}'), null, '1 and "1" are different ids');
-  equal(sniffId('{"id":null,', ""), null);
-  equal(sniffId('{"id":1.5,', ""), null);
-  equal(sniffId('{"grid":1,"valid":2', ""), null);
-  equal(sniffId('{"text":"\\"id\\":3","a":1', ""), null, "an escaped key inside a string");
-});
-
-Deno.test("sniffIds() lists the tail's ids from its end, then the head's, skipping broken ones", () => {
-  deepEqual(sniffIds('{"id":1,', '{"id":2},{"id":"x"}],"jsonrpc":"2.0","id":9}'), [9, "x", 2, 1]);
-  deepEqual(sniffIds('{"id":"\\u12",', ""), []);
-  equal(sniffId('{"id":1,', '"id":2}'), null);
+Deno.test("mayOverflow() flags 3-digit exponents and 309-digit runs, in linear time", () => {
+  equal(mayOverflow('{"n":1e400}'), true);
+  equal(mayOverflow('{"n":1E+999}'), true);
+  equal(mayOverflow(`{"n":${"9".repeat(309)}}`), true);
+  equal(mayOverflow('{"n":1e99,"m":123456}'), false);
+  // Runs of 308 digits, each behind a letter: a backtracking scan would restart in every run.
+  const crafted = ("a" + "1".repeat(308)).repeat(20_000);
+  const started = performance.now();
+  equal(mayOverflow(crafted), false);
+  ok(performance.now() - started < 5_000, "a linear scan of 6 MB");
 });

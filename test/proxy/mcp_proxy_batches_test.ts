@@ -1,6 +1,7 @@
 /** McpProxy and JSON-RPC batches: each element decided, one array answer, nobody left hanging. */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import {
+  answerUp,
   assertDenied,
   assertError,
   assertNothingForwarded,
@@ -11,15 +12,18 @@ import {
   line,
   type Message,
   request,
+  sentUp,
   serve,
+  withoutId,
 } from "./support.ts";
+import { MAX_BATCH } from "../../src/proxy/mcp_proxy.ts";
 
 Deno.test("McpProxy answers a batch of a denied and an allowed call as one array", async () => {
   const h = harness();
   h.proxy.fromClient(line([call(1, "denied-tool"), call(2, "echo", { text: "hi" })]));
   deepEqual(forwardedCalls(h), ["echo"]);
   // Forwarded on its own, re-serialised: the upstream never sees the denied element.
-  deepEqual(h.upstream.lines, [line(call(2, "echo", { text: "hi" }))]);
+  deepEqual(sentUp(h), [withoutId(call(2, "echo", { text: "hi" }))]);
   deepEqual(h.client.lines, [], "the batch answer waits for the allowed call");
   await serve(h, () => ({ content: [{ type: "text", text: "hi" }] }));
   equal(h.client.lines.length, 1);
@@ -59,7 +63,7 @@ Deno.test("McpProxy answers every bad element of a batch inside the batch answer
     request(6, "ping"),
   ]));
   deepEqual(forwardedCalls(h), [], "no call in the batch may reach the upstream");
-  deepEqual(h.upstream.messages, [request(6, "ping")]);
+  deepEqual(sentUp(h), [withoutId(request(6, "ping"))]);
   deepEqual(h.client.lines, []);
   await serve(h);
   equal(h.client.lines.length, 1);
@@ -81,13 +85,44 @@ Deno.test("McpProxy sends nothing back for a batch of notifications", () => {
   h.proxy.fromClient(line([
     { jsonrpc: "2.0", method: "notifications/initialized" },
     { jsonrpc: "2.0", method: "tools/call", params: { name: "echo" } },
-    { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1 } },
+    { jsonrpc: "2.0", method: "notifications/progress", params: { progressToken: 1 } },
   ]));
   deepEqual(h.client.lines, []);
   deepEqual(h.upstream.messages.map((message: Message) => message.method), [
     "notifications/initialized",
-    "notifications/cancelled",
+    "notifications/progress",
   ]);
+});
+
+Deno.test("McpProxy refuses a batch over MAX_BATCH with one error, forwarding nothing", () => {
+  const h = harness();
+  h.proxy.fromClient(line(Array.from({ length: MAX_BATCH + 1 }, (_, i) => call(i, "echo"))));
+  assertNothingForwarded(h);
+  equal(h.client.lines.length, 1);
+  const [answer] = h.client.messages;
+  assertError(answer, -32600);
+  equal(answer.id, null);
+  ok(answer.error.message.includes(`limit of ${MAX_BATCH}`), answer.error.message);
+});
+
+Deno.test("McpProxy answers a 16 MB batch of numbers with one short error", () => {
+  const h = harness();
+  const crafted = `[${Array(8_000_000).fill("1").join(",")}]`;
+  h.proxy.fromClient(crafted);
+  equal(h.client.lines.length, 1);
+  ok(h.client.lines[0].length < 200, "one error, not one per element");
+});
+
+Deno.test("McpProxy keeps a batch's answer within the size limit", async () => {
+  const h = harness({ maxBytes: 4_096 });
+  h.proxy.fromClient(line([request(1, "resources/read"), request(2, "resources/read")]));
+  await serve(h, () => ({ contents: [{ text: "x".repeat(3_000) }] }));
+  equal(h.client.lines.length, 1);
+  ok(h.client.lines[0].length <= 4_096 + 300, `${h.client.lines[0].length} bytes`);
+  const [first, second] = assertOneAnswerEach(h, [1, 2]);
+  equal(first.result.contents[0].text.length, 3_000);
+  assertError(second, -32603);
+  ok(second.error.message.includes("send this request on its own"), second.error.message);
 });
 
 Deno.test("McpProxy collects a batch's answers whatever order the upstream answers in", () => {
@@ -99,9 +134,9 @@ Deno.test("McpProxy collects a batch's answers whatever order the upstream answe
     call(4, "denied-tool"),
   ]));
   equal(h.upstream.lines.length, 3);
-  for (const id of [3, 1, 2]) {
+  for (const index of [2, 0, 1]) {
     deepEqual(h.client.lines, []);
-    h.proxy.fromUpstream(line({ jsonrpc: "2.0", id, result: { n: id } }));
+    answerUp(h, index, { result: { n: index + 1 } });
   }
   equal(h.client.lines.length, 1);
   const [list, echo, read, denied] = assertOneAnswerEach(h, [1, 2, 3, 4]);
@@ -112,7 +147,7 @@ Deno.test("McpProxy collects a batch's answers whatever order the upstream answe
 Deno.test("McpProxy answers a batch element the upstream answered with an error", () => {
   const h = harness();
   h.proxy.fromClient(line([call(1, "echo"), call(2, "denied-tool")]));
-  h.proxy.fromUpstream(line({ jsonrpc: "2.0", id: 1, error: { code: -32000, message: "boom" } }));
+  answerUp(h, 0, { error: { code: -32000, message: "boom" } });
   const [echo] = assertOneAnswerEach(h, [1, 2]);
   assertError(echo, -32000);
 });
@@ -128,13 +163,8 @@ Deno.test("McpProxy keeps batches apart when two are in flight", async () => {
   assertOneAnswerEach(h, [1, 2, 3, 4]);
 });
 
-// BUG (src/proxy/mcp_proxy.ts:333-336, #track): a second request with an id already in flight
-// overwrites the first one's entry in #pending, but a batch's `open` count was raised twice. The
-// upstream's second answer finds no entry and goes out on its own; the batch never settles, so
-// the client never gets the batch answer (nor the denial inside it), and upstreamEnded() cannot
-// end it either. Fix: refuse a request whose id is already in flight with -32600 (or map ids).
 Deno.test({
-  name: "McpProxy answers a batch whose requests share an id",
+  name: "McpProxy answers a batch whose requests share an id, the second without its id",
   async fn() {
     const h = harness();
     h.proxy.fromClient(line([
@@ -147,14 +177,15 @@ Deno.test({
     equal(h.client.lines.length, 1, "exactly one batch answer");
     const batch = JSON.parse(h.client.lines[0]);
     ok(Array.isArray(batch));
-    equal(batch.filter((answer: Message) => answer.id === 1).length, 2);
+    // Id 1 keeps its one answer (the ping's); the reuse is refused under id null.
+    deepEqual(batch.filter((answer: Message) => answer.id === 1).map((a: Message) => a.result), [
+      {},
+    ]);
+    equal(batch.filter((answer: Message) => answer.id === null)[0].error.code, -32600);
     equal(batch.filter((answer: Message) => answer.id === 2).length, 1);
   },
 });
 
-// BUG (src/proxy/mcp_proxy.ts:174 and :333-336): the same overwrite lets a client reuse the id of
-// its own tools/list for another request; the tools/list answer is then taken as the other
-// request's and reaches the client unfiltered, showing hidden tools. Same fix as above.
 Deno.test({
   name: "McpProxy filters a tools/list answer even when the client reused its id",
   async fn() {

@@ -16,7 +16,9 @@ import {
   line,
   POLICY,
   request,
+  sentUp,
   serve,
+  withoutId,
 } from "./support.ts";
 
 Deno.test("McpProxy forwards an allowed call re-serialised, as it was evaluated", async () => {
@@ -24,7 +26,10 @@ Deno.test("McpProxy forwards an allowed call re-serialised, as it was evaluated"
   const raw = '{ "jsonrpc": "2.0", "id": 1, "method": "tools/call",\t"params": ' +
     '{ "name": "echo", "arguments": { "text": "caf\\u00e9", "n": 1.50 } } }';
   h.proxy.fromClient(raw);
-  deepEqual(h.upstream.lines, [JSON.stringify(JSON.parse(raw))]);
+  // Re-serialised under the proxy's own id: the value the policy saw, and nothing else.
+  const up = JSON.parse(h.upstream.lines[0]);
+  deepEqual(withoutId(up), withoutId(JSON.parse(raw)));
+  equal(h.upstream.lines[0], JSON.stringify({ ...JSON.parse(raw), id: up.id }));
   notEqual(h.upstream.lines[0], raw);
   equal(h.proxy.inFlight, 1);
   await serve(h, () => ({ content: [{ type: "text", text: "ok" }] }));
@@ -75,9 +80,7 @@ Deno.test("McpProxy forwards the parsed message, never the raw bytes with duplic
   const raw =
     '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"denied-tool"},"params":{"name":"echo"}}';
   h.proxy.fromClient(raw);
-  deepEqual(h.upstream.lines, [
-    '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo"}}',
-  ]);
+  deepEqual(sentUp(h), [{ jsonrpc: "2.0", method: "tools/call", params: { name: "echo" } }]);
   ok(!h.upstream.lines[0].includes("denied-tool"));
 });
 
@@ -255,10 +258,6 @@ Deno.test("PolicyGate.decide() fails closed when the engine throws", () => {
   equal(decision.rule, "internal error");
 });
 
-// BUG (src/proxy/mcp_proxy.ts:198, src/proxy/policy_gate.ts:128-135): #handleCall calls
-// gate.needsInputSchema() (and isVisible()) outside PolicyGate's try/catch. When the engine's
-// entry lookup throws, fromClient() throws: the call gets no answer (the client hangs), and
-// under pumpLines the throw is caught as a broken pipe, ending the whole client stream.
 Deno.test({
   name: "McpProxy fails closed when the engine throws while looking up the tool",
   fn() {
@@ -269,11 +268,6 @@ Deno.test({
   },
 });
 
-// BUG (src/proxy/mcp_proxy.ts:226-232): #decided() calls the onDecision observer before it
-// answers or forwards. An observer that throws (audit file, control socket) leaves the call
-// unanswered and makes fromClient() throw, which pumpLines takes for a broken pipe; on the async
-// path (validate.required_args) it is an unhandled rejection and #waiting never clears. Fix: call
-// the observer in try/catch (log the error), after the answer is sent or the call forwarded.
 Deno.test({
   name: "McpProxy answers a call even when the decision observer throws",
   fn() {

@@ -2,24 +2,33 @@
 import { deepEqual, equal } from "node:assert/strict";
 import { LineSplitter } from "../../src/transports/line_splitter.ts";
 import {
+  answerLatest,
   answers,
+  answersFor,
+  answerUp,
   assertDenied,
+  assertError,
   assertOneAnswerEach,
   call,
+  flush,
   harness,
   line,
   type Message,
   request,
+  sentUp,
+  withoutId,
 } from "./support.ts";
 
-Deno.test("McpProxy passes a resources/read and its answer through", () => {
+Deno.test("McpProxy passes a resources/read up under its own id, and its answer back", () => {
   const h = harness();
   const sent = '{"jsonrpc":"2.0","id":5,"method":"resources/read","params":{"uri":"file:///a"}}';
   h.proxy.fromClient(sent);
-  deepEqual(h.upstream.lines, [sent]);
-  const reply = '{"jsonrpc":"2.0","id":5,"result":{"contents":[{"uri":"file:///a","text":"x"}]}}';
-  h.proxy.fromUpstream(reply);
-  deepEqual(h.client.lines, [reply]);
+  const up = JSON.parse(h.upstream.lines[0]);
+  deepEqual(withoutId(up), withoutId(JSON.parse(sent)));
+  const reply = (id: number) =>
+    `{"jsonrpc":"2.0","id":${id},"result":{"contents":[{"uri":"file:///a","text":"x"}]}}`;
+  h.proxy.fromUpstream(reply(up.id));
+  deepEqual(h.client.lines, [reply(5)]);
   equal(h.proxy.inFlight, 0);
 });
 
@@ -28,7 +37,9 @@ Deno.test("McpProxy re-serialises what it forwards from the client", () => {
   const sent = ' { "jsonrpc" : "2.0", "id" : "p", "method" : "prompts/get", ' +
     '"params" : { "name" : "x", "name" : "y" } } ';
   h.proxy.fromClient(sent);
-  deepEqual(h.upstream.lines, [JSON.stringify(JSON.parse(sent))]);
+  deepEqual(sentUp(h), [withoutId(JSON.parse(sent))]);
+  const up = JSON.parse(h.upstream.lines[0]);
+  equal(h.upstream.lines[0], JSON.stringify({ ...JSON.parse(sent), id: up.id }));
 });
 
 Deno.test("McpProxy passes the upstream's notifications and progress to the client", () => {
@@ -52,7 +63,6 @@ Deno.test("McpProxy passes the client's notifications to the upstream", () => {
   const h = harness();
   const messages = [
     { jsonrpc: "2.0", method: "notifications/initialized" },
-    { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 3, reason: "x" } },
     { jsonrpc: "2.0", method: "notifications/roots/list_changed" },
   ];
   for (const message of messages) h.proxy.fromClient(line(message));
@@ -78,7 +88,7 @@ Deno.test("McpProxy relays a server request and the client's answer, ids kept ap
   const refusal = { jsonrpc: "2.0", id: 2, error: { code: -1, message: "User rejected" } };
   h.proxy.fromClient(line(refusal));
   deepEqual(h.upstream.lines.slice(1), [line(reply), line(refusal)]);
-  h.proxy.fromUpstream(line({ jsonrpc: "2.0", id: 1, result: { resources: [] } }));
+  answerUp(h, 0, { result: { resources: [] } });
   deepEqual(assertOneAnswerEach(h, [1])[0].result, { resources: [] });
   equal(h.proxy.inFlight, 0);
 });
@@ -90,12 +100,30 @@ Deno.test("McpProxy passes an elicitation request from the upstream through", ()
   deepEqual(h.client.lines, [elicit]);
 });
 
-Deno.test("McpProxy passes an upstream batch through byte for byte", () => {
+Deno.test("McpProxy takes an upstream batch apart: answers to their requests, the rest on", () => {
   const h = harness();
-  const batch = '[ {"jsonrpc":"2.0","method":"notifications/message","params":{"n":1.0}} ,' +
-    '{"jsonrpc":"2.0","id":9,"result":{}} ]';
-  h.proxy.fromUpstream(batch);
-  deepEqual(h.client.lines, [batch]);
+  h.proxy.fromClient(line(request("r", "ping")));
+  const up = JSON.parse(h.upstream.lines[0]);
+  h.proxy.fromUpstream(
+    `[{"jsonrpc":"2.0","method":"notifications/message","params":{"n":1}},` +
+      `{"jsonrpc":"2.0","id":${up.id},"result":{}},{"jsonrpc":"2.0","id":404,"result":{}}]`,
+  );
+  deepEqual(h.client.messages, [
+    { jsonrpc: "2.0", method: "notifications/message", params: { n: 1 } },
+    { jsonrpc: "2.0", id: "r", result: {} },
+  ]);
+  equal(h.warnings.length, 1, "the answer nobody asked for is dropped, with a warning");
+});
+
+Deno.test("McpProxy drops a second answer and an answer to an id nobody asked", () => {
+  const h = harness();
+  h.proxy.fromClient(line(request(1, "ping")));
+  answerUp(h, 0, { result: {} });
+  answerUp(h, 0, { result: { again: true } });
+  h.proxy.fromUpstream(line({ jsonrpc: "2.0", id: 1_000, result: {} }));
+  h.proxy.fromUpstream(line({ jsonrpc: "2.0", id: "x", error: { code: 1, message: "?" } }));
+  deepEqual(h.client.messages, [{ jsonrpc: "2.0", id: 1, result: {} }]);
+  equal(h.warnings.length, 3);
 });
 
 Deno.test("McpProxy drops an upstream line that is not JSON, with a warning", () => {
@@ -105,25 +133,35 @@ Deno.test("McpProxy drops an upstream line that is not JSON, with a warning", ()
   equal(h.warnings.length, 1);
 });
 
-// BUG (src/proxy/mcp_proxy.ts:253): `out === line` compares the parsed object with the string,
-// so it is never true and every single upstream message is re-serialised: whitespace, escapes,
-// `1.0` and integers past 2^53 (12345678901234567890 becomes 12345678901234567000) change on
-// the way to the client. Fix: `if (out === message) this.#options.client.send(line);`.
-Deno.test({
-  name: "McpProxy passes the upstream's messages through byte for byte",
-  fn() {
-    const h = harness();
-    h.proxy.fromClient(line(request(5, "resources/read", { uri: "file:///a" })));
-    h.proxy.fromClient(line(request(6, "ping")));
-    const lines = [
-      '{"jsonrpc":"2.0", "id":5, "result":{"contents":[{"text":"caf\\u00e9","n":12345678901234567890}]}}',
-      '{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":1,"progress":1.0}}',
-      '{"jsonrpc":"2.0","id":"s","method":"sampling/createMessage","params":{"maxTokens":1e3}}',
-      '{"id":6,"jsonrpc":"2.0","result":{}}',
-    ];
-    for (const sent of lines) h.proxy.fromUpstream(sent);
-    deepEqual(h.client.lines, lines);
-  },
+Deno.test("McpProxy passes the upstream's messages through byte for byte, answers but their id", () => {
+  const h = harness();
+  h.proxy.fromClient(line(request(5, "resources/read", { uri: "file:///a" })));
+  h.proxy.fromClient(line(request("six", "ping")));
+  const [up5, up6] = h.upstream.messages.map((message: Message) => message.id);
+  const lines = [
+    `{"jsonrpc":"2.0", "id":${up5}, "result":{"contents":[{"text":"caf\\u00e9","n":12345678901234567890}]}}`,
+    '{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":1,"progress":1.0}}',
+    '{"jsonrpc":"2.0","id":"s","method":"sampling/createMessage","params":{"maxTokens":1e3}}',
+    `{"result":{"id":${up6}},"jsonrpc":"2.0","id" : ${up6} }`,
+  ];
+  for (const sent of lines) h.proxy.fromUpstream(sent);
+  deepEqual(h.client.lines, [
+    lines[0].replace(`"id":${up5}`, '"id":5'),
+    lines[1],
+    lines[2],
+    lines[3].replace(`"id" : ${up6}`, '"id" : "six"'),
+  ]);
+});
+
+Deno.test("McpProxy refuses a re-serialised answer holding a number out of range", async () => {
+  const h = harness();
+  h.proxy.fromClient(line(request(1, "tools/list")));
+  const up = JSON.parse(h.upstream.lines[0]);
+  h.proxy.fromUpstream(
+    `{"jsonrpc":"2.0","id":${up.id},"result":{"tools":[{"name":"a","inputSchema":{"maximum":1e400}}]}}`,
+  );
+  await flush();
+  assertError(assertOneAnswerEach(h, [1])[0], -32603);
 });
 
 Deno.test("McpProxy ends every in-flight request when the upstream exits", () => {
@@ -135,7 +173,7 @@ Deno.test("McpProxy ends every in-flight request when the upstream exits", () =>
     line([call("b1", "echo"), request("b2", "tools/list"), call("b3", "denied-tool")]),
   );
   h.proxy.fromClient(line(call("done", "echo")));
-  h.proxy.fromUpstream(line({ jsonrpc: "2.0", id: "done", result: {} }));
+  answerLatest(h, { result: {} });
   equal(h.proxy.inFlight, 5);
   h.proxy.upstreamEnded(3);
   h.proxy.upstreamEnded(3);
@@ -169,7 +207,7 @@ Deno.test("McpProxy answers an oversized client message with -32600 and its id",
     head: '{"jsonrpc":"2.0","id":"a\\"b", "method"',
     tail: "xx",
   });
-  h.proxy.clientOversize({ size: 17_000_000, head: '{"id": 7 ,"jsonrpc":"2.0"', tail: '"id":7}' });
+  h.proxy.clientOversize({ size: 17_000_000, head: '{"id": 7 ,"jsonrpc":"2.0"', tail: ',"id":7}' });
   deepEqual(h.upstream.lines, []);
   const [big, quoted, seven] = answers(h);
   equal(big.id, 42);
@@ -180,31 +218,38 @@ Deno.test("McpProxy answers an oversized client message with -32600 and its id",
   equal(h.warnings.length, 3);
 });
 
-Deno.test("McpProxy answers an oversized client message with id null when the id is unclear", () => {
+Deno.test("McpProxy answers an oversized client message by its top-level id, else id null", () => {
   const h = harness();
-  h.proxy.clientOversize({
-    size: 9e6,
-    head: '{"jsonrpc":"2.0","method":"tools/call","params":{',
-    tail: "}}",
-  });
-  h.proxy.clientOversize({
-    size: 9e6,
-    head: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":{"id":2,',
-    tail: "}}}",
-  });
-  deepEqual(h.upstream.lines, []);
+  h.proxy.fromClient(line(request(9, "ping")));
+  const oversized = (head: string, tail = "}}") =>
+    h.proxy.clientOversize({ size: 9e6, head, tail });
+  oversized('{"jsonrpc":"2.0","method":"tools/call","params":{');
+  oversized('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":{"id":2,');
+  oversized('{"jsonrpc":"2.0","method":"tools/call","params":{"arguments":{"id":2,');
+  // 9 is in flight: its one answer is the ping's, so the refusal goes without an id.
+  oversized('{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{');
   const all = answers(h);
-  deepEqual(all.map((answer) => [answer.id, answer.error.code]), [[null, -32600], [null, -32600]]);
+  deepEqual(all.map((answer) => [answer.id, answer.error.code]), [
+    [null, -32600],
+    [1, -32600],
+    [null, -32600],
+    [null, -32600],
+  ]);
 });
 
 Deno.test("McpProxy answers the request whose answer from the upstream is oversized", () => {
   const h = harness();
   h.proxy.fromClient(line(request(3, "resources/read", { uri: "file:///big" })));
   h.proxy.fromClient(line([call("b", "echo"), call("d", "denied-tool")]));
-  h.proxy.upstreamOversize({ size: 99e6, head: '{"jsonrpc":"2.0","id":3,"result":{', tail: "]}}" });
+  const [up3, upB] = h.upstream.messages.map((message: Message) => message.id);
   h.proxy.upstreamOversize({
     size: 99e6,
-    head: '{"jsonrpc":"2.0","id":"b","result":{',
+    head: `{"jsonrpc":"2.0","id":${up3},"result":{`,
+    tail: "]}}",
+  });
+  h.proxy.upstreamOversize({
+    size: 99e6,
+    head: `{"jsonrpc":"2.0","id":${upB},"result":{`,
     tail: "]}}",
   });
   h.proxy.upstreamOversize({ size: 99e6, head: '{"jsonrpc":"2.0","id":404,"result":{', tail: "}" });
@@ -230,21 +275,25 @@ Deno.test("McpProxy refuses an oversized client line and serves the next one", (
   );
   for (let i = 0; i < bytes.length; i += 100) splitter.push(bytes.subarray(i, i + 100));
   splitter.end();
-  deepEqual(h.upstream.messages, [request(13, "ping")]);
+  deepEqual(sentUp(h), [withoutId(request(13, "ping"))]);
   const [big, denied] = assertOneAnswerEach(h, [11, 12]);
   equal(big.error.code, -32600);
   assertDenied(denied, "no denied");
 });
 
-Deno.test("McpProxy finds the pending id among the record ids of an oversized answer", () => {
+Deno.test("McpProxy charges an oversized answer to its top-level id, not a nested one", () => {
   const h = harness();
   h.proxy.fromClient(line(request(7, "resources/list")));
+  h.proxy.fromClient(line(request(8, "resources/list")));
+  const [up7, up8] = h.upstream.messages.map((message: Message) => message.id);
+  // The answer to 8 names 7's upstream id first, inside its result.
   h.proxy.upstreamOversize({
     size: 99e6,
-    head: '{"result":{"resources":[{"id":1,"uri":"a"},',
-    tail: '{"id":2,"uri":"z"}]},"jsonrpc":"2.0","id":7}',
+    head: `{"result":{"resources":[{"id":${up7},"uri":"a"},`,
+    tail: `{"id":${up7},"uri":"z"}]},"jsonrpc":"2.0","id":${up8}}`,
   });
-  const [answer] = assertOneAnswerEach(h, [7]);
+  const [answer] = assertOneAnswerEach(h, [8]);
   equal(answer.error.code, -32603);
-  equal(h.proxy.inFlight, 0);
+  equal(answersFor(h, 7).length, 0, "7 is still waiting for its own answer");
+  equal(h.proxy.inFlight, 1);
 });

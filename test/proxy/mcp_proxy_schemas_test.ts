@@ -1,7 +1,9 @@
 /** McpProxy and validate.required_args: its own paged tools/list, and the client kept in order. */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import {
+  answerLatest,
   answers,
+  answersFor,
   assertDenied,
   assertOneAnswerEach,
   call,
@@ -11,6 +13,7 @@ import {
   line,
   type Message,
   request,
+  sentUp,
   serve,
 } from "./support.ts";
 
@@ -31,8 +34,14 @@ function pagedList(message: Message): unknown {
     : { tools: [{ name: "echo" }, { name: "secret-tool" }], nextCursor: "p2" };
 }
 
+/** The proxy's own requests: in these tests the client itself never lists tools. */
 function isOwn(message: Message): boolean {
-  return typeof message.id === "string" && message.id.startsWith("intercept-");
+  return message.method === "tools/list";
+}
+
+/** Every answer the client got is to an id the client used. */
+function assertOnlyClientIds(h: ReturnType<typeof harness>, ids: readonly unknown[]): void {
+  for (const answer of answers(h)) ok(ids.includes(answer.id), JSON.stringify(answer));
 }
 
 Deno.test("McpProxy pages through its own tools/list and denies missing required args", async () => {
@@ -60,36 +69,73 @@ Deno.test("McpProxy forwards a call with every required arg once the schema is k
   deepEqual(forwardedCalls(h), ["checked-tool"]);
   deepEqual(h.upstream.messages.map((message: Message) => isOwn(message)), [true, true, false]);
   deepEqual(assertOneAnswerEach(h, [1])[0].result, { content: [] });
-  deepEqual(answers(h).filter(isOwn), []);
+  assertOnlyClientIds(h, [1]);
 });
 
-Deno.test("McpProxy holds the client's later messages until the pending call is decided", async () => {
+Deno.test("McpProxy lets every other message pass while one call waits for the schema", async () => {
   const h = harness();
   h.proxy.fromClient(line(call(1, "checked-tool", { topic: "t", key: "k" })));
   h.proxy.fromClient(line(request(2, "ping")));
   h.proxy.fromClient(line({ jsonrpc: "2.0", method: "notifications/progress", params: {} }));
   h.proxy.fromClient(line(call(3, "denied-tool")));
   h.proxy.fromClient(line(call(4, "echo")));
-  deepEqual(h.upstream.messages.map((message: Message) => isOwn(message)), [true]);
-  deepEqual(h.client.lines, [], "even the denial waits its turn");
-  await serve(h, pagedList);
-  const forwarded = h.upstream.messages.filter((message: Message) => !isOwn(message));
-  deepEqual(forwarded.map((message: Message) => message.id ?? message.method), [
-    1,
-    2,
+  // Only the checked call waits: the rest went up, or was answered, at once.
+  deepEqual(sentUp(h).map((message: Message) => message.params?.name ?? message.method), [
+    "tools/list",
+    "ping",
     "notifications/progress",
-    4,
+    "echo",
   ]);
+  assertDenied(assertOneAnswerEach(h, [3])[0], "no denied");
+  await serve(h, pagedList);
+  deepEqual(forwardedCalls(h), ["echo", "checked-tool"]);
   assertOneAnswerEach(h, [1, 2, 3, 4]);
+});
+
+Deno.test("McpProxy bounds the waiting calls' bytes so the reader can stop", async () => {
+  const h = harness();
+  const sent = line(call(1, "checked-tool", { topic: "t", key: "k".repeat(1_000) }));
+  h.proxy.fromClient(sent);
+  equal(h.proxy.waitingBytes, sent.length);
+  await serve(h, pagedList);
+  await h.proxy.settled();
+  equal(h.proxy.waitingBytes, 0);
+});
+
+Deno.test("McpProxy withdraws a call cancelled while it waits: never decided, never sent", async () => {
+  const h = harness({
+    policy: `version: "1"
+tools:
+  checked-tool:
+    rules:
+      - name: paced
+        rate_limit: { max: 1, window: 60 }
+      - name: args checked
+        validate: { required_args: true }
+`,
+  });
+  h.proxy.fromClient(line(call(1, "checked-tool", { topic: "t", key: "k" })));
+  h.proxy.fromClient(
+    line({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1 } }),
+  );
+  equal(h.proxy.inFlight, 0, "the id is free at once");
+  await serve(h, pagedList);
+  deepEqual(forwardedCalls(h), []);
+  equal(h.decisions.length, 0);
+  deepEqual(answersFor(h, 1), []);
+  // The quota is whole: the same id, reused, is allowed.
+  h.proxy.fromClient(line(call(1, "checked-tool", { topic: "t", key: "k" })));
+  await serve(h, pagedList);
+  deepEqual(forwardedCalls(h), ["checked-tool"]);
 });
 
 Deno.test("McpProxy uses the schemas of a tools/list the client asked for", async () => {
   const h = harness();
   h.proxy.fromClient(line(request(1, "tools/list")));
-  h.proxy.fromUpstream(line({ jsonrpc: "2.0", id: 1, result: { tools: [CHECKED] } }));
+  answerLatest(h, { result: { tools: [CHECKED] } });
   h.proxy.fromClient(line(call(2, "checked-tool", {})));
   await flush();
-  equal(h.upstream.messages.filter(isOwn).length, 0);
+  equal(h.upstream.messages.filter(isOwn).length, 1, "only the client's own list");
   const text = assertDenied(assertOneAnswerEach(h, [2])[0], "args checked");
   ok(text.includes("missing required arguments: topic, key"), text);
 });
@@ -144,19 +190,13 @@ Deno.test("McpProxy denies a checked call when its own tools/list times out", as
   ok(h.errors[0].includes("within 1 ms"), h.errors[0]);
 });
 
-// BUG (src/proxy/mcp_proxy.ts:285-293): once an own request timed out it is removed from
-// #ownRequests, so its late answer is treated as an unknown response and sent to the client,
-// which never asked for it. Fix: drop any response whose id starts with #ownPrefix.
-Deno.test({
-  name: "McpProxy never forwards a late answer to its own tools/list",
-  async fn() {
-    const h = harness({ upstreamTimeoutMs: 1 });
-    h.proxy.fromClient(line(call(1, "checked-tool", {})));
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    await serve(h, pagedList);
-    deepEqual(answers(h).filter(isOwn), []);
-    equal(h.client.lines.length, 1);
-  },
+Deno.test("McpProxy never forwards a late answer to its own tools/list", async () => {
+  const h = harness({ upstreamTimeoutMs: 1 });
+  h.proxy.fromClient(line(call(1, "checked-tool", {})));
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  await serve(h, pagedList);
+  assertOnlyClientIds(h, [1]);
+  equal(h.client.lines.length, 1);
 });
 
 Deno.test("McpProxy does not fetch schemas for a checked tool under a live deny", () => {
@@ -174,7 +214,8 @@ Deno.test("McpProxy answers a batch whose call waits for the schema exactly once
     call(2, "echo"),
     call(3, "denied-tool"),
   ]));
-  deepEqual(forwardedCalls(h), []);
+  deepEqual(forwardedCalls(h), ["echo"], "the other elements do not wait for the schema");
+  deepEqual(h.client.lines, [], "the batch is answered as one, when all are done");
   await serve(h, pagedList);
   deepEqual(forwardedCalls(h), ["echo"]);
   equal(h.client.lines.length, 1);
@@ -184,30 +225,18 @@ Deno.test("McpProxy answers a batch whose call waits for the schema exactly once
   assertDenied(denied, "no denied");
 });
 
-Deno.test("McpProxy ends a call waiting for the schema when the upstream dies", async () => {
+Deno.test("McpProxy ends a call waiting for the schema when the upstream dies, undecided", async () => {
   const h = harness();
   h.proxy.fromClient(line(call(1, "checked-tool", { topic: "t", key: "k" })));
   h.proxy.fromClient(line(request(2, "ping")));
   h.proxy.upstreamEnded(137);
   await flush();
-  assertDenied(assertOneAnswerEach(h, [1])[0], "args checked");
+  const [checked, ping] = assertOneAnswerEach(h, [1, 2]);
+  equal(checked.error.code, -32603);
+  equal(ping.error.code, -32603);
+  equal(h.decisions.length, 0, "a call that cannot go up is not recorded as decided");
   deepEqual(forwardedCalls(h), []);
-});
-
-// BUG (src/proxy/mcp_proxy.ts:105-118, 173-176): after upstreamEnded() the proxy still forwards
-// what the client queued behind a pending call (and anything sent later) to the dead upstream and
-// tracks it, so those requests never get an answer. Fix: remember that the upstream ended and
-// answer every later request with -32603 instead of forwarding it.
-Deno.test({
-  name: "McpProxy answers requests queued behind a pending call when the upstream dies",
-  async fn() {
-    const h = harness();
-    h.proxy.fromClient(line(call(1, "checked-tool", { topic: "t", key: "k" })));
-    h.proxy.fromClient(line(request(2, "ping")));
-    h.proxy.upstreamEnded(137);
-    await flush();
-    const [, ping] = assertOneAnswerEach(h, [1, 2]);
-    equal(ping.error.code, -32603);
-    equal(h.proxy.inFlight, 0);
-  },
+  equal(h.proxy.inFlight, 0);
+  h.proxy.fromClient(line(request(3, "ping")));
+  equal(assertOneAnswerEach(h, [3])[0].error.code, -32603, "and every later request too");
 });

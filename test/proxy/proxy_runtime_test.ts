@@ -43,7 +43,17 @@ function setUp(next: () => Promise<CompiledPolicy> = () => Promise.reject(new Er
   runtime.subscribe((event) => events.push(event));
   const decide = (tool: string) => {
     const decision: Decision = gate.decide({ tool, args: {}, session: "s1" });
-    runtime.recordDecision({ ts: now, session: "s1", decision, args: {}, latencyMs: 0.1 });
+    runtime.recordDecision({
+      ts: now,
+      session: "s1",
+      principal: "s1",
+      client: null,
+      era: "legacy",
+      decision,
+      args: {},
+      latencyMs: 0.1,
+      round: 1,
+    });
     return decision;
   };
   return {

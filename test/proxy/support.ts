@@ -68,6 +68,7 @@ export interface HarnessOptions {
   policy?: string | CompiledPolicy;
   gate?: PolicyGate;
   upstreamTimeoutMs?: number;
+  maxBytes?: number;
   /** Replaces the harness's own decision recorder. */
   onDecision?: (event: DecisionEvent) => void;
 }
@@ -91,6 +92,7 @@ export function harness(options: HarnessOptions = {}): Harness {
     log: { warn: (message) => warnings.push(message), error: (message) => errors.push(message) },
     onDecision: options.onDecision ?? ((event) => decisions.push(event)),
     upstreamTimeoutMs: options.upstreamTimeoutMs,
+    maxBytes: options.maxBytes,
     now: () => clock.now,
   });
   return { proxy, gate, client, upstream, warnings, errors, decisions, clock, served: 0 };
@@ -132,6 +134,30 @@ export function assertOneAnswerEach(h: Harness, ids: readonly unknown[]): Messag
     equal(found.length, 1, `id ${JSON.stringify(id)} got ${found.length} answers`);
     return found[0];
   });
+}
+
+/** A message without its `id`: what the upstream got, whatever id the proxy gave it. */
+export function withoutId(message: Message): Message {
+  const { id: _, ...rest } = message;
+  return rest;
+}
+
+/** What the upstream received, ids left out (the proxy gives every request its own). */
+export function sentUp(h: Harness): Message[] {
+  return h.upstream.messages.flat().map(withoutId);
+}
+
+/** Answers the upstream request the proxy sent `index`-th (from 0), under the proxy's id. */
+export function answerUp(h: Harness, index: number, answer: Record<string, unknown>): void {
+  const sent = h.upstream.messages.flat()[index];
+  h.proxy.fromUpstream(line({ jsonrpc: "2.0", id: sent.id, ...answer }));
+}
+
+/** Answers the latest request the proxy sent up, under the proxy's id. */
+export function answerLatest(h: Harness, answer: Record<string, unknown>): void {
+  const requests = h.upstream.messages.flat().filter((message: Message) => "id" in message);
+  const latest = requests[requests.length - 1];
+  h.proxy.fromUpstream(line({ jsonrpc: "2.0", id: latest.id, ...answer }));
 }
 
 /** Tool names of every tools/call the upstream received (batches included). */

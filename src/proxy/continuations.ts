@@ -1,0 +1,141 @@
+/**
+ * MRTR continuations (modern era): a `tools/call` the upstream answered with
+ * `resultType: "input_required"` is one logical call. Its retry, which carries the client's
+ * `inputResponses` and the server's `requestState`, is decided again but takes no quota, once,
+ * and only when it matches a continuation the proxy itself relayed: same principal, tool,
+ * arguments (by digest), `requestState` and requested keys, within a bounded number of rounds
+ * and a bounded lifetime. Any other call carrying those fields is a new call and pays.
+ */
+import { isObject, type JsonObject } from "./jsonrpc.ts";
+
+export interface CallIdentity {
+  readonly principal: string;
+  readonly tool: string;
+  /** SHA-256 of the canonical JSON of the arguments the policy saw. */
+  readonly argsDigest: string;
+}
+
+export interface ContinuationOptions {
+  now?: () => number;
+  /** How long a continuation may wait for its retry (default 10 minutes: a human answers). */
+  ttlMs?: number;
+  /** Rounds of one logical call before a retry pays again (default 10). */
+  maxRounds?: number;
+  /** Continuations kept at most; the oldest goes first (default 1,000). */
+  maxEntries?: number;
+  /** Shortens a long `requestState` for the table's key (the server picks its length). */
+  digest?: (text: string) => string;
+}
+
+interface Continuation {
+  readonly requestedKeys: string;
+  readonly round: number;
+  readonly expiresAt: number;
+}
+
+export const CONTINUATION_TTL_MS = 600_000;
+export const MAX_ROUNDS = 10;
+export const MAX_CONTINUATIONS = 1_000;
+
+/** True when a call carries MRTR retry fields, so it claims to continue an earlier call. */
+export function isRetry(params: JsonObject): boolean {
+  return Object.hasOwn(params, "inputResponses") || Object.hasOwn(params, "requestState");
+}
+
+export class Continuations {
+  readonly #entries = new Map<string, Continuation[]>();
+  #count = 0;
+  readonly #now: () => number;
+  readonly #ttlMs: number;
+  readonly #maxRounds: number;
+  readonly #maxEntries: number;
+  readonly #digest: (text: string) => string;
+
+  constructor(options: ContinuationOptions = {}) {
+    this.#now = options.now ?? Date.now;
+    this.#ttlMs = options.ttlMs ?? CONTINUATION_TTL_MS;
+    this.#maxRounds = options.maxRounds ?? MAX_ROUNDS;
+    this.#maxEntries = options.maxEntries ?? MAX_CONTINUATIONS;
+    this.#digest = options.digest ?? ((text) => text);
+  }
+
+  get size(): number {
+    return this.#count;
+  }
+
+  /**
+   * Records that the upstream asked for input on a call the proxy relayed (`result` is its
+   * `input_required` result). `round` is the call's round (1 for the first attempt). Returns
+   * false when the call has used up its rounds: its next retry pays.
+   */
+  remember(call: CallIdentity, result: JsonObject, round: number): boolean {
+    if (round >= this.#maxRounds) return false;
+    const state = typeof result.requestState === "string" ? result.requestState : null;
+    const key = this.#keyOf(call, state);
+    const entry: Continuation = {
+      requestedKeys: sortedKeys(result.inputRequests),
+      round,
+      expiresAt: this.#now() + this.#ttlMs,
+    };
+    const list = this.#entries.get(key);
+    if (list) list.push(entry);
+    else this.#entries.set(key, [entry]);
+    this.#count++;
+    while (this.#count > this.#maxEntries) this.#evictOldest();
+    return true;
+  }
+
+  /**
+   * Takes the continuation `params` (a retry's `tools/call` params) matches, and returns the
+   * round the retry is; null when nothing matches (the retry is a new call).
+   */
+  take(call: CallIdentity, params: JsonObject): number | null {
+    const state = params.requestState;
+    if (state !== undefined && typeof state !== "string") return null;
+    const responses = params.inputResponses;
+    if (responses !== undefined && !isObject(responses)) return null;
+    const key = this.#keyOf(call, state ?? null);
+    const list = this.#entries.get(key);
+    if (!list) return null;
+    const now = this.#now();
+    const answered = sortedKeys(responses);
+    for (let i = 0; i < list.length; i++) {
+      const entry = list[i];
+      if (entry.expiresAt <= now) continue;
+      if (entry.requestedKeys !== answered) continue;
+      this.#remove(key, list, i);
+      return entry.round + 1;
+    }
+    this.#dropExpired(key, list, now);
+    return null;
+  }
+
+  #keyOf(call: CallIdentity, requestState: string | null): string {
+    const state = requestState !== null && requestState.length > 128
+      ? `#${this.#digest(requestState)}`
+      : requestState;
+    return JSON.stringify([call.principal, call.tool, call.argsDigest, state]);
+  }
+
+  #remove(key: string, list: Continuation[], index: number): void {
+    list.splice(index, 1);
+    this.#count--;
+    if (list.length === 0) this.#entries.delete(key);
+  }
+
+  #dropExpired(key: string, list: Continuation[], now: number): void {
+    for (let i = list.length - 1; i >= 0; i--) {
+      if (list[i].expiresAt <= now) this.#remove(key, list, i);
+    }
+  }
+
+  #evictOldest(): void {
+    const [key, list] = this.#entries.entries().next().value!;
+    this.#remove(key, list, 0);
+  }
+}
+
+/** The keys of an `inputRequests`/`inputResponses` map, sorted, as one comparable string. */
+function sortedKeys(value: unknown): string {
+  return isObject(value) ? JSON.stringify(Object.keys(value).sort()) : "[]";
+}

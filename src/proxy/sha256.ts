@@ -1,0 +1,18 @@
+/** SHA-256 for the proxy's rare paths (MRTR), loaded on first use: start-up skips node:crypto. */
+import { canonicalJson } from "../audit/canonical_json.ts";
+
+export type Hasher = (text: string) => string;
+
+let loaded: Promise<Hasher> | null = null;
+
+/** Hex SHA-256 of UTF-8 text, once the hashing module is loaded. */
+export function loadSha256(): Promise<Hasher> {
+  return loaded ??= import("node:crypto").then(({ createHash }) => (text: string) =>
+    createHash("sha256").update(text, "utf8").digest("hex")
+  );
+}
+
+/** The digest of a call's arguments: the same for the same JSON value, whatever its key order. */
+export function argsDigest(hash: Hasher, args: unknown): string {
+  return hash(canonicalJson(args));
+}

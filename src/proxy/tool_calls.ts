@@ -1,0 +1,229 @@
+/**
+ * The path of one `tools/call`: wait for what deciding needs (the policy, the tool's schema, a
+ * digest for an MRTR retry) while every other message flows, decide, then forward or deny.
+ * A call cancelled while it waits is never decided, so it takes no quota.
+ */
+import type { Decision } from "../engine/decision.ts";
+import type { ClientRequest, ClientRequests } from "./client_requests.ts";
+import { type CallIdentity, Continuations, isRetry } from "./continuations.ts";
+import { denialResult } from "./denial.ts";
+import { type ClientInfo, envelopeLike, type Era, eraResult, modernClientInfo } from "./era.ts";
+import type { DecisionEvent } from "./events.ts";
+import { ErrorCode, errorResponse, isObject, type JsonObject, resultResponse } from "./jsonrpc.ts";
+import type { PolicyGate } from "./policy_gate.ts";
+import { argsDigest, type Hasher, loadSha256 } from "./sha256.ts";
+import type { ToolSchemas } from "./tool_schemas.ts";
+import type { ProxyLogger, UpstreamLink } from "./upstream_link.ts";
+import type { UpstreamRelay } from "./upstream_relay.ts";
+
+export interface ToolCallsOptions {
+  gate: PolicyGate;
+  requests: ClientRequests;
+  link: UpstreamLink;
+  relay: UpstreamRelay;
+  schemas: ToolSchemas;
+  session: string;
+  principal: string;
+  self: ClientInfo;
+  /** The client named by the legacy `initialize`. */
+  legacyClient: () => ClientInfo | null;
+  log: ProxyLogger;
+  onDecision?: (event: DecisionEvent) => void;
+  now: () => number;
+}
+
+interface Call {
+  readonly request: ClientRequest;
+  readonly message: JsonObject;
+  readonly params: JsonObject;
+  readonly tool: string;
+  readonly args: Record<string, unknown>;
+  readonly era: Era;
+  readonly client: ClientInfo | null;
+  readonly started: number;
+  /** Set once computed (MRTR only). */
+  digest: string | null;
+}
+
+/** What is wrong with a `tools/call`'s params, or null when they can be decided. */
+export function callParamsProblem(params: unknown, maxToolName: number): string | null {
+  if (!isObject(params)) return "tools/call params must be an object";
+  if (typeof params.name !== "string") return "tools/call name must be a string";
+  if (params.name.length > maxToolName) {
+    return `tools/call name is longer than ${maxToolName} characters`;
+  }
+  if (params.arguments !== undefined && !isObject(params.arguments)) {
+    return "tools/call arguments must be an object";
+  }
+  return null;
+}
+
+export class ToolCalls {
+  readonly #options: ToolCallsOptions;
+  readonly #continuations: Continuations;
+  #hash: Hasher | null = null;
+  /** The client named by the latest modern call (display only). */
+  lastClient: ClientInfo | null = null;
+
+  constructor(options: ToolCallsOptions) {
+    this.#options = options;
+    this.#continuations = new Continuations({
+      now: options.now,
+      digest: (text) => this.#hash!(text),
+    });
+  }
+
+  /** MRTR continuations waiting for their retry. */
+  get continuations(): number {
+    return this.#continuations.size;
+  }
+
+  /** Decides a call whose params are sound and whose id is reserved; `hold` is the policy load. */
+  handle(
+    request: ClientRequest,
+    message: JsonObject,
+    era: Era,
+    hold: Promise<void> | null,
+  ): Promise<void> | void {
+    const params = message.params as JsonObject;
+    const modernClient = era === "modern" ? modernClientInfo(params) : null;
+    if (modernClient) this.lastClient = modernClient;
+    const call: Call = {
+      request,
+      message,
+      params,
+      tool: params.name as string,
+      args: (params.arguments ?? {}) as Record<string, unknown>,
+      era,
+      client: modernClient ?? this.#options.legacyClient(),
+      started: performance.now(),
+      digest: null,
+    };
+    if (hold) return hold.then(() => this.#decide(call));
+    return this.#decide(call);
+  }
+
+  #decide(call: Call): Promise<void> | void {
+    if (call.request.done) return;
+    if (call.era === "modern" && isRetry(call.params)) return this.#decideRetry(call);
+    if (this.#needsSchema(call.tool)) return this.#withSchema(call, 1, false);
+    this.#finish(call, undefined, 1, false);
+  }
+
+  async #decideRetry(call: Call): Promise<void> {
+    const hash = await this.#hasher();
+    call.digest = argsDigest(hash, call.args);
+    if (call.request.done) return;
+    const round = this.#continuations.take(this.#identity(call), call.params);
+    if (round === null) {
+      this.#options.log.warn(
+        `A call of "${call.tool}" carries inputResponses or requestState that continue no ` +
+          `call the proxy relayed: it is decided as a new call`,
+      );
+    }
+    if (this.#needsSchema(call.tool)) return this.#withSchema(call, round ?? 1, round !== null);
+    this.#finish(call, undefined, round ?? 1, round !== null);
+  }
+
+  async #withSchema(call: Call, round: number, continuation: boolean): Promise<void> {
+    const meta = call.era === "modern" ? envelopeLike(call.params, this.#options.self) : null;
+    let schema: unknown;
+    try {
+      schema = await this.#options.schemas.get(call.tool, meta);
+    } catch (error) {
+      this.#options.log.error(
+        `Cannot fetch tools/list to check "${call.tool}": ${(error as Error).message}`,
+      );
+      schema = undefined; // Unknown schema: the rule denies (fail closed).
+    }
+    this.#finish(call, schema, round, continuation);
+  }
+
+  #finish(call: Call, inputSchema: unknown, round: number, continuation: boolean): void {
+    const { request } = call;
+    const { gate, link, requests, relay } = this.#options;
+    if (request.done) return; // cancelled, or the upstream ended, while it waited
+    if (link.ended !== null) {
+      // Refused before it is decided: a call that cannot go up takes no quota.
+      return requests.answer(
+        request,
+        errorResponse(
+          request.id,
+          ErrorCode.internalError,
+          `The MCP server has exited (code ${link.ended})`,
+        ),
+      );
+    }
+    const decision = gate.decide({
+      tool: call.tool,
+      args: call.args,
+      session: this.#options.session,
+      inputSchema,
+      continuation,
+    });
+    this.#record(call, decision, round);
+    if (!decision.allowed) {
+      return requests.answer(
+        request,
+        resultResponse(request.id, eraResult(call.era, denialResult(decision))),
+      );
+    }
+    const hook = call.era === "modern"
+      ? (response: JsonObject) => this.#afterAnswer(call, response, round)
+      : undefined;
+    if (hook) void this.#hasher(); // ready by the time the answer comes
+    relay.send(request, call.message, "call", hook);
+  }
+
+  /** An `input_required` answer opens a continuation before the client can retry. */
+  #afterAnswer(call: Call, response: JsonObject, round: number): Promise<void> | void {
+    const result = response.result as JsonObject;
+    if (result.resultType !== "input_required") return;
+    if (this.#hash) {
+      call.digest ??= argsDigest(this.#hash, call.args);
+      return this.#remember(call, result, round);
+    }
+    return this.#hasher().then((hash) => {
+      call.digest ??= argsDigest(hash, call.args);
+      this.#remember(call, result, round);
+    });
+  }
+
+  #remember(call: Call, result: JsonObject, round: number): void {
+    if (!this.#continuations.remember(this.#identity(call), result, round)) {
+      this.#options.log.warn(
+        `A call of "${call.tool}" asked for input ${round} times: its next retry pays as a new call`,
+      );
+    }
+  }
+
+  #identity(call: Call): CallIdentity {
+    return { principal: this.#options.principal, tool: call.tool, argsDigest: call.digest! };
+  }
+
+  #needsSchema(tool: string): boolean {
+    return this.#options.gate.needsInputSchema(tool) && this.#options.gate.isVisible(tool);
+  }
+
+  async #hasher(): Promise<Hasher> {
+    return this.#hash ??= await loadSha256();
+  }
+
+  #record(call: Call, decision: Decision, round: number): void {
+    try {
+      this.#options.onDecision?.({
+        ts: this.#options.now(),
+        session: this.#options.session,
+        principal: this.#options.principal,
+        client: call.client?.name ?? null,
+        era: call.era,
+        decision,
+        args: call.args,
+        latencyMs: performance.now() - call.started,
+        round,
+      });
+    } catch (error) {
+      this.#options.log.error(`A decision observer failed: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/** Continuations: an MRTR retry continues one logical call once, only when it matches. */
+import { equal } from "node:assert/strict";
+import { Continuations, isRetry } from "../../src/proxy/continuations.ts";
+
+const CALL = { principal: "alice", tool: "confirm", argsDigest: "d1" };
+const ASKED = {
+  resultType: "input_required",
+  inputRequests: { approve: { method: "elicitation/create", params: {} } },
+  requestState: "s-1",
+};
+const RETRY = {
+  name: "confirm",
+  inputResponses: { approve: { action: "accept" } },
+  requestState: "s-1",
+};
+
+function table(options: { ttlMs?: number; maxRounds?: number; maxEntries?: number } = {}) {
+  const clock = { now: 1_000 };
+  return { clock, table: new Continuations({ now: () => clock.now, ...options }) };
+}
+
+Deno.test("Continuations.take() matches a retry once, and counts its round", () => {
+  const { table: t } = table();
+  equal(t.remember(CALL, ASKED, 1), true);
+  equal(t.take(CALL, RETRY), 2);
+  equal(t.take(CALL, RETRY), null, "a second retry with the same fields pays");
+  equal(t.size, 0);
+});
+
+Deno.test("Continuations.take() refuses a retry of another principal, tool or arguments", () => {
+  const { table: t } = table();
+  t.remember(CALL, ASKED, 1);
+  equal(t.take({ ...CALL, principal: "mallory" }, RETRY), null);
+  equal(t.take({ ...CALL, tool: "other" }, RETRY), null);
+  equal(t.take({ ...CALL, argsDigest: "d2" }, RETRY), null);
+  equal(t.take(CALL, RETRY), 2, "the real retry still matches");
+});
+
+Deno.test("Continuations.take() refuses a forged requestState or other answered keys", () => {
+  const { table: t } = table();
+  t.remember(CALL, ASKED, 1);
+  equal(t.take(CALL, { ...RETRY, requestState: "s-forged" }), null);
+  equal(t.take(CALL, { ...RETRY, requestState: undefined }), null);
+  equal(t.take(CALL, { ...RETRY, inputResponses: {} }), null);
+  equal(t.take(CALL, { ...RETRY, inputResponses: { approve: {}, extra: {} } }), null);
+  equal(t.take(CALL, { ...RETRY, requestState: 7 }), null);
+  equal(t.take(CALL, { ...RETRY, inputResponses: "yes" }), null);
+  equal(t.take(CALL, RETRY), 2);
+});
+
+Deno.test("Continuations.take() matches a requestState-only continuation without responses", () => {
+  const { table: t } = table();
+  t.remember(CALL, { resultType: "input_required", requestState: "busy" }, 1);
+  equal(t.take(CALL, { name: "confirm", requestState: "busy" }), 2);
+});
+
+Deno.test("Continuations expire after their lifetime", () => {
+  const { clock, table: t } = table({ ttlMs: 60_000 });
+  t.remember(CALL, ASKED, 1);
+  clock.now += 60_000;
+  equal(t.take(CALL, RETRY), null);
+  equal(t.size, 0, "the expired one is dropped");
+});
+
+Deno.test("Continuations stop after their rounds: the next retry pays", () => {
+  const { table: t } = table({ maxRounds: 3 });
+  equal(t.remember(CALL, ASKED, 2), true);
+  equal(t.take(CALL, RETRY), 3);
+  equal(t.remember(CALL, ASKED, 3), false);
+  equal(t.take(CALL, RETRY), null);
+});
+
+Deno.test("Continuations keep at most maxEntries, the oldest going first", () => {
+  const { table: t } = table({ maxEntries: 2 });
+  t.remember({ ...CALL, argsDigest: "a" }, ASKED, 1);
+  t.remember({ ...CALL, argsDigest: "b" }, ASKED, 1);
+  t.remember({ ...CALL, argsDigest: "c" }, ASKED, 1);
+  equal(t.size, 2);
+  equal(t.take({ ...CALL, argsDigest: "a" }, RETRY), null);
+  equal(t.take({ ...CALL, argsDigest: "c" }, RETRY), 2);
+});
+
+Deno.test("Continuations key a long requestState by its digest", () => {
+  const digests: string[] = [];
+  const t = new Continuations({ digest: (text) => (digests.push(text), `h${text.length}`) });
+  const state = "x".repeat(10_000);
+  t.remember(CALL, { ...ASKED, requestState: state }, 1);
+  equal(t.take(CALL, { ...RETRY, requestState: state }), 2);
+  equal(digests.length, 2);
+});
+
+Deno.test("isRetry() is true when a call carries inputResponses or requestState", () => {
+  equal(isRetry({ name: "t" }), false);
+  equal(isRetry({ name: "t", requestState: "x" }), true);
+  equal(isRetry({ name: "t", inputResponses: {} }), true);
+});
