@@ -205,7 +205,11 @@ export async function connectV2(
   options: TestClientOptions = {},
 ): Promise<TestClient> {
   const { elicitation = true, sampling = true } = options.capabilities ?? {};
-  const mode = kind === "v2-modern" ? { pin: MODERN_VERSION } : kind === "v2-auto" ? "auto" : "legacy";
+  const mode = kind === "v2-modern"
+    ? { pin: MODERN_VERSION }
+    : kind === "v2-auto"
+    ? "auto"
+    : "legacy";
   const client = new V2Client(
     { name: options.name ?? `intercept-e2e-${kind}`, version: "1.0.0" },
     {
