@@ -205,6 +205,7 @@ await scenario(
   "legacy_v2_dual",
   () =>
     withClient("v2-legacy", teed("legacy_v2_dual", modernServer()), async (client) => {
+      await client.listTools();
       const changes = await client.watchToolChanges();
       const confirm = short(await client.callTool("confirm-action", { action: "deploy" }));
       await client.callTool("toggle-extra");
@@ -225,9 +226,8 @@ await scenario(
   () =>
     withClient("v1", teed("v1_dual", modernServer()), async (client) => {
       const changes = await client.watchToolChanges();
-      const out = [
-        `confirm=${short(await client.callTool("confirm-action", { action: "deploy" }))}`,
-      ];
+      const out = [`tools=${(await client.listTools()).length}`];
+      out.push(`confirm=${short(await client.callTool("confirm-action", { action: "deploy" }))}`);
       out.push(`summarize=${short(await client.callTool("summarize", { text: "t" }))}`);
       await client.callTool("toggle-extra");
       await changes.waitFor(1);
