@@ -90,13 +90,16 @@ async function main(extraArgs: string[]): Promise<number> {
     console.error(`No test file imports ${LAUNCHER}: nothing to run`);
     return 1;
   }
-  const bin = Deno.env.get("INTERCEPT_BIN");
+  // `deno task` runs in the repository root; a relative INTERCEPT_BIN means the caller's folder.
+  let bin = Deno.env.get("INTERCEPT_BIN");
+  if (bin && !bin.startsWith("/")) bin = `${Deno.env.get("INIT_CWD") ?? Deno.cwd()}/${bin}`;
   console.error(
     `test:e2e: ${files.length} files, intercept from ${bin ? `INTERCEPT_BIN="${bin}"` : "source"}`,
   );
   const { code } = await new Deno.Command(Deno.execPath(), {
     args: ["test", "-A", "--quiet", ...extraArgs, ...files],
     cwd: ROOT,
+    env: bin ? { INTERCEPT_BIN: bin } : {},
     stdin: "null",
     stdout: "inherit",
     stderr: "inherit",
