@@ -4,14 +4,23 @@
  * Run it as `deno task compile [EXTRA_FLAGS...]`; extra flags such as `--target` go straight
  * to `deno compile`. `deno compile` downloads its `denort` runtime at compile time; where that
  * is impossible, set `DENORT_BIN=/path/to/denort` (the same Deno release) to build offline.
+ * The binary's `--version` names the commit it was built from (the checkout's, or
+ * `INTERCEPT_BUILD_COMMIT` where there is no checkout): see build_stamp.ts.
  *
  * @module
  */
 
+import denoJson from "../deno.json" with { type: "json" };
+import { checkoutCommit } from "../src/cli/version.ts";
+import { chooseBuildCommit, COMMIT_VARIABLE, STAMP_PATH, stampText } from "./build_stamp.ts";
 import { RUNTIME_V8_FLAGS } from "./runtime_flags.ts";
 
 /** Files bundled into the binary, each passed to `deno compile` as `--include PATH`. */
-const EMBEDDED_FILES: readonly string[] = ["src/policies/library", "src/policy/policy_worker.ts"];
+const EMBEDDED_FILES: readonly string[] = [
+  "src/policies/library",
+  "src/policy/policy_worker.ts",
+  STAMP_PATH,
+];
 
 const ENTRY_POINT = "src/main.ts";
 const OUTPUT_PATH = "dist/intercept";
@@ -52,7 +61,28 @@ async function main(extra_args: string[]): Promise<number> {
     env.DENORT_BIN = await Deno.realPath(denort_bin); // deno compile runs from the repo root
     console.error(`Using the local denort runtime from DENORT_BIN "${env.DENORT_BIN}"`);
   }
+  const commit = chooseBuildCommit(Deno.env.get(COMMIT_VARIABLE), checkoutCommit());
+  if (!commit.ok) {
+    console.error(`Cannot compile ${OUTPUT_PATH}: ${commit.error}`);
+    return 1;
+  }
+  if (commit.warning) console.error(commit.warning);
 
+  const stamp = new URL(STAMP_PATH, REPO_ROOT);
+  await Deno.writeTextFile(stamp, stampText(commit.commit));
+  try {
+    return await compile(extra_args, env, denort_bin !== undefined, commit.commit);
+  } finally {
+    await Deno.remove(stamp).catch(() => {}); // from source, git decides the commit
+  }
+}
+
+async function compile(
+  extra_args: string[],
+  env: Record<string, string>,
+  local_denort: boolean,
+  commit: string,
+): Promise<number> {
   const includes = EMBEDDED_FILES.flatMap((path) => ["--include", path]);
   const args = [
     "compile",
@@ -74,7 +104,7 @@ async function main(extra_args: string[]): Promise<number> {
 
   if (code !== 0) {
     // With DENORT_BIN set nothing is downloaded, so deno's own message says more.
-    const download_failed = !denort_bin && DOWNLOAD_FAILURE.test(message) &&
+    const download_failed = !local_denort && DOWNLOAD_FAILURE.test(message) &&
       !TYPE_CHECK_FAILURE.test(message);
     if (download_failed) {
       const target_at = extra_args.indexOf("--target");
@@ -97,7 +127,9 @@ async function main(extra_args: string[]): Promise<number> {
   const output = await stat_or_undefined(new URL(OUTPUT_PATH, REPO_ROOT)) ??
     await stat_or_undefined(new URL(`${OUTPUT_PATH}.exe`, REPO_ROOT));
   const megabytes = output ? `${(output.size / 1e6).toFixed(1)} MB` : "unknown size";
-  console.log(`Compiled ${OUTPUT_PATH} (${megabytes})`);
+  console.log(
+    `Compiled ${OUTPUT_PATH} (${megabytes}, version ${denoJson.version}, commit ${commit})`,
+  );
   return 0;
 }
 

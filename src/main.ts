@@ -22,7 +22,7 @@ Usage:
   intercept test POLICY CASES.yaml               run a policy's test cases
   intercept demo [--headless] [--duration S]     a demo server, the proxy and an agent, live
   intercept --tui [--control PATH]               the live dashboard of running proxies
-  intercept --version                            print the version
+  intercept --version                            print the version and the commit
 
 Run "intercept COMMAND --help" for a command's flags ("intercept --help" for the proxy's).`;
 
@@ -37,7 +37,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     case "--version":
     case "-V":
-      console.log(`intercept ${denoJson.version}`);
+      console.log((await import("./cli/version.ts")).currentVersionLine());
       return 0;
     case "validate":
       return (await import("./commands/validate.ts")).runValidate(rest);

@@ -1,11 +1,10 @@
-/** `intercept ctl` run from source against control servers started in this process. */
+/** `intercept ctl` run as a real process against control servers started in this process. */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { type ControlServer, startControlServer } from "../../src/control/control_server.ts";
 import { RELOAD_FAILED } from "../../src/control/protocol.ts";
 import { PolicyLoadError } from "../../src/policy/loader.ts";
+import { interceptCommand, ROOT } from "../e2e/intercept_command.ts";
 import { fakeStatus, FakeTarget, tempRoot } from "./support.ts";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
 
 interface Run {
   code: number;
@@ -18,8 +17,9 @@ async function ctl(runtimeDir: string, ...args: string[]): Promise<Run> {
   const env = Object.fromEntries(
     Object.entries(Deno.env.toObject()).filter(([name]) => !name.startsWith("INTERCEPT_")),
   );
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}src/main.ts`, "ctl", ...args],
+  const { command, args: argv } = interceptCommand(["ctl", ...args]);
+  const output = await new Deno.Command(command, {
+    args: argv,
     cwd: ROOT,
     env: { ...env, XDG_RUNTIME_DIR: runtimeDir },
     clearEnv: true,

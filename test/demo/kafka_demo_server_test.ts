@@ -2,7 +2,8 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { MAIN, markedEnv, ROOT } from "./support.ts";
+import { interceptCommand } from "../e2e/intercept_command.ts";
+import { markedEnv, ROOT } from "./support.ts";
 
 interface TextResult {
   content: { type: string; text: string }[];
@@ -11,8 +12,7 @@ interface TextResult {
 
 async function withServer(test: (client: Client) => Promise<void>): Promise<void> {
   const transport = new StdioClientTransport({
-    command: Deno.execPath(),
-    args: ["run", "-A", MAIN, "demo", "--server"],
+    ...interceptCommand(["demo", "--server"]),
     cwd: ROOT,
     env: markedEnv(crypto.randomUUID()),
     stderr: "inherit",

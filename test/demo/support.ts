@@ -1,15 +1,14 @@
-/** Shared code for the demo tests: `intercept demo` run from source, and its processes. */
+/** Shared code for the demo tests: `intercept demo` run as a real process, and its processes. */
 import { DEMO_POLICY } from "../../src/commands/demo.ts";
+import { interceptArgv, interceptCommand, ROOT } from "../e2e/intercept_command.ts";
 
-export const ROOT = new URL("../../", import.meta.url).pathname;
-export const MAIN = `${ROOT}src/main.ts`;
+export { ROOT };
 /** A policy of our own, for `--policy`. */
 export const CUSTOM_POLICY = `${ROOT}test/demo/custom_policy.yaml`;
 
-/** The proxy in front of the demo server, from source, under the demo's bundled policy. */
+/** The proxy in front of the demo server, under the demo's bundled policy. */
 export function proxyCommand(): string[] {
-  const self = [Deno.execPath(), "run", "-A", MAIN];
-  return [...self, "-c", DEMO_POLICY, "--", ...self, "demo", "--server"];
+  return interceptArgv(["-c", DEMO_POLICY, "--", ...interceptArgv(["demo", "--server"])]);
 }
 
 /** Our environment without INTERCEPT_*, and a marker every process of the run inherits. */
@@ -20,11 +19,12 @@ export function markedEnv(marker: string): Record<string, string> {
   return { ...env, DEMO_TEST_MARKER: marker };
 }
 
-/** `intercept demo ARGS...` from source, with piped output and a fresh marker. */
+/** `intercept demo ARGS...` with piped output and a fresh marker. */
 export function spawnDemo(args: string[]): { child: Deno.ChildProcess; marker: string } {
   const marker = crypto.randomUUID();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "demo", ...args],
+  const { command, args: argv } = interceptCommand(["demo", ...args]);
+  const child = new Deno.Command(command, {
+    args: argv,
     cwd: ROOT,
     env: markedEnv(marker),
     clearEnv: true,
@@ -48,9 +48,16 @@ export async function runDemo(args: string[]) {
   };
 }
 
-/** Pids of live processes whose environment holds `marker`. */
+/** Whether processes can be inspected through /proc (Linux); elsewhere orphan checks are skipped. */
+export const HAS_PROC = Deno.build.os === "linux";
+
+/** Pids of live processes whose environment holds `marker` ([] without /proc, said on stderr). */
 export async function processesWith(marker: string): Promise<number[]> {
   const pids: number[] = [];
+  if (!HAS_PROC) {
+    console.error("No /proc here: the check for processes left behind is skipped");
+    return pids;
+  }
   for await (const entry of Deno.readDir("/proc")) {
     if (!/^\d+$/.test(entry.name)) continue;
     try {

@@ -1,6 +1,7 @@
-/** The `intercept` command line run from source: exit codes and what it prints. */
+/** The `intercept` command line as a real process: exit codes and what it prints. */
 import { equal, match, ok } from "node:assert/strict";
 import denoJson from "../../deno.json" with { type: "json" };
+import { checkoutCommit } from "../../src/cli/version.ts";
 import { policyPath, runIntercept } from "./helpers.ts";
 
 const KAFKA = policyPath("kafka.yaml");
@@ -82,10 +83,11 @@ Deno.test("intercept reports a missing policy file clearly and exits 2", async (
   }
 });
 
-Deno.test("intercept --version prints the version from deno.json", async () => {
+Deno.test("intercept --version prints the version from deno.json and the checkout's commit", async () => {
   const { code, stdout } = await runIntercept(["--version"]);
   equal(code, 0);
-  equal(stdout, `intercept ${denoJson.version}\n`);
+  // A release binary is built from this checkout, so it names the same commit.
+  equal(stdout, `intercept ${denoJson.version} (${checkoutCommit() ?? "source"})\n`);
 });
 
 Deno.test("intercept --help describes each command", async () => {

@@ -1,12 +1,13 @@
 /**
- * Shared spawning code for the end-to-end tests: the proxy run from source in front of a real
- * upstream, driven by the MCP SDK's client or by raw newline-delimited JSON-RPC.
+ * Shared spawning code for the end-to-end tests: the proxy (from source, or `$INTERCEPT_BIN`,
+ * see intercept_command.ts) in front of a real upstream, driven by the MCP SDK's client or by
+ * raw newline-delimited JSON-RPC.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { interceptCommand, ROOT } from "./intercept_command.ts";
 
-export const ROOT = new URL("../../", import.meta.url).pathname;
-const MAIN = `${ROOT}src/main.ts`;
+export { ROOT };
 
 /** The real upstream, pinned as in deno.json. */
 export const EVERYTHING = [
@@ -40,15 +41,16 @@ export function childEnv(): Record<string, string> {
   );
 }
 
-/** `deno` arguments that run the proxy from source. */
+/** `intercept` arguments that run the proxy under `policy` in front of `upstream`. */
 export function proxyArgs(policy: string, upstream: readonly string[], flags: string[] = []) {
-  return ["run", "-A", MAIN, "-c", policy, ...flags, "--", ...upstream];
+  return ["-c", policy, ...flags, "--", ...upstream];
 }
 
-/** Runs `intercept ARGS...` from source to completion. */
+/** Runs `intercept ARGS...` to completion. */
 export async function runIntercept(args: string[]) {
-  const output = await new Deno.Command("deno", {
-    args: ["run", "-A", MAIN, ...args],
+  const { command, args: argv } = interceptCommand(args);
+  const output = await new Deno.Command(command, {
+    args: argv,
     cwd: ROOT,
     env: childEnv(),
     clearEnv: true,
@@ -69,8 +71,7 @@ export async function connectClient(
   flags: string[] = [],
 ): Promise<Client> {
   const transport = new StdioClientTransport({
-    command: "deno",
-    args: proxyArgs(policy, upstream, flags),
+    ...interceptCommand(proxyArgs(policy, upstream, flags)),
     cwd: ROOT,
     env: childEnv(),
     stderr: "ignore",
@@ -120,9 +121,11 @@ export class RawProxy {
   #counter = 0;
   #encoder = new TextEncoder();
 
+  /** Starts `intercept ARGS...`. */
   constructor(args: string[]) {
-    this.child = new Deno.Command("deno", {
-      args,
+    const { command, args: argv } = interceptCommand(args);
+    this.child = new Deno.Command(command, {
+      args: argv,
       cwd: ROOT,
       env: childEnv(),
       clearEnv: true,

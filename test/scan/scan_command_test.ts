@@ -121,6 +121,10 @@ Deno.test("intercept scan rejects a missing command and stray arguments", async 
 /** Pids of running processes whose command line contains `text`. */
 async function processesWith(text: string): Promise<number[]> {
   const pids: number[] = [];
+  if (Deno.build.os !== "linux") {
+    console.error("No /proc here: the check for processes left behind is skipped");
+    return pids;
+  }
   for await (const entry of Deno.readDir("/proc")) {
     if (!/^\d+$/.test(entry.name)) continue;
     try {

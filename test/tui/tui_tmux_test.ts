@@ -1,16 +1,14 @@
 import assert from "node:assert/strict";
 import { fixturePath, type JsonObject, RawProxy } from "../e2e/helpers.ts";
-import { hasTmux, shellQuote, TmuxSession } from "./tmux_helpers.ts";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
-const DENO = Deno.execPath();
+import { interceptShellLine, ROOT } from "../e2e/intercept_command.ts";
+import { hasTmux, TmuxSession } from "./tmux_helpers.ts";
 
 Deno.test({
   name: "intercept --tui shows that no proxy runs, keeps watching, and quits on q",
   ignore: !hasTmux(),
   async fn() {
     const runtime = await Deno.makeTempDir({ prefix: "intercept-tui-" });
-    const tui = await TmuxSession.start(`${shellQuote(DENO)} run -A src/main.ts --tui`, {
+    const tui = await TmuxSession.start(interceptShellLine(["--tui"]), {
       cwd: ROOT,
       env: { XDG_RUNTIME_DIR: runtime, NO_COLOR: "1" },
     });
@@ -64,7 +62,7 @@ Deno.test({
       await proxy.initialize();
       for (let i = 0; i < 3; i++) await callEcho(proxy, i);
       await proxy.request("tools/call", { name: "crash", arguments: {} });
-      tui = await TmuxSession.start(`${shellQuote(DENO)} run -A src/main.ts --tui`, {
+      tui = await TmuxSession.start(interceptShellLine(["--tui"]), {
         cwd: ROOT,
         env: { XDG_RUNTIME_DIR: runtime },
       });
