@@ -28,6 +28,10 @@ function eventOf(args: Record<string, unknown>): DecisionEvent {
   return {
     ts: Date.now(),
     session: crypto.randomUUID(),
+    principal: "uid:bench",
+    client: "bench",
+    era: "legacy",
+    round: 1,
     decision: {
       allowed: true,
       tool: "produce-message",
@@ -74,7 +78,7 @@ async function auditMicros(
       const start = performance.now();
       // Yield every 1,000 calls as a proxy does between messages, so the buffer drains.
       for (let i = 0; i < CALLS; i++) {
-        audit.decision(event, "bench");
+        audit.decision(event);
         if (i % 1000 === 999) await new Promise((resolve) => setTimeout(resolve, 0));
       }
       const pushed = performance.now();
@@ -94,12 +98,12 @@ const largeBytes = JSON.stringify(large).length;
 const rows: [string, number][] = [
   [`argsSha256, ${smallBytes} B of arguments`, microsPerCall(() => argsSha256(small))],
   [`argsSha256, ${largeBytes} B of arguments`, microsPerCall(() => argsSha256(large))],
-  [`decisionLine, ${smallBytes} B`, microsPerCall(() => decisionLine(eventOf(small), "bench"))],
+  [`decisionLine, ${smallBytes} B`, microsPerCall(() => decisionLine(eventOf(small)))],
   [
     `decisionLine with args, ${smallBytes} B`,
-    microsPerCall(() => decisionLine(eventOf(small), "bench", true)),
+    microsPerCall(() => decisionLine(eventOf(small), true)),
   ],
-  [`decisionLine, ${largeBytes} B`, microsPerCall(() => decisionLine(eventOf(large), "bench"))],
+  [`decisionLine, ${largeBytes} B`, microsPerCall(() => decisionLine(eventOf(large)))],
 ];
 for (
   const [includeArgs, args, label] of [[false, small, "small"], [true, small, "small"], [

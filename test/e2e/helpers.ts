@@ -5,7 +5,7 @@
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { interceptCommand, ROOT } from "./intercept_command.ts";
+import { type InterceptCommand, interceptCommand, ROOT } from "./intercept_command.ts";
 
 export { ROOT };
 
@@ -121,9 +121,9 @@ export class RawProxy {
   #counter = 0;
   #encoder = new TextEncoder();
 
-  /** Starts `intercept ARGS...`. */
-  constructor(args: string[]) {
-    const { command, args: argv } = interceptCommand(args);
+  /** Starts `intercept ARGS...` (or, given `program`, that program instead: a bare server). */
+  constructor(args: string[], program?: InterceptCommand) {
+    const { command, args: argv } = program ?? interceptCommand(args);
     this.child = new Deno.Command(command, {
       args: argv,
       cwd: ROOT,

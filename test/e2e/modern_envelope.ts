@@ -41,8 +41,8 @@ export function modernParams(params: JsonObject = {}, options: EnvelopeOptions =
 /** Spawns `command` (a `deno` command line, such as `modernServer()`) as a RawProxy. */
 export function startRaw(command: readonly string[]): RawProxy {
   const [program, ...args] = command;
-  if (program !== "deno") throw new Error(`RawProxy runs deno, not ${program}`);
-  return new RawProxy(args);
+  if (!program) throw new Error("The command line is empty");
+  return new RawProxy([], { command: program, args });
 }
 
 /** A modern request through `raw`, with the envelope; resolves with its answer. */

@@ -17,6 +17,7 @@ import {
   runIntercept,
   textOf,
 } from "./helpers.ts";
+import { interceptArgv } from "./intercept_command.ts";
 
 const POLICY = policyPath("eras.yaml");
 
@@ -73,7 +74,7 @@ async function controlPath(): Promise<string> {
 }
 
 function connect(kind: ClientKind, upstream: Upstream, flags: string[] = []): Promise<TestClient> {
-  return connectAs(kind, ["deno", ...proxyArgs(POLICY, upstream.command, flags)]);
+  return connectAs(kind, interceptArgv(proxyArgs(POLICY, upstream.command, flags)));
 }
 
 for (const [upstream, kinds] of MATRIX) {
