@@ -14,6 +14,7 @@ import { McpProxy } from "./mcp_proxy.ts";
 import { PolicyGate } from "./policy_gate.ts";
 import { watchPolicyFile } from "./policy_watcher.ts";
 import { ProxyRuntime } from "./proxy_runtime.ts";
+import { ReloadScheduler } from "./reload_scheduler.ts";
 
 export interface ServeStdioOptions {
   /** The policy, possibly still loading: the session starts meanwhile, tool calls wait. */
@@ -137,18 +138,8 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     end: () => void settlesWithin(proxy.settled(), graceMs).then(() => upstream.shutdown(graceMs)),
   });
 
-  let reloadWhenReady: string | null = null;
-  const reload = (why: string) => {
-    if (!parts.runtime) {
-      reloadWhenReady = why; // asked for while the first policy loads: done right after
-      return;
-    }
-    parts.runtime.reload().then(
-      (result) => log.info(`Policy reloaded (${why}) from ${result.source}`),
-      (error: Error) =>
-        log.error(`Policy reload (${why}) refused, the old one stays:\n${error.message}`),
-    );
-  };
+  const reloads = new ReloadScheduler(log);
+  const reload = (why: string) => reloads.request(why);
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   const onTerminate = (signal: Deno.Signal) => () => {
     log.debug(`Got ${signal}: passing it to the server`);
@@ -178,7 +169,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     await upstream.terminate(graceMs);
     throw error;
   }
-  if (reloadWhenReady) reload(reloadWhenReady);
+  reloads.attach(parts.runtime!);
 
   const code = await upstream.exited;
   // A child the server left behind may hold its stdout open: read what is there, then end it.

@@ -1,6 +1,15 @@
 /** The proxy's lifecycle: the upstream dying, signals, and the client going away. */
 import { equal, ok } from "node:assert/strict";
-import { delay, fixturePath, isObject, policyPath, RawProxy } from "./helpers.ts";
+import {
+  delay,
+  EVERYTHING,
+  fixturePath,
+  isObject,
+  type JsonObject,
+  policyPath,
+  RawProxy,
+  textOf,
+} from "./helpers.ts";
 
 const POLICY = policyPath("allow_all.yaml");
 const MINI_SERVER = fixturePath("mini_server.ts");
@@ -101,6 +110,27 @@ Deno.test("intercept proxy closes the upstream's stdin when the client does, and
     const status = await proxy.exited();
     equal(status?.code, 3, proxy.stderr);
     ok(Date.now() - started < 5_000, "well within the shutdown grace");
+  } finally {
+    await proxy.dispose();
+  }
+});
+
+Deno.test("intercept proxy decides and forwards a waiting call before it closes the upstream's stdin", async () => {
+  // The call needs the server's schema: it waits for the proxy's own tools/list while the client
+  // has already closed its side. It must still be decided, forwarded and answered.
+  const proxy = RawProxy.start(policyPath("required_args.yaml"), EVERYTHING);
+  try {
+    await proxy.initialize();
+    await proxy.send({
+      jsonrpc: "2.0",
+      id: "last-call",
+      method: "tools/call",
+      params: { name: "get-sum", arguments: { a: 2, b: 3 } },
+    });
+    await proxy.closeStdin();
+    const answer = await proxy.answerTo("last-call", { timeoutMs: 15_000 });
+    equal(textOf(answer.result as JsonObject), "The sum of 2 and 3 is 5.");
+    equal((await proxy.exited())?.code, 0, proxy.stderr);
   } finally {
     await proxy.dispose();
   }

@@ -41,7 +41,8 @@ Deno.test("intercept reloads an edited policy file without a restart, keeping qu
   const dir = await Deno.makeTempDir();
   const policy = `${dir}/policy.yaml`;
   await Deno.writeTextFile(policy, ALLOW_ECHO);
-  const client = await connectClient(policy, EVERYTHING);
+  const audit = `${dir}/audit.jsonl`;
+  const client = await connectClient(policy, EVERYTHING, ["--audit", audit]);
   try {
     let listChanged = 0;
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
@@ -78,9 +79,13 @@ Deno.test("intercept reloads an edited policy file without a restart, keeping qu
     assert.equal(spent.isError, true);
     assert.match(textOf(spent), /Rate limit of 5 calls per 1m reached/);
 
-    // A broken edit is refused: the last good policy stays in force.
+    // A broken edit is refused (the audit says so once the reload was tried): the last good
+    // policy stays in force.
     await Deno.writeTextFile(policy, 'version: "1"\ntools:\n  echo:\n    rulez: []\n');
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await eventually(async () => {
+      const text = await Deno.readTextFile(audit);
+      return text.includes('"type":"policy_refused"') ? true : undefined;
+    }, "the refused reload in the audit log");
     const still = await call("LOUD still");
     assert.equal(textOf(still), `${DENIAL_PREFIX}No shouting`);
   } finally {

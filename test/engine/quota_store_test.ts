@@ -22,11 +22,14 @@ tools:
     rules:
       - name: shared
         rate_limit: { max: 5, window: 60, per: global }
+      - name: total
+        state: { counter: all, window: day, per: global }
 `);
 
 const quotaOf = (entry: string): QuotaSpec => POLICY.exact.get(entry)!.rules[0].quota!;
 const counterOf = (entry: string): CounterSpec => POLICY.exact.get(entry)!.rules[1].counter!;
 const GLOBAL = POLICY.wildcard!.rules[0].quota!;
+const GLOBAL_COUNTER = POLICY.wildcard!.rules[1].counter!;
 
 Deno.test("QuotaStore.window() returns one window per quota and session", () => {
   const store = new QuotaStore();
@@ -87,15 +90,13 @@ Deno.test("QuotaStore.reset() of one entry forgets its quotas and counters only"
   ok(store.window(quotaOf("a"), "s1").empty);
   equal(store.counter(counterOf("a"), "s1").sum(0), 0);
   equal(store.window(GLOBAL, "s1").count(0, 60_000), 1);
+  store.counter(GLOBAL_COUNTER, "s1").add(0, 4);
   store.reset("*");
   ok(store.window(GLOBAL, "s1").empty);
+  equal(store.counter(GLOBAL_COUNTER, "s1").sum(0), 0, "the wildcard's counters go too");
 });
 
 Deno.test({
-  // BUG src/engine/quota_store.ts:38-40: reset("a") matches ids starting "a.", so it also
-  // wipes the quotas ("a.b\0paced\0…") and counters ("a.b.n\0…") of a tool named "a.b".
-  // Fix: match quota ids on `${entry}\0` and counter ids on `${entry}.<name>\0` with no
-  // further dot in <name>, or key counters by entry with a \0 separator too.
   name: "QuotaStore.reset() of one entry leaves a dotted sibling entry alone",
   fn() {
     const store = new QuotaStore();

@@ -129,6 +129,14 @@ tools:
   deepEqual(forwardedCalls(h), ["checked-tool"]);
 });
 
+Deno.test("McpProxy reports the time a call waited for its schema as its latency", async () => {
+  const h = harness();
+  h.proxy.fromClient(line(call(1, "checked-tool", { topic: "t", key: "k" })));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  await serve(h, pagedList);
+  ok(h.decisions[0].latencyMs >= 15, `latency ${h.decisions[0].latencyMs} ms`);
+});
+
 Deno.test("McpProxy uses the schemas of a tools/list the client asked for", async () => {
   const h = harness();
   h.proxy.fromClient(line(request(1, "tools/list")));

@@ -82,6 +82,25 @@ Deno.test("ProxyRuntime status() lists tools with posture, counts and quotas", (
   equal(status.policy.source, "kafka.yaml");
 });
 
+Deno.test("ProxyRuntime recordDecision() tells each call's own client and MRTR round", () => {
+  const { runtime, gate, events } = setUp();
+  const decision = gate.decide({ tool: "list-topics", args: {}, session: "s1" });
+  const base = {
+    ts: 1,
+    session: "s1",
+    principal: "s1",
+    era: "modern" as const,
+    decision,
+    args: {},
+    latencyMs: 0.5,
+  };
+  runtime.recordDecision({ ...base, client: "agent-x", round: 1 });
+  runtime.recordDecision({ ...base, client: "agent-y", round: 2 });
+  const notices = events.flatMap((e) => e.method === "decision" ? [e.params] : []);
+  deepEqual(notices.map((n) => [n.client, n.round]), [["agent-x", undefined], ["agent-y", 2]]);
+  deepEqual(runtime.recentDecisions().map((n) => n.client), ["agent-x", "agent-y"]);
+});
+
 Deno.test("ProxyRuntime deny() is a live layer: calls denied, event sent, tools changed", () => {
   const { runtime, events, decide, toolsChanged } = setUp();
   runtime.deny("produce-message", "Stop writes");
