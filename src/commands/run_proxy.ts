@@ -85,7 +85,6 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
     reloadPolicy: loadPolicy,
     watchPath: policyPath.startsWith("builtin:") || args.flags.has("no-watch") ? null : policyPath,
     upstream,
-    upstreamCommand: args.rest,
     version: denoJson.version,
     maxBytes,
     graceMs,

@@ -8,7 +8,7 @@ import { compilePolicy } from "../policy/compile.ts";
 import type { CompiledPolicy } from "../policy/compiled.ts";
 import { settlesWithin } from "../transports/settles_within.ts";
 import { pumpLines, StreamChannel } from "../transports/stdio.ts";
-import type { UpstreamProcess } from "../transports/upstream_process.ts";
+import type { Upstream } from "../transports/upstream.ts";
 import type { DecisionEvent } from "./events.ts";
 import { McpProxy } from "./mcp_proxy.ts";
 import { PolicyGate } from "./policy_gate.ts";
@@ -23,9 +23,8 @@ export interface ServeStdioOptions {
   reloadPolicy: (() => Promise<CompiledPolicy>) | null;
   /** The policy file to watch for changes, or null. */
   watchPath: string | null;
-  /** The upstream server, already started. */
-  upstream: UpstreamProcess;
-  upstreamCommand: readonly string[];
+  /** The upstream server, already started (or connected). */
+  upstream: Upstream;
   version: string;
   maxBytes: number;
   graceMs: number;
@@ -60,7 +59,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
   const session = crypto.randomUUID();
   const info = {
     version: options.version,
-    upstreamCommand: [...options.upstreamCommand],
+    upstreamCommand: [...upstream.description],
     upstreamPid: upstream.pid,
     controlPath: null as string | null,
     state: "memory",
@@ -107,7 +106,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
   })();
   proxy.holdToolsUntil(ready);
 
-  const upstreamDone = pumpLines(upstream.stdout, maxBytes, {
+  const upstreamDone = upstream.receive({
     line: (line) => proxy.fromUpstream(line),
     oversize: (line) => proxy.upstreamOversize(line),
     end: () => {},
@@ -117,7 +116,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
       if (client.backlog > maxBytes) return client.drain();
     },
     error: (error) => log.error(`Handling the server's output failed: ${error.stack}`),
-  });
+  }, maxBytes);
   pumpLines(Deno.stdin.readable, maxBytes, {
     line: (line) => proxy.fromClient(line),
     oversize: (line) => proxy.clientOversize(line),
@@ -174,7 +173,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
   const code = await upstream.exited;
   // A child the server left behind may hold its stdout open: read what is there, then end it.
   await settlesWithin(upstreamDone, 1_000);
-  await upstream.reapGroup(Math.min(graceMs, 2_000));
+  await upstream.cleanUp(Math.min(graceMs, 2_000));
   clearTimeout(killTimer);
   proxy.upstreamEnded(code);
   await settlesWithin(proxy.settled(), 1_000);

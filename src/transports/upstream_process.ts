@@ -3,7 +3,8 @@
  * everything it starts (`npx` → `node`) and nothing is left behind.
  */
 import { settlesWithin } from "./settles_within.ts";
-import { StreamChannel } from "./stdio.ts";
+import { type LineChannelHandlers, pumpLines, StreamChannel } from "./stdio.ts";
+import type { Upstream } from "./upstream.ts";
 
 export interface SpawnOptions {
   command: string;
@@ -16,14 +17,18 @@ export class UpstreamStartError extends Error {
   override name = "UpstreamStartError";
 }
 
-export class UpstreamProcess {
+export class UpstreamProcess implements Upstream {
   readonly channel: StreamChannel;
   readonly stdout: ReadableStream<Uint8Array>;
   /** The exit code; 128 + signal number when a signal ended it. */
   readonly exited: Promise<number>;
   #exitCode: number | null = null;
 
-  private constructor(readonly child: Deno.ChildProcess, onWriteError: (error: Error) => void) {
+  private constructor(
+    readonly child: Deno.ChildProcess,
+    readonly description: readonly string[],
+    onWriteError: (error: Error) => void,
+  ) {
     this.channel = new StreamChannel(child.stdin, onWriteError);
     this.stdout = child.stdout;
     this.exited = child.status.then((status) => this.#exitCode = status.code);
@@ -46,11 +51,23 @@ export class UpstreamProcess {
         : (error as Error).message;
       throw new UpstreamStartError(`Cannot start upstream "${options.command}": ${reason}`);
     }
-    return new UpstreamProcess(child, options.onWriteError ?? (() => {}));
+    return new UpstreamProcess(
+      child,
+      [options.command, ...options.args],
+      options.onWriteError ?? (() => {}),
+    );
   }
 
   get pid(): number {
     return this.child.pid;
+  }
+
+  receive(handlers: LineChannelHandlers, maxBytes: number): Promise<void> {
+    return pumpLines(this.stdout, maxBytes, handlers);
+  }
+
+  cleanUp(graceMs: number): Promise<void> {
+    return this.reapGroup(graceMs);
   }
 
   get running(): boolean {
