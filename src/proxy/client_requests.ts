@@ -9,6 +9,8 @@ import type { Era } from "./era.ts";
 import { ErrorCode, errorResponse, type JsonObject, type JsonRpcId } from "./jsonrpc.ts";
 
 export interface Batch {
+  /** Where the batch came from: its answer goes back there. */
+  readonly origin: unknown;
   /** Serialised answers, in the order they came. */
   readonly parts: string[];
   bytes: number;
@@ -20,14 +22,16 @@ export interface ClientRequest {
   readonly id: JsonRpcId;
   readonly batch: Batch | null;
   readonly era: Era;
+  /** Where the request came from (an HTTP exchange; undefined on stdio). */
+  readonly origin: unknown;
   /** The id the upstream knows it by, once forwarded. */
   upstreamId: number | null;
   /** Answered or withdrawn: nothing more may be sent for it. */
   done: boolean;
 }
 
-export function newBatch(): Batch {
-  return { parts: [], bytes: 2, open: 1 };
+export function newBatch(origin?: unknown): Batch {
+  return { origin, parts: [], bytes: 2, open: 1 };
 }
 
 export class ClientRequests {
@@ -35,7 +39,7 @@ export class ClientRequests {
   readonly #byId = new Map<JsonRpcId, ClientRequest>();
 
   constructor(
-    readonly send: (line: string) => void,
+    readonly send: (line: string, origin: unknown, answer: boolean) => void,
     readonly limits: { maxInFlight: number; maxBytes: number },
   ) {}
 
@@ -52,10 +56,22 @@ export class ClientRequests {
   }
 
   /** Takes on a request; the reason it cannot be when its id is in use or the table is full. */
-  reserve(id: JsonRpcId, batch: Batch | null, era: Era): ClientRequest | "in use" | "full" {
+  reserve(
+    id: JsonRpcId,
+    batch: Batch | null,
+    era: Era,
+    origin?: unknown,
+  ): ClientRequest | "in use" | "full" {
     if (this.#byId.has(id)) return "in use";
     if (this.#byId.size >= this.limits.maxInFlight) return "full";
-    const request: ClientRequest = { id, batch, era, upstreamId: null, done: false };
+    const request: ClientRequest = {
+      id,
+      batch,
+      era,
+      origin: batch ? batch.origin : origin,
+      upstreamId: null,
+      done: false,
+    };
     this.#byId.set(id, request);
     if (batch) batch.open++;
     return request;
@@ -72,7 +88,7 @@ export class ClientRequests {
     request.done = true;
     this.#byId.delete(request.id);
     if (!request.batch) {
-      this.send(text);
+      this.send(text, request.origin, true);
       return;
     }
     this.#addToBatch(request.batch, request.id, text);
@@ -97,15 +113,17 @@ export class ClientRequests {
   }
 
   /** An answer to a message that was never taken on (malformed, refused at once). */
-  reply(batch: Batch | null, message: JsonObject): void {
-    if (!batch) this.send(JSON.stringify(message));
+  reply(batch: Batch | null, message: JsonObject, origin?: unknown): void {
+    if (!batch) this.send(JSON.stringify(message), origin, true);
     else this.#addToBatch(batch, message.id as JsonRpcId | null, JSON.stringify(message));
   }
 
   /** One less thing open in the batch; sends it once nothing is. */
   settle(batch: Batch): void {
     batch.open--;
-    if (batch.open === 0 && batch.parts.length > 0) this.send(`[${batch.parts.join(",")}]`);
+    if (batch.open === 0 && batch.parts.length > 0) {
+      this.send(`[${batch.parts.join(",")}]`, batch.origin, true);
+    }
   }
 
   /** A batch answer stays within the size limit: an answer that would not fit is an error. */

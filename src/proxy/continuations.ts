@@ -7,6 +7,7 @@
  * and a bounded lifetime. Any other call carrying those fields is a new call and pays.
  */
 import { isObject, type JsonObject } from "./jsonrpc.ts";
+import { sha256 } from "./sha256.ts";
 
 export interface CallIdentity {
   readonly principal: string;
@@ -23,7 +24,7 @@ export interface ContinuationOptions {
   maxRounds?: number;
   /** Continuations kept at most; the oldest goes first (default 1,000). */
   maxEntries?: number;
-  /** Shortens a long `requestState` for the table's key (the server picks its length). */
+  /** Shortens a long `requestState` for the table's key (default SHA-256, loaded by callers). */
   digest?: (text: string) => string;
 }
 
@@ -56,7 +57,7 @@ export class Continuations {
     this.#ttlMs = options.ttlMs ?? CONTINUATION_TTL_MS;
     this.#maxRounds = options.maxRounds ?? MAX_ROUNDS;
     this.#maxEntries = options.maxEntries ?? MAX_CONTINUATIONS;
-    this.#digest = options.digest ?? ((text) => text);
+    this.#digest = options.digest ?? sha256;
   }
 
   get size(): number {

@@ -29,10 +29,12 @@ import {
 } from "./jsonrpc.ts";
 import type { PolicyGate } from "./policy_gate.ts";
 import { sniffTopLevelId } from "./top_level_id.ts";
+import { ClientRelay, type RequestKind } from "./client_relay.ts";
+import { Continuations } from "./continuations.ts";
 import { callParamsProblem, ToolCalls } from "./tool_calls.ts";
-import { ToolSchemas } from "./tool_schemas.ts";
-import { type ProxyLogger, UpstreamLink } from "./upstream_link.ts";
-import { UpstreamRelay } from "./upstream_relay.ts";
+import type { ToolSchemas } from "./tool_schemas.ts";
+import type { ProxyLogger } from "./upstream_link.ts";
+import { UpstreamSide } from "./upstream_side.ts";
 
 export type { DecisionEvent } from "./events.ts";
 export type { ProxyLogger } from "./upstream_link.ts";
@@ -44,7 +46,10 @@ export interface McpProxyOptions {
   /** The authenticated caller: per-principal quotas are keyed by it (default: the session). */
   principal?: string;
   client: LineChannel;
-  upstream: LineChannel;
+  /** The upstream: a channel this session has to itself, or a side shared with others. */
+  upstream: LineChannel | UpstreamSide;
+  /** MRTR continuations, shared by the sessions of one principal (default: this session's own). */
+  continuations?: Continuations;
   log: ProxyLogger;
   onDecision?: (event: DecisionEvent) => void;
   /** How long the proxy waits, in all, for its own requests to the upstream (tools/list). */
@@ -70,8 +75,8 @@ const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
 export class McpProxy {
   readonly #options: McpProxyOptions;
   readonly #requests: ClientRequests;
-  readonly #link: UpstreamLink;
-  readonly #relay: UpstreamRelay;
+  readonly #side: UpstreamSide;
+  readonly #relay: ClientRelay;
   readonly #calls: ToolCalls;
   /** Set while tool calls and lists must wait (the policy is loading). */
   #hold: Promise<void> | null = null;
@@ -81,38 +86,37 @@ export class McpProxy {
   /** The size of the message being handled, charged to it if it has to wait. */
   #messageBytes = 0;
   #clientInfo: ClientInfo | null = null;
-  readonly schemas: ToolSchemas;
+  /** Answers the messages handled by the current `fromClient` will get (0 or 1). */
+  #promised = 0;
 
   constructor(options: McpProxyOptions) {
     this.#options = options;
     const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-    this.#requests = new ClientRequests((line) => options.client.send(line), {
-      maxInFlight: MAX_IN_FLIGHT,
-      maxBytes,
-    });
-    this.#link = new UpstreamLink({
+    const client = options.client;
+    this.#requests = new ClientRequests(
+      (line, origin, answer) => client.send(line, origin, answer),
+      { maxInFlight: MAX_IN_FLIGHT, maxBytes },
+    );
+    const own = !(options.upstream instanceof UpstreamSide);
+    this.#side = options.upstream instanceof UpstreamSide ? options.upstream : new UpstreamSide({
       channel: options.upstream,
       log: options.log,
-      onMessage: (message, line) => this.#relay.fromUpstream(message, line),
+      upstreamTimeoutMs: options.upstreamTimeoutMs,
     });
-    this.schemas = new ToolSchemas(
-      (params) => this.#link.request("tools/list", params, options.upstreamTimeoutMs ?? 10_000),
-      { budgetMs: options.upstreamTimeoutMs ?? 10_000 },
-    );
-    this.#relay = new UpstreamRelay({
+    this.#relay = new ClientRelay({
       gate: options.gate,
       requests: this.#requests,
-      link: this.#link,
-      schemas: this.schemas,
-      client: options.client,
+      side: this.#side,
+      client,
       log: options.log,
     });
+    if (own) this.#side.defaultClient = this.#relay;
     this.#calls = new ToolCalls({
       gate: options.gate,
       requests: this.#requests,
-      link: this.#link,
+      side: this.#side,
       relay: this.#relay,
-      schemas: this.schemas,
+      continuations: options.continuations ?? new Continuations({ now: options.now }),
       session: options.session,
       principal: options.principal ?? options.session,
       self: options.self ?? { name: "intercept", version: "0" },
@@ -121,6 +125,11 @@ export class McpProxy {
       onDecision: options.onDecision,
       now: options.now ?? Date.now,
     });
+  }
+
+  /** The tool schemas learnt from the upstream. */
+  get schemas(): ToolSchemas {
+    return this.#side.schemas;
   }
 
   /** Requests taken on and not answered yet (being decided, waiting or forwarded). */
@@ -135,7 +144,7 @@ export class McpProxy {
 
   /** The server's name and version, from its `initialize` or `server/discover` result. */
   get serverInfo(): ClientInfo | null {
-    return this.#relay.serverInfo;
+    return this.#side.serverInfo;
   }
 
   /**
@@ -169,35 +178,49 @@ export class McpProxy {
 
   // ---- client → upstream
 
-  fromClient(line: string): void {
+  /**
+   * Handles one line from the client. `origin` is where it came from (an HTTP exchange): its
+   * answers go back there. Returns how many answers the line will get (0 or 1: a batch gets one
+   * array), so that an HTTP exchange knows whether to wait.
+   */
+  fromClient(line: string, origin?: unknown): number {
+    this.#promised = 0;
     let message: unknown;
     try {
       message = JSON.parse(line);
     } catch {
-      this.#reply(null, null, ErrorCode.parseError, "Parse error: invalid JSON");
-      return;
+      this.#reply(null, null, ErrorCode.parseError, "Parse error: invalid JSON", origin);
+      return this.#promised;
     }
     const overflow = mayOverflow(line);
     this.#messageBytes = line.length;
-    if (!Array.isArray(message)) return this.#fromClientMessage(message, null, overflow);
+    if (!Array.isArray(message)) {
+      this.#fromClientMessage(message, null, overflow, origin);
+      return this.#promised;
+    }
     if (message.length === 0) {
-      return this.#reply(null, null, ErrorCode.invalidRequest, "Invalid request: empty batch");
+      this.#reply(null, null, ErrorCode.invalidRequest, "Invalid request: empty batch", origin);
+      return this.#promised;
     }
     if (message.length > MAX_BATCH) {
-      return this.#reply(
+      this.#reply(
         null,
         null,
         ErrorCode.invalidRequest,
         `Invalid request: a batch of ${message.length} messages is over the limit of ${MAX_BATCH}`,
+        origin,
       );
+      return this.#promised;
     }
-    const batch = newBatch();
+    const batch = newBatch(origin);
     this.#messageBytes = Math.ceil(line.length / message.length);
-    for (const element of message) this.#fromClientMessage(element, batch, overflow);
+    for (const element of message) this.#fromClientMessage(element, batch, overflow, origin);
+    const answered = batch.open > 1 || batch.parts.length > 0;
     this.#requests.settle(batch);
+    return answered ? 1 : 0;
   }
 
-  clientOversize(line: OversizeLine): void {
+  clientOversize(line: OversizeLine, origin?: unknown): void {
     const id = sniffTopLevelId(line.head, line.tail);
     this.#options.log.warn(`Refused a ${line.size}-byte message from the client: over the limit`);
     this.#reply(
@@ -205,22 +228,42 @@ export class McpProxy {
       id,
       ErrorCode.invalidRequest,
       `Message of ${line.size} bytes exceeds the proxy's size limit`,
+      origin,
     );
   }
 
-  #fromClientMessage(message: unknown, batch: Batch | null, overflow: boolean): void {
+  #fromClientMessage(
+    message: unknown,
+    batch: Batch | null,
+    overflow: boolean,
+    origin: unknown,
+  ): void {
     if (!isObject(message) || message.jsonrpc !== "2.0") {
       const id = isObject(message) && isValidId(message.id) ? message.id : null;
-      return this.#reply(batch, id, ErrorCode.invalidRequest, "Invalid request: not JSON-RPC 2.0");
+      return this.#reply(
+        batch,
+        id,
+        ErrorCode.invalidRequest,
+        "Invalid request: not JSON-RPC 2.0",
+        origin,
+      );
     }
     const hasId = Object.hasOwn(message, "id");
     if (hasId && !isValidId(message.id)) {
-      return this.#reply(batch, null, ErrorCode.invalidRequest, "Invalid request: bad id");
+      return this.#reply(batch, null, ErrorCode.invalidRequest, "Invalid request: bad id", origin);
     }
     const id = hasId ? message.id as JsonRpcId : null;
-    if (!Object.hasOwn(message, "method")) return this.#fromClientAnswer(message, id, batch);
+    if (!Object.hasOwn(message, "method")) {
+      return this.#fromClientAnswer(message, id, batch, origin);
+    }
     if (typeof message.method !== "string") {
-      return this.#reply(batch, id, ErrorCode.invalidRequest, "Invalid request: bad method");
+      return this.#reply(
+        batch,
+        id,
+        ErrorCode.invalidRequest,
+        "Invalid request: bad method",
+        origin,
+      );
     }
     if (overflow && hasNonFinite(message.params)) {
       if (id === null) {
@@ -235,45 +278,51 @@ export class McpProxy {
         ErrorCode.invalidParams,
         "Invalid params: a number is out of range (it parses as ±Infinity), so it cannot be " +
           "passed on as sent",
+        origin,
       );
     }
     if (id === null) return this.#fromClientNotification(message);
     const version = declaredVersion(message.params);
     const era: Era = version === null ? "legacy" : "modern";
     if (version !== null && !MODERN_VERSIONS.includes(version)) {
-      return this.#unsupportedVersion(batch, id, version);
+      return this.#unsupportedVersion(batch, id, version, origin);
     }
     switch (message.method) {
       case "tools/call": {
         const problem = callParamsProblem(message.params, MAX_TOOL_NAME);
-        if (problem) return this.#reply(batch, id, ErrorCode.invalidParams, problem);
-        const request = this.#reserve(id, batch, era);
+        if (problem) return this.#reply(batch, id, ErrorCode.invalidParams, problem, origin);
+        const request = this.#reserve(id, batch, era, origin);
         if (!request) return;
         return this.#track(this.#calls.handle(request, message, era, this.#hold));
       }
       case "initialize":
-        return this.#initialize(message, id, batch);
+        return this.#initialize(message, id, batch, origin);
       case "subscriptions/listen":
-        return this.#forward(message, id, batch, era, "listen");
+        return this.#forward(message, id, batch, era, "listen", origin);
       case "server/discover":
-        return this.#forward(message, id, batch, era, "discover");
+        return this.#forward(message, id, batch, era, "discover", origin);
       case "tools/list":
-        return this.#forward(message, id, batch, era, "list");
+        return this.#forward(message, id, batch, era, "list", origin);
       default:
-        return this.#forward(message, id, batch, era, "other");
+        return this.#forward(message, id, batch, era, "other", origin);
     }
   }
 
   /** The client answering a request of the server's (legacy sampling, elicitation, roots). */
-  #fromClientAnswer(message: JsonObject, id: JsonRpcId | null, batch: Batch | null): void {
+  #fromClientAnswer(
+    message: JsonObject,
+    id: JsonRpcId | null,
+    batch: Batch | null,
+    origin: unknown,
+  ): void {
     if (id === null || !(Object.hasOwn(message, "result") || Object.hasOwn(message, "error"))) {
-      return this.#reply(batch, id, ErrorCode.invalidRequest, "Invalid request: no method");
+      return this.#reply(batch, id, ErrorCode.invalidRequest, "Invalid request: no method", origin);
     }
-    if (this.#link.ended !== null) return;
+    if (this.#side.link.ended !== null) return;
     const answer = hasNonFinite(message.result)
       ? errorResponse(id, ErrorCode.internalError, "The client's answer held a number out of range")
       : message;
-    this.#options.upstream.send(JSON.stringify(answer));
+    this.#side.link.notify(answer);
   }
 
   #fromClientNotification(message: JsonObject): void {
@@ -282,7 +331,7 @@ export class McpProxy {
       return;
     }
     if (message.method === "notifications/cancelled") return this.#cancel(message);
-    if (this.#link.ended === null) this.#options.upstream.send(JSON.stringify(message));
+    if (this.#side.link.ended === null) this.#side.link.notify(message);
   }
 
   /** The client cancelled a request: its id is free at once, and the upstream is told. */
@@ -293,12 +342,12 @@ export class McpProxy {
     const request = this.#requests.withdraw(id);
     // Not ours: the upstream never saw the id (every id it sees is the proxy's own).
     if (!request || request.upstreamId === null) return;
-    this.#relay.forgetSubscription(request.upstreamId);
+    this.#relay.cancelled(request.upstreamId);
     const { requestId: _, ...rest } = params;
-    this.#link.cancel(request.upstreamId, rest);
+    this.#side.link.cancel(request.upstreamId, rest);
   }
 
-  #initialize(message: JsonObject, id: JsonRpcId, batch: Batch | null): void {
+  #initialize(message: JsonObject, id: JsonRpcId, batch: Batch | null, origin: unknown): void {
     const params = isObject(message.params) ? message.params : null;
     this.#clientInfo = readClientInfo(params?.clientInfo) ?? this.#clientInfo;
     const asked = params?.protocolVersion;
@@ -309,7 +358,7 @@ export class McpProxy {
       );
       message.params = { ...params, protocolVersion: LATEST_LEGACY };
     }
-    this.#forward(message, id, batch, "legacy", "initialize");
+    this.#forward(message, id, batch, "legacy", "initialize", origin);
   }
 
   /** Takes on a request and sends it up; the answer comes back through the relay. */
@@ -318,9 +367,10 @@ export class McpProxy {
     id: JsonRpcId,
     batch: Batch | null,
     era: Era,
-    kind: "list" | "initialize" | "discover" | "listen" | "other",
+    kind: RequestKind,
+    origin: unknown,
   ): void {
-    const request = this.#reserve(id, batch, era);
+    const request = this.#reserve(id, batch, era, origin);
     if (!request) return;
     if (kind === "listen" && this.#relay.subscriptionCount >= this.#relay.maxSubscriptions) {
       return this.#requests.answer(
@@ -340,8 +390,8 @@ export class McpProxy {
   }
 
   /** Reserves the request's id; answers it at once when that cannot be done. */
-  #reserve(id: JsonRpcId, batch: Batch | null, era: Era): ClientRequest | null {
-    const request = this.#requests.reserve(id, batch, era);
+  #reserve(id: JsonRpcId, batch: Batch | null, era: Era, origin: unknown): ClientRequest | null {
+    const request = this.#requests.reserve(id, batch, era, origin);
     if (request === "in use") {
       // Answered without the id: its one answer belongs to the request already in flight.
       this.#reply(
@@ -349,6 +399,7 @@ export class McpProxy {
         null,
         ErrorCode.invalidRequest,
         `Request id ${JSON.stringify(id).slice(0, 100)} is already in use by a request in flight`,
+        origin,
       );
       return null;
     }
@@ -358,14 +409,17 @@ export class McpProxy {
         id,
         ErrorCode.invalidRequest,
         `Too many requests in flight (${MAX_IN_FLIGHT}); wait for answers first`,
+        origin,
       );
       return null;
     }
+    if (!batch) this.#promised++;
     return request;
   }
 
-  #unsupportedVersion(batch: Batch | null, id: JsonRpcId, version: string): void {
-    const supported = this.#relay.supportedVersions();
+  #unsupportedVersion(batch: Batch | null, id: JsonRpcId, version: string, origin: unknown): void {
+    const supported = this.#side.supportedVersions();
+    if (!batch) this.#promised++;
     this.#requests.reply(batch, {
       jsonrpc: "2.0",
       id: this.#requests.has(id) ? null : id,
@@ -374,22 +428,22 @@ export class McpProxy {
         message: `Unsupported protocol version "${version.slice(0, 40)}"`,
         data: { supported, requested: version },
       },
-    });
+    }, origin);
   }
 
   // ---- upstream → client
 
   fromUpstream(line: string): void {
-    this.#link.fromUpstream(line);
+    this.#side.link.fromUpstream(line);
   }
 
   upstreamOversize(line: OversizeLine): void {
-    this.#link.oversize(line);
+    this.#side.link.oversize(line);
   }
 
   /** The upstream is gone: every request still waiting, and every later one, gets an error. */
   upstreamEnded(exitCode: number): void {
-    this.#link.end(exitCode);
+    this.#side.link.end(exitCode);
     const text = `The MCP server exited (code ${exitCode}) before answering`;
     for (const request of this.#requests.takeAll()) {
       this.#requests.answer(request, errorResponse(request.id, ErrorCode.internalError, text));
@@ -397,9 +451,16 @@ export class McpProxy {
   }
 
   /** An error answer to a message that was not taken on; never under an id in flight. */
-  #reply(batch: Batch | null, id: JsonRpcId | null, code: number, text: string): void {
+  #reply(
+    batch: Batch | null,
+    id: JsonRpcId | null,
+    code: number,
+    text: string,
+    origin: unknown,
+  ): void {
     const safeId = id !== null && this.#requests.has(id) ? null : id;
-    this.#requests.reply(batch, errorResponse(safeId, code, text));
+    if (!batch) this.#promised++;
+    this.#requests.reply(batch, errorResponse(safeId, code, text), origin);
   }
 
   #track(work: Promise<void> | void): void {

@@ -5,23 +5,24 @@
  */
 import type { Decision } from "../engine/decision.ts";
 import type { ClientRequest, ClientRequests } from "./client_requests.ts";
-import { type CallIdentity, Continuations, isRetry } from "./continuations.ts";
+import { type CallIdentity, type Continuations, isRetry } from "./continuations.ts";
 import { denialResult } from "./denial.ts";
 import { type ClientInfo, envelopeLike, type Era, eraResult, modernClientInfo } from "./era.ts";
 import type { DecisionEvent } from "./events.ts";
 import { ErrorCode, errorResponse, isObject, type JsonObject, resultResponse } from "./jsonrpc.ts";
 import type { PolicyGate } from "./policy_gate.ts";
 import { argsDigest, type Hasher, loadSha256 } from "./sha256.ts";
-import type { ToolSchemas } from "./tool_schemas.ts";
-import type { ProxyLogger, UpstreamLink } from "./upstream_link.ts";
-import type { UpstreamRelay } from "./upstream_relay.ts";
+import type { ClientRelay } from "./client_relay.ts";
+import type { ProxyLogger } from "./upstream_link.ts";
+import type { UpstreamSide } from "./upstream_side.ts";
 
 export interface ToolCallsOptions {
   gate: PolicyGate;
   requests: ClientRequests;
-  link: UpstreamLink;
-  relay: UpstreamRelay;
-  schemas: ToolSchemas;
+  side: UpstreamSide;
+  relay: ClientRelay;
+  /** MRTR continuations: shared by every session of a principal. */
+  continuations: Continuations;
   session: string;
   principal: string;
   self: ClientInfo;
@@ -67,10 +68,7 @@ export class ToolCalls {
 
   constructor(options: ToolCallsOptions) {
     this.#options = options;
-    this.#continuations = new Continuations({
-      now: options.now,
-      digest: (text) => this.#hash!(text),
-    });
+    this.#continuations = options.continuations;
   }
 
   /** MRTR continuations waiting for their retry. */
@@ -129,7 +127,7 @@ export class ToolCalls {
     const meta = call.era === "modern" ? envelopeLike(call.params, this.#options.self) : null;
     let schema: unknown;
     try {
-      schema = await this.#options.schemas.get(call.tool, meta);
+      schema = await this.#options.side.schemas.get(call.tool, meta);
     } catch (error) {
       this.#options.log.error(
         `Cannot fetch tools/list to check "${call.tool}": ${(error as Error).message}`,
@@ -141,7 +139,7 @@ export class ToolCalls {
 
   #finish(call: Call, inputSchema: unknown, round: number, continuation: boolean): void {
     const { request } = call;
-    const { gate, link, requests, relay } = this.#options;
+    const { gate, side: { link }, requests, relay } = this.#options;
     if (request.done) return; // cancelled, or the upstream ended, while it waited
     if (link.ended !== null) {
       // Refused before it is decided: a call that cannot go up takes no quota.

@@ -84,9 +84,24 @@ export class UpstreamLink {
     }));
   }
 
+  /** A message that needs no answer from the upstream: a notification, or an answer to it. */
+  notify(message: JsonObject): void {
+    if (this.#ended === null) this.#options.channel.send(JSON.stringify(message));
+  }
+
   /** Forgets a request without telling the upstream (it ended the request itself). */
   forget(id: number): void {
     this.#pending.delete(id);
+  }
+
+  /** An error answer to a request the upstream sent (one nobody else can answer). */
+  answerServer(id: unknown, message: string): void {
+    if (!isValidId(id) || this.#ended !== null) return;
+    this.#options.channel.send(JSON.stringify({
+      jsonrpc: "2.0",
+      id,
+      error: { code: ErrorCode.methodNotFound, message },
+    }));
   }
 
   /** The proxy's own request: resolves with its result, rejects on an error or after `timeoutMs`. */

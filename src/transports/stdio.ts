@@ -21,7 +21,12 @@ export interface LineChannelHandlers {
 
 /** A bidirectional newline-delimited channel. */
 export interface LineChannel {
-  send(line: string): void;
+  /**
+   * Sends one message. `origin` is where the request it answers or relates to came from (an
+   * HTTP exchange, say) and `answer` says it is that request's (or batch's) one answer; a
+   * channel with one peer ignores both.
+   */
+  send(line: string, origin?: unknown, answer?: boolean): void;
   /** Resolves when everything sent so far has been written. */
   drain(): Promise<void>;
 }

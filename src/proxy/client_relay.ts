@@ -1,18 +1,12 @@
 /**
- * The way back: the upstream's answers to the client's requests (each under the client's own
- * id, amended where the proxy must: tool lists filtered, `listChanged` advertised, stream tags
- * rewritten) and the messages the upstream sends on its own.
+ * The way back to one client: the upstream's answers to its requests (each under the
+ * client's own id, amended where the proxy must: tool lists filtered, `listChanged`
+ * advertised, stream tags rewritten), its `subscriptions/listen` streams, and the messages the
+ * upstream sends it on its own.
  */
 import type { LineChannel } from "../transports/stdio.ts";
-import type { ClientRequest, ClientRequests } from "./client_requests.ts";
-import {
-  type ClientInfo,
-  type Era,
-  isKnownVersion,
-  META,
-  MODERN_VERSIONS,
-  readClientInfo,
-} from "./era.ts";
+import { type ClientRequest, ClientRequests } from "./client_requests.ts";
+import { type Era, isKnownVersion, META, readClientInfo } from "./era.ts";
 import {
   ErrorCode,
   errorResponse,
@@ -30,20 +24,19 @@ import {
   taggedSubscription,
   toolsChangedOn,
 } from "./subscriptions.ts";
-import type { ToolSchemas } from "./tool_schemas.ts";
 import { replaceTopLevelId } from "./top_level_id.ts";
-import type { ProxyLogger, UpstreamLink } from "./upstream_link.ts";
+import type { ProxyLogger } from "./upstream_link.ts";
+import type { ClientRoute, UpstreamSide } from "./upstream_side.ts";
 
 export type RequestKind = "list" | "initialize" | "discover" | "listen" | "call" | "other";
 
 /** A look at a call's answer before the client gets it (MRTR continuations). */
 export type AnswerHook = (response: JsonObject) => void | Promise<void>;
 
-export interface UpstreamRelayOptions {
+export interface ClientRelayOptions {
   gate: PolicyGate;
   requests: ClientRequests;
-  link: UpstreamLink;
-  schemas: ToolSchemas;
+  side: UpstreamSide;
   client: LineChannel;
   log: ProxyLogger;
 }
@@ -60,36 +53,27 @@ const TOOLS_CHANGED = JSON.stringify({
   method: "notifications/tools/list_changed",
 });
 
-export class UpstreamRelay {
-  readonly #options: UpstreamRelayOptions;
+export class ClientRelay implements ClientRoute {
+  readonly #options: ClientRelayOptions;
   readonly #subscriptions = new Subscriptions();
-  /** The upstream answered a legacy `initialize`: untagged notifications may go to the client. */
+  /** Where progress for a request goes (HTTP: the request's own response stream). */
+  readonly #progressOrigins = new Map<unknown, unknown>();
+  /** The client's legacy `initialize` was answered: untagged notifications may go to it. */
   #initialized = false;
-  #serverInfo: ClientInfo | null = null;
-  #upstreamVersions: string[] | null = null;
   readonly maxSubscriptions = MAX_SUBSCRIPTIONS;
 
-  constructor(options: UpstreamRelayOptions) {
+  constructor(options: ClientRelayOptions) {
     this.#options = options;
-  }
-
-  get serverInfo(): ClientInfo | null {
-    return this.#serverInfo;
   }
 
   get subscriptionCount(): number {
     return this.#subscriptions.size;
   }
 
-  /** The versions both the proxy and the upstream (when it said) support. */
-  supportedVersions(): string[] {
-    if (!this.#upstreamVersions) return [...MODERN_VERSIONS];
-    return this.#upstreamVersions.filter(isKnownVersion);
-  }
-
   /** Sends the client's request up; its answer comes back to the client under its own id. */
   send(request: ClientRequest, message: JsonObject, kind: RequestKind, hook?: AnswerHook): void {
-    const { requests, link } = this.#options;
+    const { requests, side } = this.#options;
+    const { link } = side;
     if (request.done) return;
     if (link.ended !== null) {
       return requests.answer(
@@ -101,10 +85,16 @@ export class UpstreamRelay {
         ),
       );
     }
-    const params = message.params;
+    const params = isObject(message.params) ? message.params : null;
+    const progress = params ? this.#openProgress(request, params) : null;
+    const done = () => {
+      side.closeProgress(progress);
+      if (kind === "listen") this.#endSubscription(request.upstreamId!);
+      if (params) this.#progressOrigins.delete(progressTokenOf(params));
+    };
     request.upstreamId = link.forward(message, {
       answered: (response, line) => {
-        if (kind === "listen") this.forgetSubscription(request.upstreamId!);
+        done();
         const waiting = hook && isObject(response.result) ? hook(response) : undefined;
         if (!waiting) return this.#deliver(request, response, line, kind);
         waiting.catch((error: Error) => {
@@ -112,57 +102,88 @@ export class UpstreamRelay {
         }).then(() => this.#deliver(request, response, line, kind));
       },
       failed: (code, text) => {
-        if (kind === "listen") this.forgetSubscription(request.upstreamId!);
+        done();
         requests.answer(request, errorResponse(request.id, code, text));
       },
     });
-    if (kind === "listen") this.#subscriptions.add(request, params);
+    if (kind === "listen") {
+      this.#subscriptions.add(request, params);
+      side.openStream(request.upstreamId, this);
+    }
   }
 
-  /** A stream the client cancelled, or that ended. */
-  forgetSubscription(upstreamId: number): void {
-    const subscription = this.#subscriptions.byUpstream(upstreamId);
-    if (subscription) this.#subscriptions.remove(subscription);
+  /** The client cancelled a request the upstream knows by `upstreamId`. */
+  cancelled(upstreamId: number): void {
+    this.#endSubscription(upstreamId);
   }
 
   /** Tells the client its visible tools changed: legacy sessions, and streams that asked. */
   notifyToolsChanged(): void {
-    const { client, link } = this.#options;
-    if (link.ended !== null) return;
+    const { client, side } = this.#options;
+    if (side.link.ended !== null) return;
     if (this.#initialized) client.send(TOOLS_CHANGED);
     for (const subscription of this.#subscriptions.toolListeners()) {
-      client.send(JSON.stringify(toolsChangedOn(subscription.request.id)));
+      client.send(
+        JSON.stringify(toolsChangedOn(subscription.request.id)),
+        subscription.request.origin,
+      );
     }
   }
 
-  /** A request or notification the upstream sent on its own. */
-  fromUpstream(message: JsonObject, line: string): void {
-    const { client, schemas } = this.#options;
+  /** A message the upstream sent this client on its own (a stream's, or a session's). */
+  deliver(message: JsonObject, line: string): void {
+    const { client } = this.#options;
     const method = message.method;
-    if (method === "notifications/tools/list_changed") schemas.invalidate();
     const subscription = this.#subscriptions.byUpstream(taggedSubscription(message.params));
     if (subscription) {
+      const origin = subscription.request.origin;
       if (method === "notifications/subscriptions/acknowledged") {
         subscription.acked = true;
-        client.send(JSON.stringify(acknowledged(message, subscription)));
-      } else client.send(JSON.stringify(retagged(message, "params", subscription.request.id)));
+        client.send(JSON.stringify(acknowledged(message, subscription)), origin);
+      } else {
+        client.send(JSON.stringify(retagged(message, "params", subscription.request.id)), origin);
+      }
       return;
     }
     if (method === "notifications/cancelled" && isObject(message.params)) {
       // The upstream ended a stream of the client's: it names it by the proxy's id.
       const ended = this.#subscriptions.byUpstream(message.params.requestId);
       if (ended) {
-        this.#subscriptions.remove(ended);
-        this.#options.link.forget(ended.request.upstreamId!);
+        this.#endSubscription(ended.request.upstreamId!);
+        this.#options.side.link.forget(ended.request.upstreamId!);
         this.#options.requests.withdraw(ended.request.id);
-        client.send(JSON.stringify({
-          ...message,
-          params: { ...message.params, requestId: ended.request.id },
-        }));
+        client.send(
+          JSON.stringify({
+            ...message,
+            params: { ...message.params, requestId: ended.request.id },
+          }),
+          ended.request.origin,
+        );
         return;
       }
     }
-    client.send(line);
+    const origin = method === "notifications/progress" && isObject(message.params)
+      ? this.#progressOrigins.get(message.params.progressToken)
+      : undefined;
+    client.send(line, origin);
+  }
+
+  #openProgress(request: ClientRequest, params: JsonObject): string | null {
+    const shared = this.#options.side.openProgress(params, {
+      deliver: (message, line) => this.#options.client.send(line, request.origin),
+    });
+    if (shared === null && request.origin !== undefined) {
+      const token = progressTokenOf(params);
+      if (token !== undefined) this.#progressOrigins.set(token, request.origin);
+    }
+    return shared;
+  }
+
+  #endSubscription(upstreamId: number): void {
+    const subscription = this.#subscriptions.byUpstream(upstreamId);
+    if (!subscription) return;
+    this.#subscriptions.remove(subscription);
+    this.#options.side.closeStream(upstreamId);
   }
 
   /**
@@ -213,8 +234,8 @@ export class UpstreamRelay {
 
   #filterToolList(result: JsonObject, era: Era): JsonObject {
     if (!Array.isArray(result.tools)) return result;
-    const { gate, schemas } = this.#options;
-    schemas.remember(result.tools);
+    const { gate, side } = this.#options;
+    side.schemas.remember(result.tools);
     const tools = result.tools.filter((tool) =>
       isObject(tool) && typeof tool.name === "string" && gate.isVisible(tool.name)
     );
@@ -238,18 +259,31 @@ export class UpstreamRelay {
       );
     }
     this.#initialized = true;
-    this.#serverInfo = readClientInfo(result.serverInfo) ?? this.#serverInfo;
+    this.#options.side.learnServerInfo(readClientInfo(result.serverInfo));
     return { ...response, result: withListChanged(result) };
   }
 
   #discoverAnswer(result: JsonObject): JsonObject {
     const meta = isObject(result._meta) ? result._meta : null;
-    this.#serverInfo = readClientInfo(meta?.[META.serverInfo]) ?? this.#serverInfo;
-    if (Array.isArray(result.supportedVersions)) {
-      this.#upstreamVersions = result.supportedVersions.filter((v) => typeof v === "string");
-    }
+    this.#options.side.learnServerInfo(readClientInfo(meta?.[META.serverInfo]));
+    this.#options.side.learnVersions(result.supportedVersions);
     return withListChanged(result);
   }
+}
+
+function progressTokenOf(params: JsonObject): unknown {
+  return isObject(params._meta) ? params._meta.progressToken : undefined;
+}
+
+/** `capabilities.tools.listChanged: true`: the proxy announces changes it makes itself. */
+function withListChanged(result: JsonObject): JsonObject {
+  const capabilities = result.capabilities;
+  if (!isObject(capabilities) || !isObject(capabilities.tools)) return result;
+  if (capabilities.tools.listChanged === true) return result;
+  return {
+    ...result,
+    capabilities: { ...capabilities, tools: { ...capabilities.tools, listChanged: true } },
+  };
 }
 
 /** The acknowledgement under the client's id; it honours `toolsListChanged` when asked. */
@@ -261,16 +295,5 @@ function acknowledged(message: JsonObject, subscription: Subscription): JsonObje
   return {
     ...out,
     params: { ...(out.params as JsonObject), notifications: { ...filter, toolsListChanged: true } },
-  };
-}
-
-/** `capabilities.tools.listChanged: true`: the proxy announces changes it makes itself. */
-function withListChanged(result: JsonObject): JsonObject {
-  const capabilities = result.capabilities;
-  if (!isObject(capabilities) || !isObject(capabilities.tools)) return result;
-  if (capabilities.tools.listChanged === true) return result;
-  return {
-    ...result,
-    capabilities: { ...capabilities, tools: { ...capabilities.tools, listChanged: true } },
   };
 }
