@@ -3,10 +3,13 @@ import { integerFlag, parseArgs, type ParsedArgs, stringFlag, UsageError } from 
 import { createLogger, isLogFormat, isLogLevel, type Logger } from "../cli/log.ts";
 import { loadPolicyOffThread } from "../policy/load_off_thread.ts";
 import { serveStdio } from "../proxy/serve_stdio.ts";
+import { serveHttp } from "../proxy/serve_http.ts";
+import { AuthTokensError, loadAuthTokens } from "../transports/auth_tokens.ts";
 import { UpstreamProcess } from "../transports/upstream_process.ts";
 import { attachOperations, type OperationsOptions } from "../proxy/operations.ts";
 import { defaultControlPath } from "../control/socket_path.ts";
 import denoJson from "../../deno.json" with { type: "json" };
+import { LISTEN_FLAGS, LISTEN_HELP, listenOptions } from "../cli/listen_flags.ts";
 
 export const PROXY_FLAGS = [
   { name: "config", short: "c", value: true },
@@ -20,6 +23,7 @@ export const PROXY_FLAGS = [
   { name: "audit-args" },
   { name: "no-watch" },
   { name: "help", short: "h" },
+  ...LISTEN_FLAGS,
 ];
 
 export const PROXY_HELP = `Usage: intercept -c POLICY [flags] -- CMD [ARGS...]
@@ -45,8 +49,11 @@ Flags:
       --log-format FORMAT      text or json (default text)
   -h, --help                   this help
 
+${LISTEN_HELP}
+
 Every flag also reads INTERCEPT_<FLAG> from the environment (INTERCEPT_LOG_LEVEL=warn).
-Exit code: the server's own; 2 for usage and policy errors.`;
+Exit code: the server's own (0 for --listen once drained on SIGTERM); 2 for usage and policy
+errors.`;
 
 const MIB = 1024 * 1024;
 
@@ -68,8 +75,41 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
   }
   const maxBytes = integerFlag(args, "max-message-bytes", 16 * MIB, { min: 1024, max: 1024 * MIB });
   const graceMs = integerFlag(args, "shutdown-grace-ms", 5_000, { min: 0, max: 600_000 });
+  const listen = listenOptions(args);
   const log = loggerFrom(args);
   const operations = operationsFrom(args, log);
+  const loadPolicy = () => loadPolicyOffThread(policyPath);
+  const watchPath = policyPath.startsWith("builtin:") || args.flags.has("no-watch")
+    ? null
+    : policyPath;
+  if (listen) {
+    const tokens = listen.authTokens === null ? null : await authTokensFrom(listen.authTokens);
+    const [command, ...commandArgs] = args.rest;
+    return await serveHttp({
+      policy: loadPolicy(),
+      reloadPolicy: loadPolicy,
+      watchPath,
+      startUpstream: () =>
+        UpstreamProcess.spawn({
+          command,
+          args: commandArgs,
+          onWriteError: (error) => log.debug(`Writing to a server failed: ${error.message}`),
+        }),
+      upstreamDescription: args.rest,
+      hostname: listen.hostname,
+      port: listen.port,
+      tokens,
+      allowedOrigins: listen.allowedOrigins,
+      poolSize: listen.poolSize,
+      maxSessions: listen.maxSessions,
+      sessionIdleMs: listen.sessionIdleMs,
+      version: denoJson.version,
+      maxBytes,
+      graceMs,
+      log,
+      attach: (runtime) => attachOperations(runtime, operations),
+    });
+  }
 
   // The server boots while the policy loads. Nothing reaches it before the policy gate
   // exists: the client's stdin is read only after that.
@@ -79,11 +119,10 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
     args: commandArgs,
     onWriteError: (error) => log.debug(`Writing to the server failed: ${error.message}`),
   });
-  const loadPolicy = () => loadPolicyOffThread(policyPath);
   return await serveStdio({
     policy: loadPolicy(),
     reloadPolicy: loadPolicy,
-    watchPath: policyPath.startsWith("builtin:") || args.flags.has("no-watch") ? null : policyPath,
+    watchPath,
     upstream,
     version: denoJson.version,
     maxBytes,
@@ -91,6 +130,15 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
     log,
     attach: (runtime) => attachOperations(runtime, operations),
   });
+}
+
+async function authTokensFrom(path: string) {
+  try {
+    return await loadAuthTokens(path);
+  } catch (error) {
+    if (error instanceof AuthTokensError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 function loggerFrom(args: ParsedArgs): Logger {

@@ -48,6 +48,8 @@ export interface SessionView {
   id: string;
   client: { name: string; version: string } | null;
   startedAt: number;
+  /** Who the agent is (the token's principal over HTTP). */
+  principal?: string;
 }
 
 export interface PolicyView {

@@ -105,6 +105,13 @@ export class ClientRequests {
     return request;
   }
 
+  /** The ids of the open requests that came from `origin`. */
+  idsFrom(origin: unknown): JsonRpcId[] {
+    const ids: JsonRpcId[] = [];
+    for (const request of this.#byId.values()) if (request.origin === origin) ids.push(request.id);
+    return ids;
+  }
+
   /** Every request still open, removed from the table (the session is ending). */
   takeAll(): ClientRequest[] {
     const all = [...this.#byId.values()];

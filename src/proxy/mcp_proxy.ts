@@ -132,6 +132,11 @@ export class McpProxy {
     return this.#side.schemas;
   }
 
+  /** The client's requests from `origin` still open (an HTTP exchange the client left). */
+  openRequestIds(origin: unknown): JsonRpcId[] {
+    return this.#requests.idsFrom(origin);
+  }
+
   /** Requests taken on and not answered yet (being decided, waiting or forwarded). */
   get inFlight(): number {
     return this.#requests.size;

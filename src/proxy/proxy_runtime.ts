@@ -34,6 +34,8 @@ export interface ProxyRuntimeOptions {
   /** The tools the upstream listed, as far as the proxy has seen. */
   upstreamTools: () => readonly string[];
   clientInfo: () => { name: string; version: string } | null;
+  /** The sessions an HTTP proxy serves (default: the one stdio session). */
+  sessions?: () => StatusResult["sessions"];
   /** Called when the set of tools the agent may see changed. */
   onToolsChanged: () => void;
   /** How many recent decisions a new subscriber gets first. */
@@ -121,7 +123,7 @@ export class ProxyRuntime implements ControlTarget {
         lastError: this.#lastError,
       },
       state: info.state,
-      sessions: [{
+      sessions: this.#options.sessions?.() ?? [{
         id: this.#options.session,
         client: this.#options.clientInfo(),
         startedAt: this.#startedAt,

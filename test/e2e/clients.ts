@@ -8,12 +8,17 @@
  */
 import { Client as V1Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport as V1Transport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport as V1HttpTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import {
   CreateMessageRequestSchema,
   ElicitRequestSchema,
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import { Client as V2Client, type McpSubscription } from "@modelcontextprotocol/client";
+import {
+  Client as V2Client,
+  type McpSubscription,
+  StreamableHTTPClientTransport as V2HttpTransport,
+} from "@modelcontextprotocol/client";
 import { StdioClientTransport as V2Transport } from "@modelcontextprotocol/client/stdio";
 import { childEnv, type JsonObject, ROOT } from "./helpers.ts";
 import { EventCounter } from "./event_counter.ts";
@@ -110,13 +115,26 @@ export function modernServer(
   ];
 }
 
-/** Connects a client of `kind` to the stdio server that `command` starts. */
+/** An MCP server over Streamable HTTP: its URL and the headers to send (a bearer token). */
+export interface HttpTarget {
+  url: string;
+  headers?: Record<string, string>;
+}
+
+/** A stdio command line to start, or an HTTP endpoint to call. */
+export type Target = readonly string[] | HttpTarget;
+
+/** Connects a client of `kind` to the stdio server that `command` starts, or to a URL. */
 export function connectAs(
   kind: ClientKind,
-  command: readonly string[],
+  target: Target,
   options: TestClientOptions = {},
 ): Promise<TestClient> {
-  return kind === "v1" ? connectV1(command, options) : connectV2(kind, command, options);
+  return kind === "v1" ? connectV1(target, options) : connectV2(kind, target, options);
+}
+
+function isHttp(target: Target): target is HttpTarget {
+  return !Array.isArray(target);
 }
 
 function spawnParams(command: readonly string[], options: TestClientOptions) {
@@ -136,7 +154,7 @@ function inputLog() {
 }
 
 export async function connectV1(
-  command: readonly string[],
+  target: Target,
   options: TestClientOptions = {},
 ): Promise<TestClient> {
   const { elicitation = true, sampling = true } = options.capabilities ?? {};
@@ -164,7 +182,9 @@ export async function connectV1(
       return sample(request.params as JsonObject);
     });
   }
-  const transport = new V1Transport(spawnParams(command, options));
+  const transport = isHttp(target)
+    ? new V1HttpTransport(new URL(target.url), { requestInit: { headers: target.headers } })
+    : new V1Transport(spawnParams(target as readonly string[], options));
   try {
     await client.connect(transport);
   } catch (error) {
@@ -201,7 +221,7 @@ export async function connectV1(
 
 export async function connectV2(
   kind: Exclude<ClientKind, "v1">,
-  command: readonly string[],
+  target: Target,
   options: TestClientOptions = {},
 ): Promise<TestClient> {
   const { elicitation = true, sampling = true } = options.capabilities ?? {};
@@ -235,7 +255,9 @@ export async function connectV2(
       return await sample(request.params as JsonObject);
     });
   }
-  const transport = new V2Transport(spawnParams(command, options));
+  const transport = isHttp(target)
+    ? new V2HttpTransport(new URL(target.url), { requestInit: { headers: target.headers } })
+    : new V2Transport(spawnParams(target as readonly string[], options));
   try {
     await client.connect(transport);
   } catch (error) {

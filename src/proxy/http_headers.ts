@@ -1,0 +1,121 @@
+/**
+ * The 2026-07-28 request headers of Streamable HTTP, checked against the body they mirror:
+ * `MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name` and the tool's `Mcp-Param-{Name}` headers
+ * (declared by `x-mcp-header` in its `inputSchema`). A mismatch is refused (-32020), so that
+ * nothing routing on the headers can be told one thing while the policy sees another.
+ */
+import { isObject, type JsonObject } from "./jsonrpc.ts";
+
+const SENTINEL = /^=\?base64\?([A-Za-z0-9+/=]*)\?=$/;
+/** Visible ASCII, space and tab (RFC 9110 field values). */
+const PLAIN = /^[\x20-\x7e\t]*$/;
+
+/** A header value as the client meant it: Base64 sentinel values decoded; null when invalid. */
+export function decodeHeaderValue(value: string): string | null {
+  const encoded = SENTINEL.exec(value);
+  if (!encoded) return PLAIN.test(value) ? value : null;
+  try {
+    const bytes = Uint8Array.from(atob(encoded[1]), (c) => c.charCodeAt(0));
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** What `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` must say, or null when they do. */
+export function standardHeaderProblem(
+  headers: Headers,
+  message: JsonObject,
+  version: string,
+): string | null {
+  const sent = headers.get("mcp-protocol-version");
+  if (sent === null) return "the MCP-Protocol-Version header is missing";
+  if (sent !== version) {
+    return `MCP-Protocol-Version header "${sent.slice(0, 40)}" does not match the body's ` +
+      `"${version.slice(0, 40)}"`;
+  }
+  const method = headers.get("mcp-method");
+  if (method === null) return "the Mcp-Method header is missing";
+  if (method !== message.method) {
+    return `Mcp-Method header "${method.slice(0, 60)}" does not match the body's ` +
+      `"${String(message.method).slice(0, 60)}"`;
+  }
+  const params = isObject(message.params) ? message.params : {};
+  const named = message.method === "resources/read"
+    ? params.uri
+    : message.method === "tools/call" || message.method === "prompts/get"
+    ? params.name
+    : undefined;
+  if (named === undefined) return null;
+  const name = headers.get("mcp-name");
+  if (name === null) return "the Mcp-Name header is missing";
+  const decoded = decodeHeaderValue(name);
+  if (decoded === null) return "the Mcp-Name header holds invalid characters";
+  if (decoded !== named) {
+    return `Mcp-Name header "${decoded.slice(0, 60)}" does not match the body's ` +
+      `"${String(named).slice(0, 60)}"`;
+  }
+  return null;
+}
+
+/**
+ * What the `Mcp-Param-{Name}` headers of a `tools/call` must say, given the tool's
+ * `inputSchema`, or null when they do. A header the schema does not declare is not ours to
+ * judge (intermediaries pass those on).
+ */
+export function paramHeaderProblem(
+  headers: Headers,
+  args: JsonObject,
+  inputSchema: unknown,
+): string | null {
+  for (const { header, path } of declaredParams(inputSchema)) {
+    const value = valueAt(args, path);
+    const sent = headers.get(`mcp-param-${header}`);
+    if (value === undefined || value === null) {
+      if (sent !== null) return `Mcp-Param-${header} is sent but the body has no value for it`;
+      continue;
+    }
+    if (sent === null) return `the Mcp-Param-${header} header is missing`;
+    const decoded = decodeHeaderValue(sent);
+    if (decoded === null) return `the Mcp-Param-${header} header holds invalid characters`;
+    if (!sameValue(decoded, value)) {
+      return `Mcp-Param-${header} header "${decoded.slice(0, 60)}" does not match the body`;
+    }
+  }
+  return null;
+}
+
+/** The `x-mcp-header` annotations reachable through `properties` alone, with their paths. */
+function declaredParams(schema: unknown): { header: string; path: string[] }[] {
+  const found: { header: string; path: string[] }[] = [];
+  const walk = (node: unknown, path: string[], depth: number) => {
+    if (!isObject(node) || depth > 16 || !isObject(node.properties)) return;
+    for (const [key, child] of Object.entries(node.properties)) {
+      if (!isObject(child)) continue;
+      const header = child["x-mcp-header"];
+      if (typeof header === "string" && header !== "") {
+        found.push({ header: header.toLowerCase(), path: [...path, key] });
+      }
+      walk(child, [...path, key], depth + 1);
+    }
+  };
+  walk(schema, [], 0);
+  return found;
+}
+
+function valueAt(args: JsonObject, path: string[]): unknown {
+  let value: unknown = args;
+  for (const step of path) {
+    if (!isObject(value) || !Object.hasOwn(value, step)) return undefined;
+    value = value[step];
+  }
+  return value;
+}
+
+/** Integers compare numerically (`42.0` is `42`), booleans as `true`/`false`. */
+function sameValue(header: string, value: unknown): boolean {
+  if (typeof value === "string") return header === value;
+  if (typeof value === "boolean") return header === String(value);
+  if (typeof value === "number") return header.trim() !== "" && Number(header) === value;
+  return false;
+}

@@ -1,0 +1,347 @@
+/**
+ * MCP over Streamable HTTP for many agents (`--listen`), both eras on one endpoint:
+ * - a legacy client's `initialize` opens a session (`Mcp-Session-Id`) with an upstream of its
+ *   own, until DELETE, the idle timeout or `--max-sessions` pressure ends it;
+ * - a 2026-07-28 request is stateless: its headers are checked against its body, then it is
+ *   served by the pool of shared upstreams, its per-session quotas keyed by its principal.
+ */
+import type { Logger } from "../cli/log.ts";
+import type { McpEndpoint, McpHttpRequest } from "../transports/http_listener.ts";
+import { jsonError } from "../transports/http_listener.ts";
+import type { Upstream } from "../transports/upstream.ts";
+import { Continuations } from "./continuations.ts";
+import {
+  type ClientInfo,
+  declaredVersion,
+  envelopeLike,
+  MODERN_VERSIONS,
+  modernClientInfo,
+} from "./era.ts";
+import type { DecisionEvent } from "./events.ts";
+import { abortOnDisconnect, HttpExchange } from "./http_exchange.ts";
+import { paramHeaderProblem, standardHeaderProblem } from "./http_headers.ts";
+import { HttpSession } from "./http_session.ts";
+import { ErrorCode, isObject, isValidId, type JsonObject } from "./jsonrpc.ts";
+import { McpProxy } from "./mcp_proxy.ts";
+import type { PolicyGate } from "./policy_gate.ts";
+import { UpstreamPool } from "./upstream_pool.ts";
+
+export interface HttpHostOptions {
+  gate: PolicyGate;
+  /** Starts (or connects) one upstream: one per legacy session, `poolSize` for modern requests. */
+  startUpstream: () => Upstream;
+  maxBytes: number;
+  poolSize: number;
+  maxSessions: number;
+  /** A legacy session with no request for this long is ended. */
+  sessionIdleMs: number;
+  keepAliveMs?: number;
+  upstreamTimeoutMs?: number;
+  graceMs: number;
+  self: ClientInfo;
+  log: Logger;
+  onDecision?: (event: DecisionEvent) => void;
+}
+
+export interface HttpSessionView {
+  id: string;
+  principal: string;
+  client: ClientInfo | null;
+  startedAt: number;
+  era: "legacy" | "modern";
+}
+
+const KEEP_ALIVE_MS = 15_000;
+
+export class HttpHost implements McpEndpoint {
+  readonly #options: HttpHostOptions;
+  readonly #sessions = new Map<
+    string,
+    { session: HttpSession; principal: string; startedAt: number }
+  >();
+  readonly #pool: UpstreamPool;
+  /** Modern requests being served, to tell their streams when tools change. */
+  readonly #live = new Set<McpProxy>();
+  /** Per principal: an MRTR retry may arrive on another connection than its first round. */
+  readonly #continuations = new Continuations();
+  readonly #modernClients = new Map<string, { client: ClientInfo | null; seen: number }>();
+  readonly #sweep: ReturnType<typeof setInterval>;
+  #draining = false;
+
+  constructor(options: HttpHostOptions) {
+    this.#options = options;
+    this.#pool = new UpstreamPool({
+      size: options.poolSize,
+      start: options.startUpstream,
+      maxBytes: options.maxBytes,
+      upstreamTimeoutMs: options.upstreamTimeoutMs,
+      log: options.log,
+    });
+    this.#pool.pick(); // warm: /readyz says whether the server can be reached
+    this.#sweep = setInterval(
+      () => this.#endIdleSessions(),
+      Math.max(1_000, Math.min(options.sessionIdleMs / 2, 30_000)),
+    );
+    Deno.unrefTimer(this.#sweep as unknown as number);
+  }
+
+  /** Why the proxy cannot serve yet, or null. */
+  ready(): string | null {
+    if (this.#draining) return "shutting down";
+    return this.#pool.live > 0 ? null : "no upstream server is running";
+  }
+
+  sessions(): HttpSessionView[] {
+    const legacy = [...this.#sessions.entries()].map(([id, entry]) => ({
+      id,
+      principal: entry.principal,
+      client: entry.session.proxy.clientInfo,
+      startedAt: entry.startedAt,
+      era: "legacy" as const,
+    }));
+    const modern = [...this.#modernClients.entries()].map(([principal, entry]) => ({
+      id: principal,
+      principal,
+      client: entry.client,
+      startedAt: entry.seen,
+      era: "modern" as const,
+    }));
+    return [...legacy, ...modern];
+  }
+
+  /** The tools agents may see changed: every session and open stream is told. */
+  notifyToolsChanged(): void {
+    for (const { session } of this.#sessions.values()) session.proxy.notifyToolsChanged();
+    for (const proxy of this.#live) proxy.notifyToolsChanged();
+  }
+
+  /** Tool names the upstreams listed, as far as the proxy has seen. */
+  upstreamTools(): string[] {
+    const names = new Set<string>();
+    for (const side of this.#pool.sides()) for (const name of side.schemas.names()) names.add(name);
+    for (const { session } of this.#sessions.values()) {
+      for (const name of session.proxy.schemas.names()) names.add(name);
+    }
+    return [...names];
+  }
+
+  serverInfo(): ClientInfo | null {
+    for (const side of this.#pool.sides()) if (side.serverInfo) return side.serverInfo;
+    for (const { session } of this.#sessions.values()) {
+      if (session.proxy.serverInfo) return session.proxy.serverInfo;
+    }
+    return null;
+  }
+
+  handle(request: McpHttpRequest): Promise<Response> {
+    if (this.#draining) return Promise.resolve(jsonError(503, "The proxy is shutting down"));
+    const sessionId = request.headers.get("mcp-session-id");
+    if (request.method === "DELETE") return Promise.resolve(this.#delete(sessionId, request));
+    if (request.method === "GET") return Promise.resolve(this.#getStream(sessionId, request));
+    return this.#post(request, sessionId);
+  }
+
+  async drain(graceMs: number): Promise<void> {
+    this.#draining = true;
+    clearInterval(this.#sweep);
+    const deadline = Date.now() + graceMs;
+    while (this.#live.size > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    for (const { session } of [...this.#sessions.values()]) session.end(this.#options.graceMs);
+    await this.#pool.close(Math.max(0, deadline - Date.now()));
+  }
+
+  async #post(request: McpHttpRequest, sessionId: string | null): Promise<Response> {
+    let message: unknown;
+    try {
+      message = JSON.parse(request.body ?? "");
+    } catch {
+      return jsonError(400, "Parse error: the body is not JSON", {}, ErrorCode.parseError);
+    }
+    if (sessionId !== null) {
+      const entry = this.#sessions.get(sessionId);
+      if (!entry || entry.principal !== request.principal) {
+        return jsonError(404, "Session not found: it ended, or never was; initialize again");
+      }
+      return await entry.session.post(request.body!, request.signal).response;
+    }
+    const version = isObject(message) ? declaredVersion(message.params) : null;
+    if (version !== null) return await this.#modern(request, message as JsonObject, version);
+    if (isObject(message) && message.method === "initialize") {
+      return await this.#initialize(request);
+    }
+    return jsonError(
+      400,
+      "Bad request: send initialize first (legacy) or the 2026-07-28 _meta envelope on every request",
+    );
+  }
+
+  async #initialize(request: McpHttpRequest): Promise<Response> {
+    if (this.#sessions.size >= this.#options.maxSessions) {
+      return jsonError(503, `Too many sessions (${this.#options.maxSessions}); try again later`, {
+        "retry-after": "5",
+      });
+    }
+    const id = crypto.randomUUID();
+    let upstream: Upstream;
+    try {
+      upstream = this.#options.startUpstream();
+    } catch (error) {
+      this.#options.log.error(
+        `Cannot start an upstream for a new session: ${(error as Error).message}`,
+      );
+      return jsonError(502, "The MCP server could not be started", {}, ErrorCode.internalError);
+    }
+    const session = new HttpSession({
+      id,
+      upstream,
+      proxy: this.#proxyOptions(request.principal),
+      maxBytes: this.#options.maxBytes,
+      keepAliveMs: this.#options.keepAliveMs ?? KEEP_ALIVE_MS,
+      onEnded: (ended) => {
+        this.#sessions.delete(ended.id);
+        this.#options.gate.quotas.endSession(ended.id);
+      },
+    });
+    this.#sessions.set(id, { session, principal: request.principal, startedAt: Date.now() });
+    return await session.post(request.body!, request.signal).response;
+  }
+
+  async #modern(request: McpHttpRequest, message: JsonObject, version: string): Promise<Response> {
+    const id = isValidId(message.id) ? message.id : null;
+    if (!MODERN_VERSIONS.includes(version)) {
+      return modernError(
+        400,
+        id,
+        ErrorCode.unsupportedProtocolVersion,
+        `Unsupported protocol version "${version.slice(0, 40)}"`,
+        {
+          supported: this.#pool.sides()[0]?.supportedVersions() ?? [...MODERN_VERSIONS],
+          requested: version,
+        },
+      );
+    }
+    const problem = standardHeaderProblem(request.headers, message, version);
+    if (problem) {
+      return modernError(400, id, ErrorCode.headerMismatch, `Header mismatch: ${problem}`);
+    }
+    const side = this.#pool.pick();
+    const params = isObject(message.params) ? message.params : {};
+    if (message.method === "tools/call" && typeof params.name === "string") {
+      const schema = await side.schemas.get(params.name, envelopeLike(params, this.#options.self))
+        .catch(() => undefined);
+      const args = isObject(params.arguments) ? params.arguments : {};
+      const paramProblem = paramHeaderProblem(request.headers, args, schema);
+      if (paramProblem) {
+        return modernError(400, id, ErrorCode.headerMismatch, `Header mismatch: ${paramProblem}`);
+      }
+    }
+    this.#modernClients.set(request.principal, {
+      client: modernClientInfo(params),
+      seen: Date.now(),
+    });
+    const exchange: HttpExchange = new HttpExchange({
+      maxQueued: 2 * this.#options.maxBytes,
+      keepAliveMs: this.#options.keepAliveMs ?? KEEP_ALIVE_MS,
+      statusOf: modernStatus,
+      onAbandoned: () => cancelOpen(proxy, exchange),
+      onFinished: () => this.#live.delete(proxy),
+    });
+    const proxy = new McpProxy({
+      ...this.#proxyOptions(request.principal),
+      session: request.principal,
+      client: exchange,
+      upstream: side,
+      continuations: this.#continuations,
+    });
+    this.#live.add(proxy);
+    abortOnDisconnect(request.signal, exchange);
+    if (message.method === "subscriptions/listen") exchange.stream();
+    exchange.expect(proxy.fromClient(request.body!, exchange));
+    return await exchange.response;
+  }
+
+  #proxyOptions(principal: string) {
+    const { gate, log, maxBytes, onDecision, self, upstreamTimeoutMs } = this.#options;
+    return { gate, log, maxBytes, onDecision, self, upstreamTimeoutMs, principal };
+  }
+
+  #delete(sessionId: string | null, request: McpHttpRequest): Response {
+    const entry = sessionId === null ? undefined : this.#sessions.get(sessionId);
+    if (!entry || entry.principal !== request.principal) {
+      return jsonError(404, "Session not found");
+    }
+    entry.session.end(this.#options.graceMs);
+    return new Response(null, { status: 204 });
+  }
+
+  #getStream(sessionId: string | null, request: McpHttpRequest): Response {
+    if (sessionId === null) {
+      return jsonError(
+        405,
+        "GET /mcp opens a legacy session's stream: it needs an Mcp-Session-Id",
+        {
+          allow: "POST, DELETE",
+        },
+      );
+    }
+    const entry = this.#sessions.get(sessionId);
+    if (!entry || entry.principal !== request.principal) return jsonError(404, "Session not found");
+    return entry.session.openStream(request.signal);
+  }
+
+  #endIdleSessions(): void {
+    const cutoff = Date.now() - this.#options.sessionIdleMs;
+    for (const { session } of [...this.#sessions.values()]) {
+      if (session.lastActive < cutoff) {
+        this.#options.log.info(
+          `Ending session ${session.id}: idle for ${this.#options.sessionIdleMs} ms`,
+        );
+        session.end(this.#options.graceMs);
+      }
+    }
+    const modernCutoff = Date.now() - this.#options.sessionIdleMs;
+    for (const [principal, entry] of this.#modernClients) {
+      if (entry.seen < modernCutoff) this.#modernClients.delete(principal);
+    }
+  }
+}
+
+function cancelOpen(proxy: McpProxy, exchange: HttpExchange): void {
+  for (const id of proxy.openRequestIds(exchange)) {
+    proxy.fromClient(JSON.stringify({
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId: id, reason: "The HTTP client went away" },
+    }));
+  }
+}
+
+/** The HTTP status a modern error answer goes with (the spec names some). */
+function modernStatus(code: number): number {
+  switch (code) {
+    case ErrorCode.methodNotFound:
+      return 404;
+    case ErrorCode.invalidParams:
+    case ErrorCode.invalidRequest:
+    case ErrorCode.headerMismatch:
+    case ErrorCode.unsupportedProtocolVersion:
+    case -32021: // MissingRequiredClientCapability
+      return 400;
+    default:
+      return 200;
+  }
+}
+
+function modernError(
+  status: number,
+  id: unknown,
+  code: number,
+  message: string,
+  data?: unknown,
+): Response {
+  const error: JsonObject = { code, message };
+  if (data !== undefined) error.data = data;
+  return Response.json({ jsonrpc: "2.0", id: id ?? null, error }, { status });
+}

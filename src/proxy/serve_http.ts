@@ -1,0 +1,140 @@
+/**
+ * A headless HTTP proxy from start to exit (`--listen HOST:PORT`): the policy, the session host,
+ * the live-operations runtime, the listener, reloads (file watch, SIGHUP), and a graceful drain
+ * on SIGTERM or SIGINT. Resolves with 0 once drained.
+ */
+import type { Logger } from "../cli/log.ts";
+import type { CompiledPolicy } from "../policy/compiled.ts";
+import type { TokenTable } from "../transports/auth_tokens.ts";
+import { startHttpListener } from "../transports/http_listener.ts";
+import type { Upstream } from "../transports/upstream.ts";
+import { HttpHost } from "./http_host.ts";
+import { PolicyGate } from "./policy_gate.ts";
+import { watchPolicyFile } from "./policy_watcher.ts";
+import { ProxyRuntime } from "./proxy_runtime.ts";
+import { ReloadScheduler } from "./reload_scheduler.ts";
+import type { Attachment } from "./serve_stdio.ts";
+
+export interface ServeHttpOptions {
+  policy: Promise<CompiledPolicy>;
+  reloadPolicy: (() => Promise<CompiledPolicy>) | null;
+  watchPath: string | null;
+  /** Starts one upstream server (a process, or a connection to a URL). */
+  startUpstream: () => Upstream;
+  upstreamDescription: readonly string[];
+  hostname: string;
+  port: number;
+  tokens: TokenTable | null;
+  allowedOrigins: readonly string[];
+  poolSize: number;
+  maxSessions: number;
+  sessionIdleMs: number;
+  version: string;
+  maxBytes: number;
+  graceMs: number;
+  log: Logger;
+  attach?: (runtime: ProxyRuntime) => Promise<Attachment>;
+  /** Called once listening, with the port (0 asks the system for a free one). */
+  onListening?: (url: string) => void;
+}
+
+export async function serveHttp(options: ServeHttpOptions): Promise<number> {
+  const { log } = options;
+  const policy = await options.policy;
+  const gate = new PolicyGate(policy, {
+    onInternalError: (error, call) =>
+      log.error(`Engine error on ${call.tool}, call denied: ${error.stack ?? error.message}`),
+  });
+  let runtime: ProxyRuntime | null = null;
+  let attachment: Attachment | null = null;
+  const host = new HttpHost({
+    gate,
+    startUpstream: options.startUpstream,
+    maxBytes: options.maxBytes,
+    poolSize: options.poolSize,
+    maxSessions: options.maxSessions,
+    sessionIdleMs: options.sessionIdleMs,
+    graceMs: options.graceMs,
+    self: { name: "intercept", version: options.version },
+    log,
+    onDecision: (event) => {
+      runtime?.recordDecision(event);
+      attachment?.onDecision?.(event);
+    },
+  });
+  const info = {
+    version: options.version,
+    upstreamCommand: [...options.upstreamDescription],
+    upstreamPid: null,
+    controlPath: null as string | null,
+    state: "memory",
+  };
+  runtime = new ProxyRuntime({
+    gate,
+    session: "http",
+    info,
+    loadPolicy: options.reloadPolicy ??
+      (() => Promise.reject(new Error("A bundled policy cannot be reloaded"))),
+    upstreamTools: () => host.upstreamTools(),
+    clientInfo: () => null,
+    sessions: () =>
+      host.sessions().map((session) => ({
+        id: session.id,
+        client: session.client,
+        startedAt: session.startedAt,
+        principal: session.principal,
+      })),
+    onToolsChanged: () => host.notifyToolsChanged(),
+  });
+  attachment = options.attach ? await options.attach(runtime) : null;
+  info.controlPath = attachment?.controlPath ?? null;
+
+  const listener = await startHttpListener({
+    hostname: options.hostname,
+    port: options.port,
+    tokens: options.tokens,
+    allowedOrigins: options.allowedOrigins,
+    maxBodyBytes: options.maxBytes,
+    endpoint: host,
+    ready: () => host.ready(),
+    metrics: () => "",
+    log,
+  });
+  const url = `http://${formatHost(listener.hostname)}:${listener.port}/mcp`;
+  log.info(`Serving MCP at ${url} under ${policy.source}`);
+  options.onListening?.(url);
+
+  const reloads = new ReloadScheduler(log);
+  reloads.attach(runtime);
+  const watcher = options.watchPath
+    ? watchPolicyFile(options.watchPath, () => reloads.request("file changed"), {
+      onError: (error) =>
+        log.warn(
+          `Cannot watch the policy file (${error.message}); SIGHUP and ctl reload still work`,
+        ),
+    })
+    : null;
+  let stopListening = () => {};
+  const stopped = new Promise<Deno.Signal>((resolve) => {
+    const listeners: [Deno.Signal, () => void][] = [
+      ["SIGINT", () => resolve("SIGINT")],
+      ["SIGTERM", () => resolve("SIGTERM")],
+      ["SIGHUP", () => reloads.request("SIGHUP")],
+    ];
+    for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
+    stopListening = () => {
+      for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+    };
+  });
+  const signal = await stopped;
+  log.info(`Got ${signal}: draining (up to ${options.graceMs} ms)`);
+  await listener.close(options.graceMs);
+  watcher?.close();
+  stopListening();
+  await attachment?.stop(0);
+  return 0;
+}
+
+function formatHost(hostname: string): string {
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
+}
