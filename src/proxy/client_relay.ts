@@ -5,7 +5,7 @@
  * upstream sends it on its own.
  */
 import type { LineChannel } from "../transports/stdio.ts";
-import { type ClientRequest, ClientRequests } from "./client_requests.ts";
+import type { ClientRequest, ClientRequests } from "./client_requests.ts";
 import { type Era, isKnownVersion, META, readClientInfo } from "./era.ts";
 import {
   ErrorCode,
@@ -170,7 +170,7 @@ export class ClientRelay implements ClientRoute {
 
   #openProgress(request: ClientRequest, params: JsonObject): string | null {
     const shared = this.#options.side.openProgress(params, {
-      deliver: (message, line) => this.#options.client.send(line, request.origin),
+      deliver: (_message, line) => this.#options.client.send(line, request.origin),
     });
     if (shared === null && request.origin !== undefined) {
       const token = progressTokenOf(params);
