@@ -22,8 +22,11 @@ export interface HttpExchangeOptions {
 
 export class HttpExchange {
   readonly response: Promise<Response>;
+  /** Resolves once the exchange is over (answered, given up, abandoned or closed). */
+  readonly done: Promise<void>;
   readonly #options: HttpExchangeOptions;
   #resolve!: (response: Response) => void;
+  #resolveDone!: () => void;
   /** Answers still to come; null until the proxy said how many (`expect`). */
   #expected: number | null = null;
   /** Lines sent before `expect` was called, with whether each is an answer. */
@@ -34,6 +37,7 @@ export class HttpExchange {
   constructor(options: HttpExchangeOptions) {
     this.#options = options;
     this.response = new Promise((resolve) => this.#resolve = resolve);
+    this.done = new Promise((resolve) => this.#resolveDone = resolve);
   }
 
   get finished(): boolean {
@@ -45,7 +49,7 @@ export class HttpExchange {
     this.#expected = answers;
     const early = this.#early;
     this.#early = [];
-    for (const [line, answer] of early) this.send(line, answer);
+    for (const [line, answer] of early) this.deliver(line, answer);
     if (this.#expected === 0 && !this.#finished) {
       if (this.#stream) this.#end();
       else this.#respond(new Response(null, { status: 202, headers: this.#options.headers }));
@@ -57,8 +61,13 @@ export class HttpExchange {
     this.#openStream();
   }
 
+  /** As a client channel (a modern request's): every message of its proxy comes here. */
+  send(line: string, _origin?: unknown, answer?: boolean): void {
+    this.deliver(line, answer === true);
+  }
+
   /** One message of the proxy's for this exchange; `answer` when it is one of the answers. */
-  send(line: string, answer = false): void {
+  deliver(line: string, answer = false): void {
     if (this.#finished) return;
     if (this.#expected === null) {
       this.#early.push([line, answer]);
@@ -133,19 +142,24 @@ export class HttpExchange {
   #end(): void {
     this.#finished = true;
     this.#stream?.close();
-    this.#options.onFinished?.();
+    this.#finish();
   }
 
   #abandon(): void {
     this.#finished = true;
     this.#options.onAbandoned?.();
-    this.#options.onFinished?.();
+    this.#finish();
   }
 
   #respond(response: Response): void {
     this.#finished = true;
     this.#resolve(response);
+    this.#finish();
+  }
+
+  #finish(): void {
     this.#options.onFinished?.();
+    this.#resolveDone();
   }
 }
 

@@ -6,7 +6,8 @@
  */
 import { isObject, type JsonObject } from "./jsonrpc.ts";
 
-const SENTINEL = /^=\?base64\?([A-Za-z0-9+/=]*)\?=$/;
+const SENTINEL = /^=\?base64\?(.*)\?=$/s;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** Visible ASCII, space and tab (RFC 9110 field values). */
 const PLAIN = /^[\x20-\x7e\t]*$/;
 
@@ -14,6 +15,7 @@ const PLAIN = /^[\x20-\x7e\t]*$/;
 export function decodeHeaderValue(value: string): string | null {
   const encoded = SENTINEL.exec(value);
   if (!encoded) return PLAIN.test(value) ? value : null;
+  if (!BASE64.test(encoded[1])) return null;
   try {
     const bytes = Uint8Array.from(atob(encoded[1]), (c) => c.charCodeAt(0));
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);

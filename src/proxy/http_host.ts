@@ -65,6 +65,10 @@ export class HttpHost implements McpEndpoint {
   /** Per principal: an MRTR retry may arrive on another connection than its first round. */
   readonly #continuations = new Continuations();
   readonly #modernClients = new Map<string, { client: ClientInfo | null; seen: number }>();
+  /** POSTs being answered, but for streams (`subscriptions/listen`): a drain waits for them. */
+  readonly #pending = new Set<Promise<unknown>>();
+  /** Open `subscriptions/listen` streams: a drain closes them. */
+  readonly #streams = new Set<HttpExchange>();
   readonly #sweep: ReturnType<typeof setInterval>;
   #draining = false;
 
@@ -138,50 +142,61 @@ export class HttpHost implements McpEndpoint {
     const sessionId = request.headers.get("mcp-session-id");
     if (request.method === "DELETE") return Promise.resolve(this.#delete(sessionId, request));
     if (request.method === "GET") return Promise.resolve(this.#getStream(sessionId, request));
-    return this.#post(request, sessionId);
+    const handled = this.#post(request, sessionId);
+    const work = handled.then(({ done }) => done, () => {});
+    this.#pending.add(work);
+    work.finally(() => this.#pending.delete(work));
+    return handled.then(({ response }) => response);
   }
 
+  /** Waits for what is being answered (within `graceMs`), then ends sessions and streams. */
   async drain(graceMs: number): Promise<void> {
     this.#draining = true;
     clearInterval(this.#sweep);
     const deadline = Date.now() + graceMs;
-    while (this.#live.size > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    while (this.#pending.size > 0 && Date.now() < deadline) {
+      await Promise.race([
+        Promise.allSettled([...this.#pending]),
+        new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now()))),
+      ]);
     }
+    for (const exchange of this.#streams) exchange.close();
     for (const { session } of [...this.#sessions.values()]) session.end(this.#options.graceMs);
     await this.#pool.close(Math.max(0, deadline - Date.now()));
   }
 
-  async #post(request: McpHttpRequest, sessionId: string | null): Promise<Response> {
+  async #post(request: McpHttpRequest, sessionId: string | null): Promise<Answered> {
     let message: unknown;
     try {
       message = JSON.parse(request.body ?? "");
     } catch {
-      return jsonError(400, "Parse error: the body is not JSON", {}, ErrorCode.parseError);
+      return now(jsonError(400, "Parse error: the body is not JSON", {}, ErrorCode.parseError));
     }
     if (sessionId !== null) {
       const entry = this.#sessions.get(sessionId);
       if (!entry || entry.principal !== request.principal) {
-        return jsonError(404, "Session not found: it ended, or never was; initialize again");
+        return now(jsonError(404, "Session not found: it ended, or never was; initialize again"));
       }
-      return await entry.session.post(request.body!, request.signal).response;
+      return await answered(entry.session.post(request.body!, request.signal));
     }
     const version = isObject(message) ? declaredVersion(message.params) : null;
     if (version !== null) return await this.#modern(request, message as JsonObject, version);
     if (isObject(message) && message.method === "initialize") {
       return await this.#initialize(request);
     }
-    return jsonError(
+    return now(jsonError(
       400,
       "Bad request: send initialize first (legacy) or the 2026-07-28 _meta envelope on every request",
-    );
+    ));
   }
 
-  async #initialize(request: McpHttpRequest): Promise<Response> {
+  async #initialize(request: McpHttpRequest): Promise<Answered> {
     if (this.#sessions.size >= this.#options.maxSessions) {
-      return jsonError(503, `Too many sessions (${this.#options.maxSessions}); try again later`, {
-        "retry-after": "5",
-      });
+      return now(
+        jsonError(503, `Too many sessions (${this.#options.maxSessions}); try again later`, {
+          "retry-after": "5",
+        }),
+      );
     }
     const id = crypto.randomUUID();
     let upstream: Upstream;
@@ -191,7 +206,9 @@ export class HttpHost implements McpEndpoint {
       this.#options.log.error(
         `Cannot start an upstream for a new session: ${(error as Error).message}`,
       );
-      return jsonError(502, "The MCP server could not be started", {}, ErrorCode.internalError);
+      return now(
+        jsonError(502, "The MCP server could not be started", {}, ErrorCode.internalError),
+      );
     }
     const session = new HttpSession({
       id,
@@ -205,13 +222,13 @@ export class HttpHost implements McpEndpoint {
       },
     });
     this.#sessions.set(id, { session, principal: request.principal, startedAt: Date.now() });
-    return await session.post(request.body!, request.signal).response;
+    return await answered(session.post(request.body!, request.signal));
   }
 
-  async #modern(request: McpHttpRequest, message: JsonObject, version: string): Promise<Response> {
+  async #modern(request: McpHttpRequest, message: JsonObject, version: string): Promise<Answered> {
     const id = isValidId(message.id) ? message.id : null;
     if (!MODERN_VERSIONS.includes(version)) {
-      return modernError(
+      return now(modernError(
         400,
         id,
         ErrorCode.unsupportedProtocolVersion,
@@ -220,11 +237,11 @@ export class HttpHost implements McpEndpoint {
           supported: this.#pool.sides()[0]?.supportedVersions() ?? [...MODERN_VERSIONS],
           requested: version,
         },
-      );
+      ));
     }
     const problem = standardHeaderProblem(request.headers, message, version);
     if (problem) {
-      return modernError(400, id, ErrorCode.headerMismatch, `Header mismatch: ${problem}`);
+      return now(modernError(400, id, ErrorCode.headerMismatch, `Header mismatch: ${problem}`));
     }
     const side = this.#pool.pick();
     const params = isObject(message.params) ? message.params : {};
@@ -234,19 +251,25 @@ export class HttpHost implements McpEndpoint {
       const args = isObject(params.arguments) ? params.arguments : {};
       const paramProblem = paramHeaderProblem(request.headers, args, schema);
       if (paramProblem) {
-        return modernError(400, id, ErrorCode.headerMismatch, `Header mismatch: ${paramProblem}`);
+        return now(
+          modernError(400, id, ErrorCode.headerMismatch, `Header mismatch: ${paramProblem}`),
+        );
       }
     }
     this.#modernClients.set(request.principal, {
       client: modernClientInfo(params),
       seen: Date.now(),
     });
+    const listen = message.method === "subscriptions/listen";
     const exchange: HttpExchange = new HttpExchange({
       maxQueued: 2 * this.#options.maxBytes,
       keepAliveMs: this.#options.keepAliveMs ?? KEEP_ALIVE_MS,
       statusOf: modernStatus,
       onAbandoned: () => cancelOpen(proxy, exchange),
-      onFinished: () => this.#live.delete(proxy),
+      onFinished: () => {
+        this.#live.delete(proxy);
+        this.#streams.delete(exchange);
+      },
     });
     const proxy = new McpProxy({
       ...this.#proxyOptions(request.principal),
@@ -257,9 +280,13 @@ export class HttpHost implements McpEndpoint {
     });
     this.#live.add(proxy);
     abortOnDisconnect(request.signal, exchange);
-    if (message.method === "subscriptions/listen") exchange.stream();
+    if (listen) {
+      this.#streams.add(exchange);
+      exchange.stream();
+    }
     exchange.expect(proxy.fromClient(request.body!, exchange));
-    return await exchange.response;
+    // A stream stays open until the client leaves: a drain does not wait for it.
+    return { response: await exchange.response, done: listen ? Promise.resolve() : exchange.done };
   }
 
   #proxyOptions(principal: string) {
@@ -306,6 +333,20 @@ export class HttpHost implements McpEndpoint {
       if (entry.seen < modernCutoff) this.#modernClients.delete(principal);
     }
   }
+}
+
+/** The HTTP response to a POST, and when its exchange is over (a drain waits for it). */
+interface Answered {
+  response: Response;
+  done: Promise<void>;
+}
+
+function now(response: Response): Answered {
+  return { response, done: Promise.resolve() };
+}
+
+async function answered(exchange: HttpExchange): Promise<Answered> {
+  return { response: await exchange.response, done: exchange.done };
 }
 
 function cancelOpen(proxy: McpProxy, exchange: HttpExchange): void {

@@ -87,11 +87,11 @@ export class HttpSession implements LineChannel {
   }
 
   send(line: string, origin?: unknown, answer?: boolean): void {
-    if (origin instanceof HttpExchange && !origin.finished) return origin.send(line, answer);
+    if (origin instanceof HttpExchange && !origin.finished) return origin.deliver(line, answer);
     if (answer) return; // the exchange it answers is gone (cancelled by the client)
     if (this.#stream?.send(line)) return;
     const latest = [...this.#exchanges].pop();
-    if (latest) return latest.send(line, false);
+    if (latest) return latest.deliver(line, false);
     this.dropped++;
   }
 

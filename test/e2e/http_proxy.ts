@@ -45,12 +45,7 @@ export async function startHttpProxy(
   }).spawn();
   let text = "";
   const decoder = new TextDecoder();
-  let found: (url: string) => void;
-  let failed: (error: Error) => void;
-  const listening = new Promise<string>((resolve, reject) => {
-    found = resolve;
-    failed = reject;
-  });
+  const { promise: listening, resolve: found, reject: failed } = Promise.withResolvers<string>();
   const reading = (async () => {
     for await (const chunk of child.stderr) {
       text += decoder.decode(chunk, { stream: true });
