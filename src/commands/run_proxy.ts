@@ -9,7 +9,7 @@ import { UpstreamProcess } from "../transports/upstream_process.ts";
 import { attachOperations, type OperationsOptions } from "../proxy/operations.ts";
 import { defaultControlPath } from "../control/socket_path.ts";
 import denoJson from "../../deno.json" with { type: "json" };
-import { LISTEN_FLAGS, LISTEN_HELP, listenOptions } from "../cli/listen_flags.ts";
+import { LISTEN_FLAGS, LISTEN_HELP, listenOptions, parseHostPort } from "../cli/listen_flags.ts";
 
 export const PROXY_FLAGS = [
   { name: "config", short: "c", value: true },
@@ -22,6 +22,7 @@ export const PROXY_FLAGS = [
   { name: "audit", value: true },
   { name: "audit-args" },
   { name: "no-watch" },
+  { name: "metrics", value: true },
   { name: "help", short: "h" },
   ...LISTEN_FLAGS,
 ];
@@ -45,6 +46,9 @@ Flags:
       --audit-args             also write the raw arguments to the audit log
       --no-watch               do not reload the policy when its file changes
                                (SIGHUP and "intercept ctl reload" still do)
+      --metrics HOST:PORT      serve Prometheus metrics at /metrics (stdio proxies;
+                               --listen serves them on its own port)
+  OTEL_DENO=true (and OTEL_EXPORTER_OTLP_*) exports a span per tools/call.
       --log-level LEVEL        debug, info, warn or error (default info)
       --log-format FORMAT      text or json (default text)
   -h, --help                   this help
@@ -107,7 +111,8 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
       maxBytes,
       graceMs,
       log,
-      attach: (runtime) => attachOperations(runtime, operations),
+      attach: (runtime, bus) => attachOperations(runtime, bus, operations),
+      tracer: await tracerFromEnv(),
     });
   }
 
@@ -128,8 +133,31 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
     maxBytes,
     graceMs,
     log,
-    attach: (runtime) => attachOperations(runtime, operations),
+    attach: (runtime, bus) => attachOperations(runtime, bus, operations),
+    tracer: await tracerFromEnv(),
   });
+}
+
+/** OpenTelemetry is loaded only when it is asked for (`OTEL_DENO=true`): start-up skips it. */
+async function tracerFromEnv() {
+  const wanted = Deno.env.get("OTEL_DENO");
+  if (wanted !== "true" && wanted !== "1") return null;
+  return (await import("../metrics/tracing.ts")).callTracerFromEnv(denoJson.version, wanted);
+}
+
+function metricsFrom(args: ParsedArgs): { hostname: string; port: number } | null {
+  const text = stringFlag(args, "metrics");
+  if (text === undefined) return null;
+  if (args.flags.has("listen")) {
+    throw new UsageError(
+      "--metrics is for stdio proxies: --listen serves /metrics on its own port",
+    );
+  }
+  try {
+    return parseHostPort(text);
+  } catch {
+    throw new UsageError(`--metrics must be HOST:PORT (such as 127.0.0.1:9464), got "${text}"`);
+  }
 }
 
 async function authTokensFrom(path: string) {
@@ -163,6 +191,7 @@ function operationsFrom(args: ParsedArgs, log: Logger): OperationsOptions {
     controlRequired: explicit !== undefined,
     auditTarget: stringFlag(args, "audit") ?? null,
     auditArgs: args.flags.has("audit-args"),
+    metrics: metricsFrom(args),
     log,
   };
 }

@@ -70,8 +70,17 @@ export class ClientRelay implements ClientRoute {
     return this.#subscriptions.size;
   }
 
-  /** Sends the client's request up; its answer comes back to the client under its own id. */
-  send(request: ClientRequest, message: JsonObject, kind: RequestKind, hook?: AnswerHook): void {
+  /**
+   * Sends the client's request up; its answer comes back to the client under its own id.
+   * `hook` sees a result first; `settled` hears whether the upstream answered with one.
+   */
+  send(
+    request: ClientRequest,
+    message: JsonObject,
+    kind: RequestKind,
+    hook?: AnswerHook,
+    settled?: (ok: boolean) => void,
+  ): void {
     const { requests, side } = this.#options;
     const { link } = side;
     if (request.done) return;
@@ -95,6 +104,7 @@ export class ClientRelay implements ClientRoute {
     request.upstreamId = link.forward(message, {
       answered: (response, line) => {
         done();
+        settled?.(isObject(response.result));
         const waiting = hook && isObject(response.result) ? hook(response) : undefined;
         if (!waiting) return this.#deliver(request, response, line, kind);
         waiting.catch((error: Error) => {
@@ -103,6 +113,7 @@ export class ClientRelay implements ClientRoute {
       },
       failed: (code, text) => {
         done();
+        settled?.(false);
         requests.answer(request, errorResponse(request.id, code, text));
       },
     });

@@ -18,3 +18,18 @@ export interface DecisionEvent {
   /** MRTR: which round of one logical call this is (1 for its first attempt). */
   readonly round: number;
 }
+
+/** One `tools/call` traced: its decision, then its time upstream (OpenTelemetry spans). */
+export interface CallTrace {
+  decided(allowed: boolean, rule: string): void;
+  forwarded(): void;
+  /** The upstream answered (`ok`: with a result, not an error). */
+  answered(ok: boolean): void;
+  /** The call ended without going up (denied, cancelled, refused). */
+  end(): void;
+}
+
+export interface CallTracer {
+  /** `meta` is the request's `_meta`: a `traceparent` there is continued. */
+  start(tool: string, meta: unknown): CallTrace;
+}

@@ -17,7 +17,8 @@ import {
   MODERN_VERSIONS,
   modernClientInfo,
 } from "./era.ts";
-import type { DecisionEvent } from "./events.ts";
+import type { EventBus } from "./event_bus.ts";
+import type { CallTracer } from "./events.ts";
 import { abortOnDisconnect, HttpExchange } from "./http_exchange.ts";
 import { paramHeaderProblem, standardHeaderProblem } from "./http_headers.ts";
 import { HttpSession } from "./http_session.ts";
@@ -40,7 +41,9 @@ export interface HttpHostOptions {
   graceMs: number;
   self: ClientInfo;
   log: Logger;
-  onDecision?: (event: DecisionEvent) => void;
+  /** Where every decision and upstream answer goes. */
+  bus: EventBus;
+  tracer?: CallTracer | null;
 }
 
 export interface HttpSessionView {
@@ -290,8 +293,25 @@ export class HttpHost implements McpEndpoint {
   }
 
   #proxyOptions(principal: string) {
-    const { gate, log, maxBytes, onDecision, self, upstreamTimeoutMs } = this.#options;
-    return { gate, log, maxBytes, onDecision, self, upstreamTimeoutMs, principal };
+    const { gate, log, maxBytes, self, upstreamTimeoutMs, tracer } = this.#options;
+    return {
+      gate,
+      log,
+      maxBytes,
+      self,
+      upstreamTimeoutMs,
+      tracer,
+      principal,
+      ...this.#options.bus.sinks,
+    };
+  }
+
+  /** Requests taken on and not answered yet, over every session and request. */
+  inflight(): number {
+    let count = 0;
+    for (const { session } of this.#sessions.values()) count += session.proxy.inFlight;
+    for (const proxy of this.#live) count += proxy.inFlight;
+    return count;
   }
 
   #delete(sessionId: string | null, request: McpHttpRequest): Response {

@@ -16,7 +16,7 @@ import {
   MODERN_VERSIONS,
   readClientInfo,
 } from "./era.ts";
-import type { DecisionEvent } from "./events.ts";
+import type { CallTracer, DecisionEvent } from "./events.ts";
 import {
   ErrorCode,
   errorResponse,
@@ -52,6 +52,10 @@ export interface McpProxyOptions {
   continuations?: Continuations;
   log: ProxyLogger;
   onDecision?: (event: DecisionEvent) => void;
+  /** An allowed call was answered upstream (or failed there), after `durationMs`. */
+  onUpstreamAnswer?: (durationMs: number, ok: boolean) => void;
+  /** Spans per call, when tracing is on. */
+  tracer?: CallTracer | null;
   /** How long the proxy waits, in all, for its own requests to the upstream (tools/list). */
   upstreamTimeoutMs?: number;
   /** The size limit of one message; a batch's answer stays within it too. */
@@ -123,6 +127,8 @@ export class McpProxy {
       legacyClient: () => this.#clientInfo,
       log: options.log,
       onDecision: options.onDecision,
+      onUpstreamAnswer: options.onUpstreamAnswer,
+      tracer: options.tracer,
       now: options.now ?? Date.now,
     });
   }

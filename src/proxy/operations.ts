@@ -8,6 +8,9 @@ import type { AuditLog } from "../audit/audit_log.ts";
 import { type ControlServer, startControlServer } from "../control/control_server.ts";
 import type { ControlEvent } from "../control/protocol.ts";
 import { settlesWithin } from "../transports/settles_within.ts";
+import { feedMetrics, ProxyMetrics } from "../metrics/proxy_metrics.ts";
+import { type MetricsListener, startMetricsListener } from "../transports/metrics_listener.ts";
+import type { EventBus } from "./event_bus.ts";
 import type { ProxyRuntime } from "./proxy_runtime.ts";
 import type { Attachment } from "./serve_stdio.ts";
 
@@ -18,11 +21,14 @@ export interface OperationsOptions {
   controlRequired: boolean;
   auditTarget: string | null;
   auditArgs: boolean;
+  /** `--metrics HOST:PORT` (stdio proxies): a Prometheus endpoint of its own. */
+  metrics: { hostname: string; port: number } | null;
   log: Logger;
 }
 
 export async function attachOperations(
   runtime: ProxyRuntime,
+  bus: EventBus,
   options: OperationsOptions,
 ): Promise<Attachment> {
   const { log } = options;
@@ -52,7 +58,33 @@ export async function attachOperations(
       log.warn(`${message} (going on without one; --no-control silences this)`);
     }
   }
+  let metrics: { listener: MetricsListener; unsubscribe: () => void } | null = null;
+  if (options.metrics) {
+    const proxyMetrics = new ProxyMetrics({
+      sessions: () => 1,
+      inflight: () => runtime.inflight(),
+      approvalsPending: () => 0,
+    });
+    try {
+      const listener = await startMetricsListener(
+        options.metrics.hostname,
+        options.metrics.port,
+        () => proxyMetrics.render(),
+      );
+      metrics = { listener, unsubscribe: feedMetrics(bus, proxyMetrics) };
+      log.info(`Serving metrics at ${listener.url}`);
+    } catch (error) {
+      await control?.close();
+      await audit?.close();
+      throw new UsageError(`Cannot serve --metrics: ${(error as Error).message}`);
+    }
+  }
   const unsubscribe = audit ? runtime.subscribe((event) => auditEvent(audit!, event)) : null;
+  const unsubscribeCalls = audit
+    ? bus.subscribe((event) => {
+      if (event.type === "decision") audit!.decision(event.event);
+    })
+    : null;
   const status = runtime.status();
   audit?.lifecycle("start", {
     pid: Deno.pid,
@@ -63,9 +95,11 @@ export async function attachOperations(
   });
   return {
     controlPath: control?.path ?? null,
-    onDecision: audit ? (event) => audit!.decision(event) : undefined,
     async stop(exitCode: number) {
       unsubscribe?.();
+      unsubscribeCalls?.();
+      metrics?.unsubscribe();
+      await metrics?.listener.close();
       await control?.close();
       audit?.lifecycle("stop", { exitCode });
       if (audit && !await settlesWithin(audit.close(), AUDIT_CLOSE_MS)) {

@@ -36,6 +36,8 @@ export interface ProxyRuntimeOptions {
   clientInfo: () => { name: string; version: string } | null;
   /** The sessions an HTTP proxy serves (default: the one stdio session). */
   sessions?: () => StatusResult["sessions"];
+  /** Requests taken on and not answered yet. */
+  inflight?: () => number;
   /** Called when the set of tools the agent may see changed. */
   onToolsChanged: () => void;
   /** How many recent decisions a new subscriber gets first. */
@@ -96,6 +98,11 @@ export class ProxyRuntime implements ControlTarget {
     this.#recent[this.#recentNext] = notice;
     this.#recentNext = (this.#recentNext + 1) % size;
     this.#emit({ method: "decision", params: notice });
+  }
+
+  /** Requests taken on and not answered yet. */
+  inflight(): number {
+    return this.#options.inflight?.() ?? 0;
   }
 
   subscribe(listener: (event: ControlEvent) => void): () => void {

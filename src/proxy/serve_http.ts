@@ -8,6 +8,9 @@ import type { CompiledPolicy } from "../policy/compiled.ts";
 import type { TokenTable } from "../transports/auth_tokens.ts";
 import { startHttpListener } from "../transports/http_listener.ts";
 import type { Upstream } from "../transports/upstream.ts";
+import { feedMetrics, ProxyMetrics } from "../metrics/proxy_metrics.ts";
+import { EventBus } from "./event_bus.ts";
+import type { CallTracer } from "./events.ts";
 import { HttpHost } from "./http_host.ts";
 import { PolicyGate } from "./policy_gate.ts";
 import { watchPolicyFile } from "./policy_watcher.ts";
@@ -33,7 +36,8 @@ export interface ServeHttpOptions {
   maxBytes: number;
   graceMs: number;
   log: Logger;
-  attach?: (runtime: ProxyRuntime) => Promise<Attachment>;
+  attach?: (runtime: ProxyRuntime, bus: EventBus) => Promise<Attachment>;
+  tracer?: CallTracer | null;
   /** Called once listening, with the port (0 asks the system for a free one). */
   onListening?: (url: string) => void;
 }
@@ -45,8 +49,7 @@ export async function serveHttp(options: ServeHttpOptions): Promise<number> {
     onInternalError: (error, call) =>
       log.error(`Engine error on ${call.tool}, call denied: ${error.stack ?? error.message}`),
   });
-  let runtime: ProxyRuntime | null = null;
-  let attachment: Attachment | null = null;
+  const bus = new EventBus((error) => log.error(`An observer of calls failed: ${error.message}`));
   const host = new HttpHost({
     gate,
     startUpstream: options.startUpstream,
@@ -57,11 +60,15 @@ export async function serveHttp(options: ServeHttpOptions): Promise<number> {
     graceMs: options.graceMs,
     self: { name: "intercept", version: options.version },
     log,
-    onDecision: (event) => {
-      runtime?.recordDecision(event);
-      attachment?.onDecision?.(event);
-    },
+    bus,
+    tracer: options.tracer,
   });
+  const metrics = new ProxyMetrics({
+    sessions: () => host.sessions().length,
+    inflight: () => host.inflight(),
+    approvalsPending: () => 0,
+  });
+  feedMetrics(bus, metrics);
   const info = {
     version: options.version,
     upstreamCommand: [...options.upstreamDescription],
@@ -69,7 +76,7 @@ export async function serveHttp(options: ServeHttpOptions): Promise<number> {
     controlPath: null as string | null,
     state: "memory",
   };
-  runtime = new ProxyRuntime({
+  const runtime = new ProxyRuntime({
     gate,
     session: "http",
     info,
@@ -77,6 +84,7 @@ export async function serveHttp(options: ServeHttpOptions): Promise<number> {
       (() => Promise.reject(new Error("A bundled policy cannot be reloaded"))),
     upstreamTools: () => host.upstreamTools(),
     clientInfo: () => null,
+    inflight: () => host.inflight(),
     sessions: () =>
       host.sessions().map((session) => ({
         id: session.id,
@@ -86,7 +94,10 @@ export async function serveHttp(options: ServeHttpOptions): Promise<number> {
       })),
     onToolsChanged: () => host.notifyToolsChanged(),
   });
-  attachment = options.attach ? await options.attach(runtime) : null;
+  bus.subscribe((event) => {
+    if (event.type === "decision") runtime.recordDecision(event.event);
+  });
+  const attachment = options.attach ? await options.attach(runtime, bus) : null;
   info.controlPath = attachment?.controlPath ?? null;
 
   const listener = await startHttpListener({
@@ -97,7 +108,7 @@ export async function serveHttp(options: ServeHttpOptions): Promise<number> {
     maxBodyBytes: options.maxBytes,
     endpoint: host,
     ready: () => host.ready(),
-    metrics: () => "",
+    metrics: () => metrics.render(),
     log,
   });
   const url = `http://${formatHost(listener.hostname)}:${listener.port}/mcp`;

@@ -9,7 +9,9 @@ import type { CompiledPolicy } from "../policy/compiled.ts";
 import { settlesWithin } from "../transports/settles_within.ts";
 import { pumpLines, StreamChannel } from "../transports/stdio.ts";
 import type { Upstream } from "../transports/upstream.ts";
-import type { DecisionEvent } from "./events.ts";
+import { EventBus } from "./event_bus.ts";
+import type { CallTracer } from "./events.ts";
+import { osPrincipal } from "./principal.ts";
 import { McpProxy } from "./mcp_proxy.ts";
 import { PolicyGate } from "./policy_gate.ts";
 import { watchPolicyFile } from "./policy_watcher.ts";
@@ -29,13 +31,14 @@ export interface ServeStdioOptions {
   maxBytes: number;
   graceMs: number;
   log: Logger;
-  /** Starts side parts (control socket, audit) once the runtime exists; returns their stop. */
-  attach?: (runtime: ProxyRuntime) => Promise<Attachment>;
+  /** Starts side parts (control socket, audit, metrics) once the runtime exists. */
+  attach?: (runtime: ProxyRuntime, bus: EventBus) => Promise<Attachment>;
+  /** Spans per call, when tracing is on. */
+  tracer?: CallTracer | null;
 }
 
 export interface Attachment {
   controlPath: string | null;
-  onDecision?: (event: DecisionEvent) => void;
   stop(exitCode: number): Promise<void>;
 }
 
@@ -73,18 +76,18 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     runtime: null,
     attachment: null,
   };
+  const bus = new EventBus((error) => log.error(`An observer of calls failed: ${error.message}`));
   const proxy: McpProxy = new McpProxy({
     gate,
     session,
+    principal: osPrincipal(),
     client,
     upstream: upstream.channel,
     log,
     maxBytes,
     self: { name: "intercept", version: options.version },
-    onDecision: (event) => {
-      parts.runtime?.recordDecision(event);
-      parts.attachment?.onDecision?.(event);
-    },
+    tracer: options.tracer,
+    ...bus.sinks,
   });
   // The session starts at once; tool calls wait until the policy and the side parts are in.
   const ready = (async () => {
@@ -98,9 +101,13 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
         (() => Promise.reject(new Error("A bundled policy cannot be reloaded"))),
       upstreamTools: () => proxy.schemas.names(),
       clientInfo: () => proxy.clientInfo,
+      inflight: () => proxy.inFlight,
       onToolsChanged: () => proxy.notifyToolsChanged(),
     });
-    parts.attachment = options.attach ? await options.attach(runtime) : null;
+    bus.subscribe((event) => {
+      if (event.type === "decision") runtime.recordDecision(event.event);
+    });
+    parts.attachment = options.attach ? await options.attach(runtime, bus) : null;
     info.controlPath = parts.attachment?.controlPath ?? null;
     log.debug(`Serving ${info.upstreamCommand[0]} (pid ${upstream.pid}) under ${policy.source}`);
   })();

@@ -8,7 +8,7 @@ import type { ClientRequest, ClientRequests } from "./client_requests.ts";
 import { type CallIdentity, type Continuations, isRetry } from "./continuations.ts";
 import { denialResult } from "./denial.ts";
 import { type ClientInfo, envelopeLike, type Era, eraResult, modernClientInfo } from "./era.ts";
-import type { DecisionEvent } from "./events.ts";
+import type { CallTrace, CallTracer, DecisionEvent } from "./events.ts";
 import { ErrorCode, errorResponse, isObject, type JsonObject, resultResponse } from "./jsonrpc.ts";
 import type { PolicyGate } from "./policy_gate.ts";
 import { argsDigest, type Hasher, loadSha256 } from "./sha256.ts";
@@ -30,6 +30,9 @@ export interface ToolCallsOptions {
   legacyClient: () => ClientInfo | null;
   log: ProxyLogger;
   onDecision?: (event: DecisionEvent) => void;
+  /** An allowed call was answered upstream (or failed there), after `durationMs`. */
+  onUpstreamAnswer?: (durationMs: number, ok: boolean) => void;
+  tracer?: CallTracer | null;
   now: () => number;
 }
 
@@ -42,6 +45,7 @@ interface Call {
   readonly era: Era;
   readonly client: ClientInfo | null;
   readonly started: number;
+  readonly trace: CallTrace | null;
   /** Set once computed (MRTR only). */
   digest: string | null;
 }
@@ -95,6 +99,7 @@ export class ToolCalls {
       era,
       client: modernClient ?? this.#options.legacyClient(),
       started: performance.now(),
+      trace: this.#options.tracer?.start(params.name as string, params._meta) ?? null,
       digest: null,
     };
     if (hold) return hold.then(() => this.#decide(call));
@@ -140,8 +145,9 @@ export class ToolCalls {
   #finish(call: Call, inputSchema: unknown, round: number, continuation: boolean): void {
     const { request } = call;
     const { gate, side: { link }, requests, relay } = this.#options;
-    if (request.done) return; // cancelled, or the upstream ended, while it waited
+    if (request.done) return call.trace?.end(); // cancelled, or the upstream ended, while it waited
     if (link.ended !== null) {
+      call.trace?.end();
       // Refused before it is decided: a call that cannot go up takes no quota.
       return requests.answer(
         request,
@@ -160,7 +166,9 @@ export class ToolCalls {
       continuation,
     });
     this.#record(call, decision, round);
+    call.trace?.decided(decision.allowed, decision.rule);
     if (!decision.allowed) {
+      call.trace?.end();
       return requests.answer(
         request,
         resultResponse(request.id, eraResult(call.era, denialResult(decision))),
@@ -170,7 +178,12 @@ export class ToolCalls {
       ? (response: JsonObject) => this.#afterAnswer(call, response, round)
       : undefined;
     if (hook) void this.#hasher(); // ready by the time the answer comes
-    relay.send(request, call.message, "call", hook);
+    const forwarded = performance.now();
+    call.trace?.forwarded();
+    relay.send(request, call.message, "call", hook, (ok) => {
+      call.trace?.answered(ok);
+      this.#options.onUpstreamAnswer?.(performance.now() - forwarded, ok);
+    });
   }
 
   /** An `input_required` answer opens a continuation before the client can retry. */
