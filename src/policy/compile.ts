@@ -10,7 +10,7 @@ import {
   type QuotaSpec,
   type ToolEntry,
 } from "./compiled.ts";
-import { globToRegExp, isGlob } from "./glob.ts";
+import { Glob, isGlob } from "./glob.ts";
 import { compileOperator } from "./operators.ts";
 import { formatPath, parsePath } from "./paths.ts";
 import type { Condition, Policy, Rule } from "./schema.ts";
@@ -49,7 +49,7 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
   const counterReads: { counterId: string; path: IssuePath }[] = [];
 
   const hiddenNames = new Set<string>();
-  const hiddenGlobs: RegExp[] = [];
+  const hiddenGlobs: Glob[] = [];
   let hideAll = false;
   (policy.hide ?? []).forEach((name, index) => {
     const path = ["hide", index];
@@ -57,7 +57,7 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
     else if (hiddenNames.has(name)) {
       issues.push({ path, message: `hide lists "${name}" twice` });
     } else if (name === "*") hideAll = true;
-    else if (isGlob(name)) hiddenGlobs.push(globToRegExp(name));
+    else if (isGlob(name)) hiddenGlobs.push(new Glob(name));
     hiddenNames.add(name);
   });
 
@@ -98,7 +98,7 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
   for (const [key, rules] of ownRules) {
     if (key === "*") continue;
     const entry = toEntry(key, [...rules, ...wildcardRules]);
-    if (isGlob(key)) globs.push(Object.freeze({ pattern: globToRegExp(key), entry }));
+    if (isGlob(key)) globs.push(Object.freeze({ pattern: new Glob(key), entry }));
     else exact.set(key, entry);
   }
 

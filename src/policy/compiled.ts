@@ -1,4 +1,5 @@
 /** The frozen result of `compilePolicy`: everything the engine needs, nothing it must parse. */
+import type { Glob } from "./glob.ts";
 
 export type Posture = "allow" | "deny";
 export type Per = "session" | "global";
@@ -61,7 +62,7 @@ export interface ToolEntry {
 }
 
 export interface GlobEntry {
-  readonly pattern: RegExp;
+  readonly pattern: Glob;
   readonly entry: ToolEntry;
 }
 
@@ -71,7 +72,7 @@ export interface CompiledPolicy {
   readonly defaultPosture: Posture;
   readonly hideAll: boolean;
   readonly hiddenNames: ReadonlySet<string>;
-  readonly hiddenGlobs: readonly RegExp[];
+  readonly hiddenGlobs: readonly Glob[];
   readonly exact: ReadonlyMap<string, ToolEntry>;
   /** Glob entries in file order; the first match wins, after exact names. */
   readonly globs: readonly GlobEntry[];

@@ -1,4 +1,5 @@
 /** Turns `{op, value}` into a predicate once, at compile time. */
+import { compileLinearRegex } from "./linear_regex.ts";
 import type { Operator } from "./schema.ts";
 
 export interface CompiledOperator {
@@ -35,7 +36,7 @@ export function compileOperator(op: Operator, value: unknown): CompiledOperator 
     }
     case "regex": {
       if (typeof value !== "string") return `Operator "regex" needs a string value`;
-      const regex = compileRegex(value);
+      const regex = compileLinearRegex(value);
       if (typeof regex === "string") return regex;
       return {
         test: (actual) => typeof actual === "string" && regex.test(actual),
@@ -69,22 +70,6 @@ function compareWith(op: "lt" | "lte" | "gt" | "gte", limit: number): (v: unknow
       return (v) => typeof v === "number" && v > limit;
     case "gte":
       return (v) => typeof v === "number" && v >= limit;
-  }
-}
-
-/** Accepts the RE2-style `(?i)` prefix Intercept policies use, as the `i` flag. */
-function compileRegex(pattern: string): RegExp | string {
-  let flags = "u";
-  let source = pattern;
-  const inline = /^\(\?([ims]+)\)/.exec(pattern);
-  if (inline) {
-    flags += [...new Set(inline[1])].join("");
-    source = pattern.slice(inline[0].length);
-  }
-  try {
-    return new RegExp(source, flags);
-  } catch (error) {
-    return `Invalid regex "${pattern}": ${(error as Error).message}`;
   }
 }
 
