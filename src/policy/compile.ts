@@ -46,6 +46,7 @@ const WILDCARD_SCOPE = "_global";
 export function compilePolicy(policy: Policy, options: CompileOptions = {}): CompiledPolicy {
   const issues: PolicyIssue[] = [];
   const counters = new Map<string, CounterSpec>();
+  const brokenCounters = new Set<string>();
   const counterReads: { counterId: string; path: IssuePath }[] = [];
 
   const hiddenNames = new Set<string>();
@@ -78,6 +79,7 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
           defaultName: `${key}#${index + 1}`,
           ruleNames,
           counters,
+          brokenCounters,
           counterReads,
           issues,
         })
@@ -103,7 +105,8 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
   }
 
   for (const read of counterReads) {
-    if (!counters.has(read.counterId)) {
+    // A counter whose own definition is broken is reported there, not at every read.
+    if (!counters.has(read.counterId) && !brokenCounters.has(read.counterId)) {
       const known = [...counters.keys()].map((id) => `state.${id}`).join(", ");
       issues.push({
         path: read.path,
@@ -136,6 +139,7 @@ interface RuleContext {
   defaultName: string;
   ruleNames: Set<string>;
   counters: Map<string, CounterSpec>;
+  brokenCounters: Set<string>;
   counterReads: { counterId: string; path: IssuePath }[];
   issues: PolicyIssue[];
 }
@@ -318,7 +322,10 @@ function compileCounter(
       message: `Counter state.${id} is defined twice; give each counter its own name`,
     });
   }
-  if (context.issues.length > issuesBefore || typeof windowMs === "string") return null;
+  if (context.issues.length > issuesBefore || typeof windowMs === "string") {
+    context.brokenCounters.add(id);
+    return null;
+  }
   const spec: CounterSpec = Object.freeze({
     id,
     storeId: `${id}\u0000${windowMs}`,

@@ -57,9 +57,7 @@ Deno.test("Glob.test() agrees with a reference matcher on generated names", () =
       const next = [false];
       for (let j = 1; j <= p.length; j++) {
         const c = p[j - 1];
-        next[j] = c === "*"
-          ? next[j - 1] || row[j]
-          : row[j - 1] && (c === "?" || c === n[i - 1]);
+        next[j] = c === "*" ? next[j - 1] || row[j] : row[j - 1] && (c === "?" || c === n[i - 1]);
       }
       row = next;
     }

@@ -132,7 +132,7 @@ Deno.test("loadPolicyText() reports an invalid regex at its value", () => {
     errorsOf(
       withRules(`      - conditions:\n          - { path: args.x, op: regex, value: "(" }\n`),
     ),
-    ["p.yaml:6:47: Invalid regex \"(\": missing closing ): `(`"],
+    ['p.yaml:6:47: Invalid regex "(": missing closing ): `(`'],
   );
 });
 

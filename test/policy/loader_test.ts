@@ -162,7 +162,7 @@ tools:
     `p.yaml:2:1: Unknown key "defualt" at the top level; did you mean "default"?`,
     `p.yaml:3:11: hide lists "a" twice`,
     `p.yaml:7:9: Unknown key "actoin" in "tools.broken.rules[0]"; did you mean "action"?`,
-    "p.yaml:11:47: Invalid regex \"(\": missing closing ): `(`",
+    'p.yaml:11:47: Invalid regex "(": missing closing ): `(`',
     `p.yaml:12:28: rate_limit max must be a whole number of at least 1`,
   ]);
 });

@@ -67,7 +67,10 @@ Deno.test("compileOperator() regex refuses what the linear engine cannot run, sa
   match(refused("(?>a)"), /atomic groups and possessive repeats are not supported/);
   match(refused("\\u00e9"), /invalid escape sequence: `\\u`; write a code point as \\x\{00e9\}/);
   match(refused("a".repeat(5_000)), /longer than 4096 characters/);
-  match(refused("[a-z]{1000}".repeat(11)), /too large \(\d+ instructions once compiled; the limit is 10,000\)/);
+  match(
+    refused("[a-z]{1000}".repeat(11)),
+    /too large \(\d+ instructions once compiled; the limit is 10,000\)/,
+  );
 });
 
 Deno.test("compileOperator() regex decides a crafted nested-quantifier input in one pass", () => {

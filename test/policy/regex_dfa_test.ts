@@ -104,7 +104,11 @@ Deno.test("LazyDfa.test() agrees with re2js on every pattern and generated input
     const reference = RE2JS.compile(pattern);
     const dfa = dfaOf(pattern);
     for (const input of [...FIXED, ...inputs(pattern.length + 7, 400)]) {
-      equal(dfa.test(input), reference.test(input), `${JSON.stringify(pattern)} on ${JSON.stringify(input)}`);
+      equal(
+        dfa.test(input),
+        reference.test(input),
+        `${JSON.stringify(pattern)} on ${JSON.stringify(input)}`,
+      );
       compared++;
     }
   }
