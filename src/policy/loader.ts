@@ -7,6 +7,7 @@ import type { CompiledPolicy } from "./compiled.ts";
 import { type LocatedError, PolicyLoadError } from "./load_error.ts";
 import { Policy } from "./schema.ts";
 import { offsetOf, sortErrors } from "./yaml_locate.ts";
+import { issuesOfSoundParts } from "./sound_parts.ts";
 import { knownKeysAt, suggest } from "./suggest.ts";
 
 export { formatLocatedError, type LocatedError, PolicyLoadError } from "./load_error.ts";
@@ -64,7 +65,7 @@ function parsePolicyText(
   const parsed = Policy.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const issues = parsed.error.issues.flatMap(toPolicyIssues);
-    issues.push(...issuesOfSoundEntries(raw, parsed.error.issues));
+    issues.push(...issuesOfSoundParts(raw, parsed.error.issues));
     throw new PolicyLoadError(sortErrors(issues.map(locate)));
   }
   try {
@@ -116,32 +117,6 @@ function reservedToolNames(raw: unknown): PolicyIssue[] {
     atKey: true,
     message: `"__proto__" cannot be used as a tool name in a policy`,
   }];
-}
-
-/**
- * Compiles the tool entries the schema accepted, so that their own problems (bad regexes,
- * windows, paths) are reported in the same run as the schema's.
- */
-function issuesOfSoundEntries(raw: unknown, schemaIssues: readonly ZodIssue[]): PolicyIssue[] {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return [];
-  const { tools, hide } = raw as Record<string, unknown>;
-  if (typeof tools !== "object" || tools === null || Array.isArray(tools)) return [];
-  const broken = new Set(
-    schemaIssues.filter((issue) => issue.path[0] === "tools").map((issue) => issue.path[1]),
-  );
-  const partial = Policy.safeParse({
-    version: "1",
-    hide: schemaIssues.some((issue) => issue.path[0] === "hide") ? undefined : hide,
-    tools: Object.fromEntries(Object.entries(tools).filter(([key]) => !broken.has(key))),
-  });
-  if (!partial.success) return [];
-  try {
-    compilePolicy(partial.data);
-    return [];
-  } catch (error) {
-    if (!(error instanceof PolicyCompileError)) throw error;
-    return error.issues.filter((issue) => !issue.crossEntry);
-  }
 }
 
 function yamlMessage(code: string, message: string): string {
