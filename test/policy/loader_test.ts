@@ -8,10 +8,22 @@ import {
 } from "../../src/policy/loader.ts";
 import { errorsOf } from "./support.ts";
 
+/**
+ * Intercept's 53 published scaffolds, where a checkout has them beside it (../shared/fixtures,
+ * as on the project's CI machine). A fresh clone has not: the test is then skipped, and
+ * test/policy/intercept_v1_corpus_test.ts covers the same ground with the project's own files.
+ */
 const INTERCEPT_FIXTURES = new URL(
   "../../../shared/fixtures/intercept-policies/",
   import.meta.url,
 ).pathname;
+const HAS_INTERCEPT_FIXTURES = (() => {
+  try {
+    return Deno.statSync(INTERCEPT_FIXTURES).isDirectory;
+  } catch {
+    return false;
+  }
+})();
 
 const CATALOGUE = `version: "1"
 description: "Confluent Kafka"
@@ -114,7 +126,16 @@ Deno.test("loadPolicyText() returns a frozen policy", () => {
   }, TypeError);
 });
 
-Deno.test("loadPolicyFile() validates every Intercept scaffold in shared/fixtures", async () => {
+Deno.test({
+  name: HAS_INTERCEPT_FIXTURES
+    ? "loadPolicyFile() validates every Intercept scaffold in ../shared/fixtures"
+    : "loadPolicyFile() validates Intercept's scaffolds (optional; skipped: no ../shared/fixtures " +
+      "beside this checkout)",
+  ignore: !HAS_INTERCEPT_FIXTURES,
+  fn: validatesEveryScaffold,
+});
+
+async function validatesEveryScaffold(): Promise<void> {
   let count = 0;
   const failures: string[] = [];
   for await (const entry of Deno.readDir(INTERCEPT_FIXTURES)) {
@@ -129,7 +150,7 @@ Deno.test("loadPolicyFile() validates every Intercept scaffold in shared/fixture
   }
   deepEqual(failures, []);
   ok(count >= 53, `expected the 53 published scaffolds, found ${count}`);
-});
+}
 
 Deno.test("loadPolicyFile() reports a missing file as a located error", async () => {
   await rejects(() => loadPolicyFile("/nonexistent/policy.yaml"), (error) => {
