@@ -6,6 +6,7 @@ import { compilePolicy, PolicyCompileError, type PolicyIssue } from "./compile.t
 import type { CompiledPolicy } from "./compiled.ts";
 import { type LocatedError, PolicyLoadError } from "./load_error.ts";
 import { Policy } from "./schema.ts";
+import { duplicateKeys, expansionProblem } from "./yaml_checks.ts";
 import { offsetOf, sortErrors } from "./yaml_locate.ts";
 import { issuesOfSoundParts } from "./sound_parts.ts";
 import { knownKeysAt, suggest } from "./suggest.ts";
@@ -13,7 +14,9 @@ import { knownKeysAt, suggest } from "./suggest.ts";
 export { formatLocatedError, type LocatedError, PolicyLoadError } from "./load_error.ts";
 
 /** A policy is text a person wrote: anything larger is a mistake (or a device). */
-const MAX_POLICY_BYTES = 4 * 1024 * 1024;
+export const MAX_POLICY_BYTES = 4 * 1024 * 1024;
+/** Values (scalars, mappings, lists) once YAML aliases are expanded. */
+export const MAX_POLICY_VALUES = 2_000_000;
 
 /** Parses, checks and compiles policy text; throws `PolicyLoadError` with every problem. */
 export function loadPolicyText(text: string, file: string): CompiledPolicy {
@@ -33,7 +36,8 @@ function parsePolicyText(
   file: string,
 ): { policy: Policy; compiled: CompiledPolicy } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Duplicate keys are checked in yaml_checks.ts: the library's check is quadratic.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const at = (offset: number) => lineCounter.linePos(offset);
   if (doc.errors.length > 0) {
     throw new PolicyLoadError(doc.errors.map((error) => ({
@@ -41,6 +45,14 @@ function parsePolicyText(
       ...at(error.pos[0]),
       message: yamlMessage(error.code, error.message),
     })));
+  }
+  const yamlProblems = duplicateKeys(doc);
+  const expansion = yamlProblems.length === 0 && expansionProblem(doc, MAX_POLICY_VALUES);
+  if (expansion) yamlProblems.push(expansion);
+  if (yamlProblems.length > 0) {
+    throw new PolicyLoadError(
+      yamlProblems.map(({ offset, message }) => ({ file, ...at(offset), message })),
+    );
   }
   const locate = (issue: PolicyIssue): LocatedError => {
     const offset = offsetOf(doc.contents, issue.path, issue.atKey ?? false);

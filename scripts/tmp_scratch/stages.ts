@@ -1,0 +1,18 @@
+import { LineCounter, parseDocument } from "yaml";
+import { Policy } from "../../src/policy/schema.ts";
+import { compilePolicy } from "../../src/policy/compile.ts";
+const n = Number(Deno.args[0] ?? 20000);
+let t = `version: "1"\ndefault: deny\ntools:\n`;
+for (let i = 0; i < n; i++) t += `  "svc${i}-*-x": { rules: [] }\n`;
+let t0 = performance.now();
+const lc = new LineCounter();
+const doc = parseDocument(t, { lineCounter: lc, prettyErrors: false, uniqueKeys: Deno.args[1] !== "nouniq" });
+console.log("parseDocument", (performance.now() - t0).toFixed(0)); t0 = performance.now();
+const raw = doc.toJS({ maxAliasCount: 100 });
+console.log("toJS", (performance.now() - t0).toFixed(0)); t0 = performance.now();
+const parsed = Policy.safeParse(raw, { reportInput: true });
+console.log("safeParse", (performance.now() - t0).toFixed(0)); t0 = performance.now();
+compilePolicy(parsed.data!);
+console.log("compile", (performance.now() - t0).toFixed(0)); t0 = performance.now();
+const s = structuredClone(parsed.data);
+console.log("structuredClone", (performance.now() - t0).toFixed(0));
