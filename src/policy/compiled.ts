@@ -1,5 +1,6 @@
 /** The frozen result of `compilePolicy`: everything the engine needs, nothing it must parse. */
 import type { Glob } from "./glob.ts";
+import type { GlobIndex } from "./glob_index.ts";
 
 export type Posture = "allow" | "deny";
 export type Per = "session" | "global";
@@ -73,9 +74,13 @@ export interface CompiledPolicy {
   readonly hideAll: boolean;
   readonly hiddenNames: ReadonlySet<string>;
   readonly hiddenGlobs: readonly Glob[];
+  /** `hiddenGlobs`, filed for lookup by name. */
+  readonly hiddenIndex: GlobIndex<true>;
   readonly exact: ReadonlyMap<string, ToolEntry>;
   /** Glob entries in file order; the first match wins, after exact names. */
   readonly globs: readonly GlobEntry[];
+  /** `globs`, filed for lookup by name: the first match in file order. */
+  readonly globIndex: GlobIndex<ToolEntry>;
   /** The `"*"` entry: the rules for a tool no entry names (its rules also end every entry's). */
   readonly wildcard: ToolEntry | null;
   readonly counters: ReadonlyMap<string, CounterSpec>;

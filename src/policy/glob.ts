@@ -12,34 +12,50 @@ export function isGlob(pattern: string): boolean {
   return pattern.includes("*") || pattern.includes("?");
 }
 
-export class Glob {
-  readonly #first: Piece;
-  readonly #middle: readonly Piece[];
+interface Pieces {
+  readonly first: Piece;
+  readonly middle: readonly Piece[];
   /** The piece after the last star; null when the pattern has no star. */
-  readonly #last: Piece | null;
+  readonly last: Piece | null;
+}
+
+export class Glob {
+  /** The text every matching name starts with: the pattern up to its first `*` or `?`. */
+  readonly prefix: string;
+  /** Split on first use: a policy may hold many globs that no call ever reaches. */
+  #pieces: Pieces | null = null;
 
   /** `source` is the glob as written. */
   constructor(readonly source: string) {
-    const pieces = source.split("*").map(toPiece);
-    this.#first = pieces[0];
-    this.#last = pieces.length > 1 ? pieces[pieces.length - 1] : null;
-    this.#middle = pieces.slice(1, -1).filter((piece) => piece.length > 0);
+    let end = 0;
+    while (end < source.length && source[end] !== "*" && source[end] !== "?") end++;
+    this.prefix = source.slice(0, end);
   }
 
   /** True when the glob matches the whole of `name`. */
   test(name: string): boolean {
-    const start = matchForward(this.#first, name, 0);
+    const pieces = this.#pieces ??= split(this.source);
+    const start = matchForward(pieces.first, name, 0);
     if (start < 0) return false;
-    if (this.#last === null) return start === name.length;
-    const end = matchBackward(this.#last, name, name.length);
+    if (pieces.last === null) return start === name.length;
+    const end = matchBackward(pieces.last, name, name.length);
     if (end < start) return false;
     let at = start;
-    for (const piece of this.#middle) {
+    for (const piece of pieces.middle) {
       at = findLeftmost(piece, name, at, end);
       if (at < 0) return false;
     }
     return true;
   }
+}
+
+function split(source: string): Pieces {
+  const pieces = source.split("*").map(toPiece);
+  return {
+    first: pieces[0],
+    last: pieces.length > 1 ? pieces[pieces.length - 1] : null,
+    middle: pieces.slice(1, -1).filter((piece) => piece.length > 0),
+  };
 }
 
 function toPiece(text: string): Piece {

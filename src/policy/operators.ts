@@ -1,5 +1,5 @@
 /** Turns `{op, value}` into a predicate once, at compile time. */
-import { compileLinearRegex } from "./linear_regex.ts";
+import { compileLinearRegex, type LinearRegex } from "./linear_regex.ts";
 import type { Operator } from "./schema.ts";
 
 export interface CompiledOperator {
@@ -7,8 +7,15 @@ export interface CompiledOperator {
   whenMissing: boolean;
 }
 
-/** Returns the predicate, or an error message about the condition's `value`. */
-export function compileOperator(op: Operator, value: unknown): CompiledOperator | string {
+/**
+ * Returns the predicate, or an error message about the condition's `value`. `regexes` shares
+ * compiled patterns between the conditions of one policy (a large policy repeats them).
+ */
+export function compileOperator(
+  op: Operator,
+  value: unknown,
+  regexes: Map<string, LinearRegex | string> = new Map(),
+): CompiledOperator | string {
   switch (op) {
     case "eq":
     case "neq": {
@@ -36,7 +43,11 @@ export function compileOperator(op: Operator, value: unknown): CompiledOperator 
     }
     case "regex": {
       if (typeof value !== "string") return `Operator "regex" needs a string value`;
-      const regex = compileLinearRegex(value);
+      let regex = regexes.get(value);
+      if (regex === undefined) {
+        regex = compileLinearRegex(value);
+        regexes.set(value, regex);
+      }
       if (typeof regex === "string") return regex;
       return {
         test: (actual) => typeof actual === "string" && regex.test(actual),
