@@ -92,10 +92,6 @@ Deno.test("QuotaStore.reset() of one entry forgets its quotas and counters only"
 });
 
 Deno.test({
-  // BUG src/engine/quota_store.ts:38-40: reset("a") matches ids starting "a.", so it also
-  // wipes the quotas ("a.b\0paced\0…") and counters ("a.b.n\0…") of a tool named "a.b".
-  // Fix: match quota ids on `${entry}\0` and counter ids on `${entry}.<name>\0` with no
-  // further dot in <name>, or key counters by entry with a \0 separator too.
   name: "QuotaStore.reset() of one entry leaves a dotted sibling entry alone",
   fn() {
     const store = new QuotaStore();

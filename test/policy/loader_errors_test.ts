@@ -52,8 +52,6 @@ Deno.test("loadPolicyText() locates a value of the wrong type", () => {
 });
 
 Deno.test({
-  // BUG src/policy/loader.ts:48/152: zod 4 leaves `issue.input` out unless parsing with
-  // `{ reportInput: true }`, so every wrong type reads as a missing field ("is required").
   name: "loadPolicyText() reports a wrong type as a type, not as a missing field",
   fn() {
     deepEqual(errorsOf(`version: "1"\ntools:\n  a:\n    rules: 5\n`), [
