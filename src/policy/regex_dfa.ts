@@ -53,9 +53,12 @@ const DEAD = -2;
 /** Class 0 is the end of the input. */
 const END = 0;
 
-/** Cache budget per pattern: states, and transitions stored over all states. */
+/**
+ * Cache budget per pattern: states, and cells (each state's program counters plus the
+ * transitions stored), about 8 bytes a cell: half a megabyte at most.
+ */
 const MAX_STATES = 2_000;
-const MAX_TRANSITIONS = 100_000;
+const MAX_CELLS = 65_536;
 /** Remembered classes of characters above U+00FF. */
 const MAX_WIDE_CLASSES = 4_096;
 
@@ -76,7 +79,7 @@ export class LazyDfa {
 
   readonly #states: State[] = [];
   readonly #stateIds = new Map<string, number>();
-  #transitions = 0;
+  #cells = 0;
 
   readonly #classIds = new Map<string, number>();
   /** Per class: a character of it (-1 for END), and whether it is a word character / "\n". */
@@ -205,9 +208,9 @@ export class LazyDfa {
       const bits = (rune === 10 ? AFTER_NEWLINE : 0) | (this.#classWord[cls] ? AFTER_WORD : 0);
       result = this.#intern(kernel, bits);
     }
-    if (this.#states[id] === from && this.#transitions < MAX_TRANSITIONS) {
+    if (this.#states[id] === from && this.#cells < MAX_CELLS) {
       from.next[cls] = result;
-      this.#transitions++;
+      this.#cells++;
     }
     return result;
   }
@@ -217,17 +220,18 @@ export class LazyDfa {
     const key = `${bits}:${kernel.join(",")}`;
     const known = this.#stateIds.get(key);
     if (known !== undefined) return known;
-    if (this.#states.length >= MAX_STATES || this.#transitions >= MAX_TRANSITIONS) {
+    if (this.#states.length >= MAX_STATES || this.#cells + kernel.length >= MAX_CELLS) {
       this.#states.length = 1; // keep the start state, drop its transitions
       this.#states[0] = { kernel: [], bits: AT_BEGIN, next: [] };
       this.#stateIds.clear();
       this.#stateIds.set(`${AT_BEGIN}:`, 0);
-      this.#transitions = 0;
+      this.#cells = 0;
       const again = this.#stateIds.get(key);
       if (again !== undefined) return again;
     }
     const id = this.#states.length;
     this.#states.push({ kernel, bits, next: [] });
+    this.#cells += kernel.length;
     this.#stateIds.set(key, id);
     return id;
   }
