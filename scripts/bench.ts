@@ -14,7 +14,21 @@ import {
   limiterQuota,
   limiterRun,
 } from "./bench/engine_bench.ts";
+import {
+  backtrackingRegexMs,
+  craftedGlobRun,
+  craftedRegexRun,
+  withBacktrackingMatchers,
+} from "./bench/matching_bench.ts";
 import { loadAverage } from "./bench/proc_stats.ts";
+import {
+  aliasHeavyPolicy,
+  fourMegabytePolicy,
+  globsPolicy,
+  idleStallMs,
+  reloadRun,
+} from "./bench/reload_bench.ts";
+import { median } from "./bench/stats.ts";
 import {
   FailureCount,
   latencyRun,
@@ -101,6 +115,59 @@ function measureEngine(policy: CompiledPolicy, plan: Plan, { figures }: Collecte
   }
 }
 
+/** Crafted inputs, and the engine with its linear matchers against the old backtracking ones. */
+function measureMatching(policy: CompiledPolicy, text: string, plan: Plan): string[] {
+  progress("matching");
+  const regex = craftedRegexRun(200);
+  const glob = craftedGlobRun(200);
+  const backtracking = backtrackingRegexMs([20, 22, 24]);
+  const before = withBacktrackingMatchers(policy, text);
+  engineRun(before, { batches: 1, batchSize: plan.engine.warmup });
+  const linear: number[] = [];
+  const old: number[] = [];
+  for (let run = 0; run < plan.runs; run++) {
+    // Alternate the order, so that drift within the run favours neither.
+    if (run % 2 === 0) linear.push(engineRun(policy, plan.engine));
+    old.push(engineRun(before, plan.engine));
+    if (run % 2 === 1) linear.push(engineRun(policy, plan.engine));
+  }
+  return [
+    `crafted regex ${JSON.stringify("^([a-z0-9]+-?)*$")} on a 10,000-character argument: ` +
+    `${regex.ms.toFixed(3)} ms per decision (max ${regex.maxMs.toFixed(3)}; target < 1 ms)`,
+    `  JavaScript's backtracking RegExp on the same pattern: ` +
+    backtracking.map(([n, ms]) => `${n} chars ${ms.toFixed(1)} ms`).join(", ") +
+    " (doubling with each character)",
+    `crafted glob "*-*-*-*-prod" on a 256-character tool name: ${glob.ms.toFixed(4)} ms per ` +
+    `decision (max ${glob.maxMs.toFixed(4)})`,
+    `engine ns per decision, kafka_like_policy.yaml, same run: linear matchers ` +
+    `${median(linear).toFixed(0)}, backtracking matchers (before) ${median(old).toFixed(0)}`,
+  ];
+}
+
+/** The main thread's longest stall while large policies reload. */
+async function measureReload(): Promise<string[]> {
+  const lines: string[] = [];
+  const policies: [string, () => string][] = [
+    ["90,000 globs", () => globsPolicy()],
+    ["4 MiB", () => fourMegabytePolicy()],
+    ["alias-heavy (90,000 rules from 1,000)", () => aliasHeavyPolicy()],
+  ];
+  for (const [name, make] of policies) {
+    progress(`reload: ${name}`);
+    const figures = await reloadRun(name, make());
+    const noise = await idleStallMs(Math.min(10_000, figures.totalMs));
+    lines.push(
+      `reload ${name} (${(figures.bytes / 1_048_576).toFixed(2)} MiB, ${figures.entries} ` +
+        `entries): longest main-thread stall ${figures.maxStallMs.toFixed(0)} ms ` +
+        `(idle probe ${noise.toFixed(0)} ms; target <= 50), total ${
+          figures.totalMs.toFixed(0)
+        } ms; ` +
+        `the one-shot path blocks ${figures.oneShotMs.toFixed(0)} ms`,
+    );
+  }
+  return lines;
+}
+
 async function measureRoundTrips(plan: Plan, collected: Collected): Promise<void> {
   const { figures, diagnostics, failures } = collected;
   for (let run = 0; run < plan.runs; run++) {
@@ -169,13 +236,16 @@ async function main(): Promise<void> {
   console.log(`source: ${await sourceRevision()}`);
   console.log(`runs: ${plan.runs}${options.quick ? " (--quick)" : ""}`);
 
-  const policy = loadPolicyText(await Deno.readTextFile(POLICY_PATH), POLICY_PATH);
+  const policyText = await Deno.readTextFile(POLICY_PATH);
+  const policy = loadPolicyText(policyText, POLICY_PATH);
   const collected: Collected = {
     figures: new Samples(),
     diagnostics: new Samples(),
     failures: new FailureCount(),
   };
   measureEngine(policy, plan, collected);
+  const matching = measureMatching(policy, policyText, plan);
+  const reload = options.quick ? [] : await measureReload();
   await measureRoundTrips(plan, collected);
   await measureStartup(plan, collected);
   await measureMemory(plan, collected);
@@ -184,6 +254,9 @@ async function main(): Promise<void> {
   console.log(describeWorkload(engineOutcomes(policy, ENGINE_MIX.length * 10_000)));
   console.log();
   console.log(formatTable(FIELDS, collected.figures));
+  console.log();
+  console.log("policy matching and reloads (not saved):");
+  for (const line of [...matching, ...reload]) console.log(`  ${line}`);
   console.log();
   console.log("diagnostics (not saved):");
   console.log(formatTable(DIAGNOSTICS, collected.diagnostics));

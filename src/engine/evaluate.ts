@@ -115,16 +115,12 @@ export function evaluate(
 /** True when `hide` removes the tool from `tools/list` (and so denies its calls). */
 export function isHidden(policy: CompiledPolicy, tool: string): boolean {
   if (policy.hideAll || policy.hiddenNames.has(tool)) return true;
-  for (const glob of policy.hiddenGlobs) if (glob.test(tool)) return true;
-  return false;
+  return policy.hiddenIndex.first(tool) !== undefined;
 }
 
 /** The entry that governs `tool`: its exact name, else the first matching glob. */
 export function findEntry(policy: CompiledPolicy, tool: string): ToolEntry | undefined {
-  const exact = policy.exact.get(tool);
-  if (exact) return exact;
-  for (const glob of policy.globs) if (glob.pattern.test(tool)) return glob.entry;
-  return undefined;
+  return policy.exact.get(tool) ?? policy.globIndex.first(tool);
 }
 
 /** True when evaluating a call of `tool` needs the tool's inputSchema. */

@@ -1,14 +1,15 @@
 /** `validate.required_args`: checks arguments against the tool's own `inputSchema`. */
 
-const JSON_TYPES: Record<string, (value: unknown) => boolean> = {
-  string: (v) => typeof v === "string",
-  number: (v) => typeof v === "number",
-  integer: (v) => Number.isInteger(v),
-  boolean: (v) => typeof v === "boolean",
-  array: (v) => Array.isArray(v),
-  object: (v) => typeof v === "object" && v !== null && !Array.isArray(v),
-  null: (v) => v === null,
-};
+/** A Map, so that a schema `type` such as "constructor" names nothing rather than Object's. */
+const JSON_TYPES: ReadonlyMap<string, (value: unknown) => boolean> = new Map([
+  ["string", (v: unknown) => typeof v === "string"],
+  ["number", (v: unknown) => typeof v === "number"],
+  ["integer", (v: unknown) => Number.isInteger(v)],
+  ["boolean", (v: unknown) => typeof v === "boolean"],
+  ["array", (v: unknown) => Array.isArray(v)],
+  ["object", (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v)],
+  ["null", (v: unknown) => v === null],
+]);
 
 /**
  * Problems with `args` under `schema`: missing required properties, and top-level properties
@@ -33,8 +34,8 @@ export function checkArguments(schema: unknown, args: Readonly<Record<string, un
       if (!Object.hasOwn(args, name) || typeof property !== "object" || property === null) continue;
       const declared = (property as { type?: unknown }).type;
       const types = (Array.isArray(declared) ? declared : [declared])
-        .filter((type): type is string => typeof type === "string" && type in JSON_TYPES);
-      if (types.length > 0 && !types.some((type) => JSON_TYPES[type](args[name]))) {
+        .filter((type): type is string => typeof type === "string" && JSON_TYPES.has(type));
+      if (types.length > 0 && !types.some((type) => JSON_TYPES.get(type)!(args[name]))) {
         problems.push(`argument ${name} must be ${types.join(" or ")}`);
       }
     }

@@ -31,7 +31,7 @@ export function runCases(policy: CompiledPolicy, cases: TestCases): CaseResult[]
         tool: step.tool,
         args: step.args ?? {},
         session: step.session ?? DEFAULT_SESSION,
-        inputSchema: cases.schemas[step.tool],
+        inputSchema: Object.hasOwn(cases.schemas, step.tool) ? cases.schemas[step.tool] : undefined,
       };
       let decision = evaluate(policy, call, state, now);
       for (let i = 1; i < times; i++) decision = evaluate(policy, call, state, now);

@@ -1,38 +1,31 @@
-/** `compilePolicy`: a schema-checked policy → a frozen `CompiledPolicy`, every rule checked. */
-import {
-  type CompiledCondition,
-  type CompiledPolicy,
-  type CompiledRule,
-  type CounterSpec,
-  EVERY,
-  type GlobEntry,
-  type Per,
-  type QuotaSpec,
-  type ToolEntry,
+/**
+ * `compilePolicy`: a schema-checked policy → a frozen `CompiledPolicy`, every rule checked.
+ * `compilePolicyInSlices` does the same work in slices of a few milliseconds that yield to the
+ * event loop, so that a reload of a large policy never stalls the proxy's traffic.
+ */
+import type {
+  CompiledPolicy,
+  CompiledRule,
+  CounterSpec,
+  GlobEntry,
+  ToolEntry,
 } from "./compiled.ts";
-import { globToRegExp, isGlob } from "./glob.ts";
-import { compileOperator } from "./operators.ts";
-import { formatPath, parsePath } from "./paths.ts";
-import type { Condition, Policy, Rule } from "./schema.ts";
-import { checkMax, parseRateShorthand, parseWindow } from "./windows.ts";
+import { Glob, isGlob } from "./glob.ts";
+import { GlobIndex } from "./glob_index.ts";
+import {
+  compileRule,
+  type IssuePath,
+  PolicyCompileError,
+  type PolicyIssue,
+} from "./compile_rule.ts";
+import type { LinearRegex } from "./linear_regex.ts";
+import type { Policy, Rule } from "./schema.ts";
 
-export type IssuePath = readonly (string | number)[];
+export { type IssuePath, PolicyCompileError, type PolicyIssue } from "./compile_rule.ts";
 
-/** A problem in the policy, located by its path in the document. */
-export interface PolicyIssue {
-  path: IssuePath;
-  message: string;
-  /** Point at the key of the last path step rather than its value. */
-  atKey?: boolean;
-  /** The problem may come from another tool entry (a counter read across entries). */
-  crossEntry?: boolean;
-}
-
-export class PolicyCompileError extends Error {
-  constructor(readonly issues: PolicyIssue[]) {
-    super(issues.map((issue) => issue.message).join("\n"));
-    this.name = "PolicyCompileError";
-  }
+/** A checked policy with its tool entries in a Map: how the policy worker's messages add up. */
+export interface PolicyParts extends Omit<Policy, "tools"> {
+  readonly tools: ReadonlyMap<string, { readonly rules: readonly Rule[] }>;
 }
 
 export interface CompileOptions {
@@ -44,67 +37,131 @@ const WILDCARD_SCOPE = "_global";
 
 /** Throws `PolicyCompileError` with every problem found, not just the first. */
 export function compilePolicy(policy: Policy, options: CompileOptions = {}): CompiledPolicy {
+  const steps = compileSteps(policy, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+export interface SliceOptions {
+  /** Work this long, then let the event loop run (default 5 ms). */
+  sliceMs?: number;
+  /** How to let it run (default: a zero-delay timer); tests count the calls. */
+  pause?: () => Promise<void>;
+  now?: () => number;
+}
+
+/** `compilePolicy`, in slices that yield to the event loop between them. */
+export async function compilePolicyInSlices(
+  policy: Policy | PolicyParts,
+  options: CompileOptions & SliceOptions = {},
+): Promise<CompiledPolicy> {
+  const { sliceMs = 5, pause = nextTask, now = () => performance.now() } = options;
+  const steps = compileSteps(policy, options);
+  let sliceStart = now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (now() - sliceStart >= sliceMs) {
+      await pause();
+      sliceStart = now();
+    }
+  }
+}
+
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** The compilation, yielding after each small piece of work (a hide entry, a condition). */
+function* compileSteps(
+  policy: Policy | PolicyParts,
+  options: CompileOptions,
+): Generator<void, CompiledPolicy> {
   const issues: PolicyIssue[] = [];
+  const regexes = new Map<string, LinearRegex | string>();
   const counters = new Map<string, CounterSpec>();
+  const brokenCounters = new Set<string>();
   const counterReads: { counterId: string; path: IssuePath }[] = [];
 
   const hiddenNames = new Set<string>();
-  const hiddenGlobs: RegExp[] = [];
+  const hiddenGlobs: Glob[] = [];
+  const hiddenIndex = new GlobIndex<true>();
   let hideAll = false;
-  (policy.hide ?? []).forEach((name, index) => {
+  for (const [index, name] of (policy.hide ?? []).entries()) {
     const path = ["hide", index];
     if (name.trim() === "") issues.push({ path, message: `hide[${index}] must not be empty` });
     else if (hiddenNames.has(name)) {
       issues.push({ path, message: `hide lists "${name}" twice` });
     } else if (name === "*") hideAll = true;
-    else if (isGlob(name)) hiddenGlobs.push(globToRegExp(name));
+    else if (isGlob(name)) {
+      const glob = new Glob(name);
+      hiddenGlobs.push(glob);
+      hiddenIndex.add(glob, true);
+    }
     hiddenNames.add(name);
-  });
+    yield;
+  }
 
   const ownRules = new Map<string, CompiledRule[]>();
-  for (const [key, raw] of Object.entries(policy.tools)) {
+  const tools = policy.tools instanceof Map ? policy.tools : Object.entries(policy.tools);
+  for (const [key, raw] of tools) {
     if (key.trim() === "") {
       issues.push({ path: ["tools", key], message: "A tool name must not be empty", atKey: true });
       continue;
     }
+    const rules: CompiledRule[] = [];
     const ruleNames = new Set<string>();
-    ownRules.set(
-      key,
-      raw.rules.map((rule, index) =>
-        compileRule(rule, {
+    for (const [index, rule] of raw.rules.entries()) {
+      rules.push(
+        yield* compileRule(rule, {
           entryKey: key,
           scope: key === "*" ? WILDCARD_SCOPE : key,
           path: ["tools", key, "rules", index],
           defaultName: `${key}#${index + 1}`,
           ruleNames,
           counters,
+          brokenCounters,
           counterReads,
           issues,
-        })
-      ),
-    );
+          regexes,
+        }),
+      );
+      yield;
+    }
+    ownRules.set(key, rules);
+    yield;
   }
   // Each entry carries its own rules followed by the "*" rules: evaluation allocates nothing.
-  const wildcardRules = ownRules.get("*") ?? [];
-  const toEntry = (key: string, rules: CompiledRule[]): ToolEntry =>
+  const wildcardRules = Object.freeze(ownRules.get("*") ?? []);
+  const toEntry = (key: string, rules: readonly CompiledRule[]): ToolEntry =>
     Object.freeze({
       key,
-      rules: Object.freeze(rules),
+      rules: Object.isFrozen(rules) ? rules : Object.freeze(rules),
       needsInputSchema: rules.some((rule) => rule.validateArgs),
     });
   const wildcard = ownRules.has("*") ? toEntry("*", wildcardRules) : null;
   const exact = new Map<string, ToolEntry>();
   const globs: GlobEntry[] = [];
+  const globIndex = new GlobIndex<ToolEntry>();
   for (const [key, rules] of ownRules) {
     if (key === "*") continue;
-    const entry = toEntry(key, [...rules, ...wildcardRules]);
-    if (isGlob(key)) globs.push(Object.freeze({ pattern: globToRegExp(key), entry }));
-    else exact.set(key, entry);
+    const all = rules.length === 0 ? wildcardRules : [...rules, ...wildcardRules];
+    const entry = toEntry(key, all);
+    if (isGlob(key)) {
+      const pattern = new Glob(key);
+      globs.push(Object.freeze({ pattern, entry }));
+      globIndex.add(pattern, entry);
+    } else exact.set(key, entry);
+    yield;
   }
 
+  let known: string | null = null;
   for (const read of counterReads) {
-    if (!counters.has(read.counterId)) {
-      const known = [...counters.keys()].map((id) => `state.${id}`).join(", ");
+    // A counter whose own definition is broken is reported there, not at every read.
+    if (!counters.has(read.counterId) && !brokenCounters.has(read.counterId)) {
+      known ??= [...counters.keys()].map((id) => `state.${id}`).join(", ");
       issues.push({
         path: read.path,
         crossEntry: true,
@@ -122,212 +179,11 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
     hideAll,
     hiddenNames,
     hiddenGlobs: Object.freeze(hiddenGlobs),
+    hiddenIndex,
     exact,
     globs: Object.freeze(globs),
+    globIndex,
     wildcard,
     counters,
   });
-}
-
-interface RuleContext {
-  entryKey: string;
-  scope: string;
-  path: IssuePath;
-  defaultName: string;
-  ruleNames: Set<string>;
-  counters: Map<string, CounterSpec>;
-  counterReads: { counterId: string; path: IssuePath }[];
-  issues: PolicyIssue[];
-}
-
-function compileRule(rule: Rule, context: RuleContext): CompiledRule {
-  const { path, issues } = context;
-  const name = rule.name ?? context.defaultName;
-  if (rule.name !== undefined && rule.name.trim() === "") {
-    issues.push({ path: [...path, "name"], message: "A rule name must not be empty" });
-  } else if (context.ruleNames.has(name)) {
-    issues.push({
-      path: [...path, "name"],
-      message: `Rule name "${name}" is used twice under "${context.entryKey}"`,
-    });
-  }
-  context.ruleNames.add(name);
-
-  const action = rule.action ?? (rule.rate_limit !== undefined ? "allow" : "evaluate");
-  if (rule.reason !== undefined && rule.on_deny !== undefined) {
-    issues.push({
-      path: [...path, "on_deny"],
-      message: "Give reason or on_deny (its Intercept alias), not both",
-      atKey: true,
-    });
-  }
-  if (action === "deny") {
-    for (const key of ["rate_limit", "state", "validate"] as const) {
-      if (rule[key] !== undefined) {
-        issues.push({
-          path: [...path, key],
-          message: `A deny rule cannot have ${key}: it never lets a call through`,
-          atKey: true,
-        });
-      }
-    }
-  }
-  const hasEffect = rule.conditions?.length || rule.rate_limit !== undefined ||
-    rule.state !== undefined || rule.validate?.required_args;
-  if (action === "evaluate" && !hasEffect) {
-    issues.push({
-      path,
-      message: `Rule "${name}" checks nothing: give it conditions, rate_limit, state or ` +
-        `validate, or use action: allow or deny`,
-    });
-  }
-
-  const conditions = (rule.conditions ?? []).map((condition, index) =>
-    compileCondition(condition, [...path, "conditions", index], context)
-  );
-  return Object.freeze({
-    name,
-    action,
-    reason: rule.reason ?? rule.on_deny ?? null,
-    conditions: Object.freeze(conditions),
-    quota: rule.rate_limit === undefined ? null : compileQuota(rule.rate_limit, name, context),
-    counter: rule.state === undefined ? null : compileCounter(rule.state, context),
-    validateArgs: rule.validate?.required_args ?? false,
-  });
-}
-
-function compileCondition(
-  condition: Condition,
-  path: IssuePath,
-  context: RuleContext,
-): CompiledCondition {
-  const text = `${condition.path} ${condition.op} ${JSON.stringify(condition.value ?? null)}`;
-  const failed: CompiledCondition = {
-    text,
-    argPath: null,
-    counterId: null,
-    test: () => false,
-    whenMissing: false,
-  };
-  const parsed = parsePath(condition.path);
-  if (typeof parsed === "string") {
-    context.issues.push({ path: [...path, "path"], message: parsed });
-    return failed;
-  }
-  const operator = compileOperator(condition.op, condition.value);
-  if (typeof operator === "string") {
-    const where = condition.value === undefined ? "op" : "value";
-    context.issues.push({ path: [...path, where], message: operator });
-    return failed;
-  }
-  if (parsed.kind === "state") context.counterReads.push({ counterId: parsed.counterId, path });
-  return Object.freeze({
-    text,
-    argPath: parsed.kind === "args" ? Object.freeze(parsed.steps) : null,
-    counterId: parsed.kind === "state" ? parsed.counterId : null,
-    test: operator.test,
-    whenMissing: operator.whenMissing,
-  });
-}
-
-function compileQuota(
-  rateLimit: NonNullable<Rule["rate_limit"]>,
-  rule: string,
-  context: RuleContext,
-): QuotaSpec | null {
-  const path = [...context.path, "rate_limit"];
-  let max: number;
-  let windowMs: number;
-  let per: Per = "session";
-  if (typeof rateLimit === "string") {
-    const parsed = parseRateShorthand(rateLimit);
-    if (typeof parsed === "string") {
-      context.issues.push({ path, message: parsed });
-      return null;
-    }
-    ({ max, windowMs } = parsed);
-  } else {
-    const maxError = checkMax(rateLimit.max);
-    const window = parseWindow(rateLimit.window);
-    if (maxError) {
-      context.issues.push({ path: [...path, "max"], message: `rate_limit ${maxError}` });
-    }
-    if (typeof window === "string") {
-      context.issues.push({ path: [...path, "window"], message: window });
-    }
-    if (maxError || typeof window === "string") return null;
-    max = rateLimit.max;
-    windowMs = window;
-    per = rateLimit.per ?? "session";
-  }
-  return Object.freeze({
-    id: `${context.entryKey}\u0000${rule}\u0000${windowMs}`,
-    rule,
-    max,
-    windowMs,
-    per,
-  });
-}
-
-function compileCounter(
-  state: NonNullable<Rule["state"]>,
-  context: RuleContext,
-): CounterSpec | null {
-  const path = [...context.path, "state"];
-  const issuesBefore = context.issues.length;
-  if (state.counter.trim() === "" || state.counter.includes(".")) {
-    context.issues.push({
-      path: [...path, "counter"],
-      message: "A counter name must not be empty or contain a dot",
-    });
-  }
-  const windowMs = parseWindow(state.window);
-  if (typeof windowMs === "string") {
-    context.issues.push({ path: [...path, "window"], message: windowMs });
-  }
-  if (state.increment !== undefined && state.increment_from !== undefined) {
-    context.issues.push({
-      path: [...path, "increment_from"],
-      message: "Give increment or increment_from, not both",
-      atKey: true,
-    });
-  }
-  const increment = state.increment ?? 1;
-  if (!Number.isFinite(increment) || increment <= 0) {
-    context.issues.push({
-      path: [...path, "increment"],
-      message: `increment must be a positive number, got ${increment}`,
-    });
-  }
-  let incrementFrom = null;
-  if (state.increment_from !== undefined) {
-    const parsed = parsePath(state.increment_from);
-    if (typeof parsed === "string" || parsed.kind !== "args" || parsed.steps.includes(EVERY)) {
-      context.issues.push({
-        path: [...path, "increment_from"],
-        message: typeof parsed === "string"
-          ? parsed
-          : `increment_from must name one argument, such as args.amount (no state paths, no [*])`,
-      });
-    } else incrementFrom = parsed.steps;
-  }
-  const id = `${context.scope}.${state.counter}`;
-  if (context.counters.has(id)) {
-    context.issues.push({
-      path: [...path, "counter"],
-      message: `Counter state.${id} is defined twice; give each counter its own name`,
-    });
-  }
-  if (context.issues.length > issuesBefore || typeof windowMs === "string") return null;
-  const spec: CounterSpec = Object.freeze({
-    id,
-    storeId: `${id}\u0000${windowMs}`,
-    windowMs,
-    per: state.per ?? "session",
-    increment,
-    incrementFrom: incrementFrom && Object.freeze(incrementFrom),
-    incrementFromText: incrementFrom && formatPath(incrementFrom),
-  });
-  context.counters.set(id, spec);
-  return spec;
 }

@@ -1,4 +1,6 @@
 /** The frozen result of `compilePolicy`: everything the engine needs, nothing it must parse. */
+import type { Glob } from "./glob.ts";
+import type { GlobIndex } from "./glob_index.ts";
 
 export type Posture = "allow" | "deny";
 export type Per = "session" | "global";
@@ -61,7 +63,7 @@ export interface ToolEntry {
 }
 
 export interface GlobEntry {
-  readonly pattern: RegExp;
+  readonly pattern: Glob;
   readonly entry: ToolEntry;
 }
 
@@ -71,10 +73,14 @@ export interface CompiledPolicy {
   readonly defaultPosture: Posture;
   readonly hideAll: boolean;
   readonly hiddenNames: ReadonlySet<string>;
-  readonly hiddenGlobs: readonly RegExp[];
+  readonly hiddenGlobs: readonly Glob[];
+  /** `hiddenGlobs`, filed for lookup by name. */
+  readonly hiddenIndex: GlobIndex<true>;
   readonly exact: ReadonlyMap<string, ToolEntry>;
   /** Glob entries in file order; the first match wins, after exact names. */
   readonly globs: readonly GlobEntry[];
+  /** `globs`, filed for lookup by name: the first match in file order. */
+  readonly globIndex: GlobIndex<ToolEntry>;
   /** The `"*"` entry: the rules for a tool no entry names (its rules also end every entry's). */
   readonly wildcard: ToolEntry | null;
   readonly counters: ReadonlyMap<string, CounterSpec>;

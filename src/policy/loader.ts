@@ -6,13 +6,17 @@ import { compilePolicy, PolicyCompileError, type PolicyIssue } from "./compile.t
 import type { CompiledPolicy } from "./compiled.ts";
 import { type LocatedError, PolicyLoadError } from "./load_error.ts";
 import { Policy } from "./schema.ts";
+import { duplicateKeys, expansionProblem } from "./yaml_checks.ts";
 import { offsetOf, sortErrors } from "./yaml_locate.ts";
+import { issuesOfSoundParts } from "./sound_parts.ts";
 import { knownKeysAt, suggest } from "./suggest.ts";
 
 export { formatLocatedError, type LocatedError, PolicyLoadError } from "./load_error.ts";
 
 /** A policy is text a person wrote: anything larger is a mistake (or a device). */
-const MAX_POLICY_BYTES = 4 * 1024 * 1024;
+export const MAX_POLICY_BYTES = 4 * 1024 * 1024;
+/** Values (scalars, mappings, lists) once YAML aliases are expanded. */
+export const MAX_POLICY_VALUES = 2_000_000;
 
 /** Parses, checks and compiles policy text; throws `PolicyLoadError` with every problem. */
 export function loadPolicyText(text: string, file: string): CompiledPolicy {
@@ -32,7 +36,8 @@ function parsePolicyText(
   file: string,
 ): { policy: Policy; compiled: CompiledPolicy } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Duplicate keys are checked in yaml_checks.ts: the library's check is quadratic.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const at = (offset: number) => lineCounter.linePos(offset);
   if (doc.errors.length > 0) {
     throw new PolicyLoadError(doc.errors.map((error) => ({
@@ -40,6 +45,14 @@ function parsePolicyText(
       ...at(error.pos[0]),
       message: yamlMessage(error.code, error.message),
     })));
+  }
+  const yamlProblems = duplicateKeys(doc);
+  const expansion = yamlProblems.length === 0 && expansionProblem(doc, MAX_POLICY_VALUES);
+  if (expansion) yamlProblems.push(expansion);
+  if (yamlProblems.length > 0) {
+    throw new PolicyLoadError(
+      yamlProblems.map(({ offset, message }) => ({ file, ...at(offset), message })),
+    );
   }
   const locate = (issue: PolicyIssue): LocatedError => {
     const offset = offsetOf(doc.contents, issue.path, issue.atKey ?? false);
@@ -64,7 +77,7 @@ function parsePolicyText(
   const parsed = Policy.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const issues = parsed.error.issues.flatMap(toPolicyIssues);
-    issues.push(...issuesOfSoundEntries(raw, parsed.error.issues));
+    issues.push(...issuesOfSoundParts(raw, parsed.error.issues));
     throw new PolicyLoadError(sortErrors(issues.map(locate)));
   }
   try {
@@ -116,32 +129,6 @@ function reservedToolNames(raw: unknown): PolicyIssue[] {
     atKey: true,
     message: `"__proto__" cannot be used as a tool name in a policy`,
   }];
-}
-
-/**
- * Compiles the tool entries the schema accepted, so that their own problems (bad regexes,
- * windows, paths) are reported in the same run as the schema's.
- */
-function issuesOfSoundEntries(raw: unknown, schemaIssues: readonly ZodIssue[]): PolicyIssue[] {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return [];
-  const { tools, hide } = raw as Record<string, unknown>;
-  if (typeof tools !== "object" || tools === null || Array.isArray(tools)) return [];
-  const broken = new Set(
-    schemaIssues.filter((issue) => issue.path[0] === "tools").map((issue) => issue.path[1]),
-  );
-  const partial = Policy.safeParse({
-    version: "1",
-    hide: schemaIssues.some((issue) => issue.path[0] === "hide") ? undefined : hide,
-    tools: Object.fromEntries(Object.entries(tools).filter(([key]) => !broken.has(key))),
-  });
-  if (!partial.success) return [];
-  try {
-    compilePolicy(partial.data);
-    return [];
-  } catch (error) {
-    if (!(error instanceof PolicyCompileError)) throw error;
-    return error.issues.filter((issue) => !issue.crossEntry);
-  }
 }
 
 function yamlMessage(code: string, message: string): string {

@@ -1,4 +1,5 @@
 /** Turns `{op, value}` into a predicate once, at compile time. */
+import { compileLinearRegex, type LinearRegex } from "./linear_regex.ts";
 import type { Operator } from "./schema.ts";
 
 export interface CompiledOperator {
@@ -6,8 +7,15 @@ export interface CompiledOperator {
   whenMissing: boolean;
 }
 
-/** Returns the predicate, or an error message about the condition's `value`. */
-export function compileOperator(op: Operator, value: unknown): CompiledOperator | string {
+/**
+ * Returns the predicate, or an error message about the condition's `value`. `regexes` shares
+ * compiled patterns between the conditions of one policy (a large policy repeats them).
+ */
+export function compileOperator(
+  op: Operator,
+  value: unknown,
+  regexes: Map<string, LinearRegex | string> = new Map(),
+): CompiledOperator | string {
   switch (op) {
     case "eq":
     case "neq": {
@@ -35,7 +43,11 @@ export function compileOperator(op: Operator, value: unknown): CompiledOperator 
     }
     case "regex": {
       if (typeof value !== "string") return `Operator "regex" needs a string value`;
-      const regex = compileRegex(value);
+      let regex = regexes.get(value);
+      if (regex === undefined) {
+        regex = compileLinearRegex(value);
+        regexes.set(value, regex);
+      }
       if (typeof regex === "string") return regex;
       return {
         test: (actual) => typeof actual === "string" && regex.test(actual),
@@ -69,22 +81,6 @@ function compareWith(op: "lt" | "lte" | "gt" | "gte", limit: number): (v: unknow
       return (v) => typeof v === "number" && v > limit;
     case "gte":
       return (v) => typeof v === "number" && v >= limit;
-  }
-}
-
-/** Accepts the RE2-style `(?i)` prefix Intercept policies use, as the `i` flag. */
-function compileRegex(pattern: string): RegExp | string {
-  let flags = "u";
-  let source = pattern;
-  const inline = /^\(\?([ims]+)\)/.exec(pattern);
-  if (inline) {
-    flags += [...new Set(inline[1])].join("");
-    source = pattern.slice(inline[0].length);
-  }
-  try {
-    return new RegExp(source, flags);
-  } catch (error) {
-    return `Invalid regex "${pattern}": ${(error as Error).message}`;
   }
 }
 

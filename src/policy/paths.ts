@@ -24,17 +24,23 @@ export function parsePath(path: string): ParsedPath | string {
   return { kind: "args", steps };
 }
 
+// Sticky, so that each step is read where it stands: no slicing, linear in the path's length.
+const NAME = /[^.\[\]]+/y;
+const QUOTED = /\["((?:[^"\\]|\\.)*)"\]/y;
+
 function parseSteps(rest: string): PathStep[] | string {
   const steps: PathStep[] = [];
   let i = 0;
   while (i < rest.length) {
     if (rest[i] === ".") {
-      const match = /^[^.\[\]]+/.exec(rest.slice(i + 1));
+      NAME.lastIndex = i + 1;
+      const match = NAME.exec(rest);
       if (!match) return `expected a name after "." at character ${i + 5}`;
       steps.push(match[0]);
       i += 1 + match[0].length;
     } else if (rest.startsWith('["', i)) {
-      const match = /^\["((?:[^"\\]|\\.)*)"\]/.exec(rest.slice(i));
+      QUOTED.lastIndex = i;
+      const match = QUOTED.exec(rest);
       if (!match) return `quoted key at character ${i + 5} must be written ["key"]`;
       try {
         steps.push(JSON.parse(`"${match[1]}"`));

@@ -1,24 +1,30 @@
 /// <reference lib="deno.worker" />
 /**
  * Worker entry: reads and checks a policy file off the main thread, so that the YAML parser
- * and the schema never stall the proxy's traffic (at start-up or on a reload).
+ * and the schema never stall the proxy's traffic (at start-up or on a reload). The checked
+ * policy goes back in small messages (`policyMessages`), one each time the main thread asks
+ * for the next: messages queued together would be received in one long task.
  */
 import { checkPolicyText, PolicyLoadError, readPolicySource } from "./loader.ts";
+import { policyMessages, type WorkerReply, type WorkerRequest } from "./policy_transfer.ts";
 
-export type WorkerReply =
-  | { ok: true; policy: unknown }
-  | { ok: false; errors: PolicyLoadError["errors"] }
-  | { ok: false; message: string };
+let replies: Iterator<WorkerReply> | null = null;
 
-self.onmessage = async (event: MessageEvent<{ path: string }>) => {
-  const { path } = event.data;
-  let reply: WorkerReply;
-  try {
-    reply = { ok: true, policy: checkPolicyText(await readPolicySource(path), path) };
-  } catch (error) {
-    reply = error instanceof PolicyLoadError
-      ? { ok: false, errors: error.errors }
-      : { ok: false, message: String((error as Error)?.message ?? error) };
+self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
+  const request = event.data;
+  if (request.kind === "next") {
+    const next = replies?.next();
+    if (next && !next.done) self.postMessage(next.value);
+    return;
   }
-  self.postMessage(reply);
+  try {
+    replies = policyMessages(checkPolicyText(await readPolicySource(request.path), request.path));
+    self.postMessage(replies.next().value);
+  } catch (error) {
+    self.postMessage(
+      error instanceof PolicyLoadError
+        ? { kind: "errors", errors: error.errors }
+        : { kind: "failed", message: String((error as Error)?.message ?? error) },
+    );
+  }
 };

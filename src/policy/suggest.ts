@@ -11,7 +11,7 @@ export function knownKeysAt(path: readonly (string | number)[]): string[] {
     const def = schema._zod.def as unknown as Record<string, unknown>;
     if (def.type === "object") {
       const shape = def.shape as Record<string, z.ZodType>;
-      if (!(String(step) in shape)) return [];
+      if (!Object.hasOwn(shape, String(step))) return [];
       schema = unwrap(shape[String(step)]);
     } else if (def.type === "record") schema = unwrap(def.valueType as z.ZodType);
     else if (def.type === "array") schema = unwrap(def.element as z.ZodType);

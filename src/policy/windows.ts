@@ -1,22 +1,23 @@
 /** Parsing of rate-limit windows and the `"30/minute"` shorthand. */
 
-const UNIT_MS: Record<string, number> = {
-  ms: 1,
-  s: 1_000,
-  sec: 1_000,
-  second: 1_000,
-  seconds: 1_000,
-  m: 60_000,
-  min: 60_000,
-  minute: 60_000,
-  minutes: 60_000,
-  h: 3_600_000,
-  hour: 3_600_000,
-  hours: 3_600_000,
-  d: 86_400_000,
-  day: 86_400_000,
-  days: 86_400_000,
-};
+/** A Map, not an object: a window named `constructor` must be unknown, not Object's own. */
+const UNIT_MS: ReadonlyMap<string, number> = new Map([
+  ["ms", 1],
+  ["s", 1_000],
+  ["sec", 1_000],
+  ["second", 1_000],
+  ["seconds", 1_000],
+  ["m", 60_000],
+  ["min", 60_000],
+  ["minute", 60_000],
+  ["minutes", 60_000],
+  ["h", 3_600_000],
+  ["hour", 3_600_000],
+  ["hours", 3_600_000],
+  ["d", 86_400_000],
+  ["day", 86_400_000],
+  ["days", 86_400_000],
+]);
 
 const MAX_WINDOW_MS = 31 * 86_400_000;
 export const MAX_QUOTA = 1_000_000;
@@ -32,8 +33,9 @@ export function parseWindow(window: number | string): number | string {
     }
     return checkRange(window * 1_000, String(window));
   }
-  const match = /^\s*(\d+(?:\.\d+)?)?\s*([a-z]+)\s*$/i.exec(window);
-  const unit = match && UNIT_MS[match[2].toLowerCase()];
+  // Trimmed first, so that no two runs of spaces meet in the pattern: it cannot backtrack.
+  const match = /^(\d+(?:\.\d+)?)?\s*([a-z]+)$/i.exec(window.trim());
+  const unit = match && UNIT_MS.get(match[2].toLowerCase());
   if (!match || !unit) {
     return `Cannot parse window "${window}": use seconds (60), a duration (30s, 5m, 1h, 1d) ` +
       `or minute, hour or day`;
@@ -51,7 +53,7 @@ function checkRange(ms: number, shown: string): number | string {
 
 /** `"30/minute"`, `"5/hour"`, `"100/30s"` → max and window, or an error message. */
 export function parseRateShorthand(text: string): { max: number; windowMs: number } | string {
-  const match = /^\s*(\d+)\s*\/\s*(.+?)\s*$/.exec(text);
+  const match = /^(\d+)\s*\/\s*(.+)$/s.exec(text.trim());
   if (!match) {
     return `Cannot parse rate_limit "${text}": write it as COUNT/WINDOW, such as "30/minute"`;
   }

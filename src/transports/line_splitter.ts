@@ -1,6 +1,7 @@
 /**
  * Newline framing for MCP's stdio transport, with a size limit: a line longer than
  * `maxBytes` is never held in memory; only its size and its first and last bytes are kept.
+ * The limit is on the message, so the `\r` of a CRLF ending does not count toward it.
  */
 
 export interface OversizeLine {
@@ -18,6 +19,7 @@ export interface LineHandlers {
 }
 
 const NEWLINE = 0x0a;
+const RETURN = 0x0d;
 const EDGE_BYTES = 512;
 
 export class LineSplitter {
@@ -36,7 +38,8 @@ export class LineSplitter {
         this.#take(chunk.subarray(start));
         return;
       }
-      if (this.#pendingBytes === 0 && !this.#discarding && newline - start <= this.maxBytes) {
+      const length = newline - start - (newline > start && chunk[newline - 1] === RETURN ? 1 : 0);
+      if (this.#pendingBytes === 0 && !this.#discarding && length <= this.maxBytes) {
         this.#emit(chunk.subarray(start, newline)); // the whole line is here: no copy
       } else {
         this.#take(chunk.subarray(start, newline));
@@ -58,7 +61,8 @@ export class LineSplitter {
       this.#discarding.tail = lastBytes(this.#discarding.tail, part);
       return;
     }
-    if (this.#pendingBytes + part.length > this.maxBytes) {
+    // One byte of room for a `\r` that may end the line; #finishLine checks what it was.
+    if (this.#pendingBytes + part.length > this.maxBytes + 1) {
       const head = concat([...this.#pending, part], this.#pendingBytes + part.length);
       this.#discarding = {
         size: head.length,
@@ -90,12 +94,20 @@ export class LineSplitter {
       : concat(this.#pending, this.#pendingBytes);
     this.#pending = [];
     this.#pendingBytes = 0;
+    if (bytes.length > this.maxBytes && bytes[bytes.length - 1] !== RETURN) {
+      this.handlers.oversize({
+        size: bytes.length,
+        head: this.#decoder.decode(bytes.subarray(0, EDGE_BYTES)),
+        tail: this.#decoder.decode(bytes.subarray(Math.max(0, bytes.length - EDGE_BYTES))),
+      });
+      return;
+    }
     this.#emit(bytes);
   }
 
   #emit(bytes: Uint8Array): void {
     let length = bytes.length;
-    if (length > 0 && bytes[length - 1] === 0x0d) length--;
+    if (length > 0 && bytes[length - 1] === RETURN) length--;
     if (length === 0) return;
     try {
       this.handlers.line(

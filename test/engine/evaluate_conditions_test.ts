@@ -111,8 +111,6 @@ Deno.test("evaluate() reads quoted keys holding dots", () => {
 });
 
 Deno.test({
-  // BUG src/policy/paths.ts:39: the closing "]" is found with indexOf, so a quoted key that
-  // holds "]" (args["c[0]"]) is rejected. Fix: scan the quoted string first, then expect "]".
   name: "evaluate() reads quoted keys holding brackets",
   fn() {
     const quoted = `{ path: 'args["a.b"]["c[0]"]', op: eq, value: 1 }`;

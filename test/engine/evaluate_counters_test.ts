@@ -144,10 +144,6 @@ tools:
 });
 
 Deno.test({
-  // BUG src/engine/evaluate.ts:86-91: increments are read before any rule runs, so a bad
-  // increment_from denies in the counter rule's name even when an earlier rule decides the
-  // call (DESIGN.md: "the tool's rules in order"). Fix: keep the increment error and deny
-  // with it when the loop reaches that rule.
   name: "evaluate() lets an earlier deny rule decide before a later counter's bad increment",
   fn() {
     const ordered = policy(`version: "1"

@@ -190,10 +190,6 @@ tools:
 });
 
 Deno.test({
-  // BUG src/policy/schema.ts:67 (tools: z.record): zod's record parse assigns keys one by one,
-  // so a "__proto__" key sets the prototype and is dropped. The entry's deny rule vanishes and
-  // the call is allowed (fail open). Fix: reject a "__proto__" tool key in the loader with a
-  // located error, or build the entries from the raw YAML map.
   name: "evaluate() applies the deny rule of a tool entry named __proto__",
   fn() {
     let decision;

@@ -8,10 +8,22 @@ import {
 } from "../../src/policy/loader.ts";
 import { errorsOf } from "./support.ts";
 
+/**
+ * Intercept's 53 published scaffolds, where a checkout has them beside it (../shared/fixtures,
+ * as on the project's CI machine). A fresh clone has not: the test is then skipped, and
+ * test/policy/intercept_v1_corpus_test.ts covers the same ground with the project's own files.
+ */
 const INTERCEPT_FIXTURES = new URL(
   "../../../shared/fixtures/intercept-policies/",
   import.meta.url,
 ).pathname;
+const HAS_INTERCEPT_FIXTURES = (() => {
+  try {
+    return Deno.statSync(INTERCEPT_FIXTURES).isDirectory;
+  } catch {
+    return false;
+  }
+})();
 
 const CATALOGUE = `version: "1"
 description: "Confluent Kafka"
@@ -114,7 +126,16 @@ Deno.test("loadPolicyText() returns a frozen policy", () => {
   }, TypeError);
 });
 
-Deno.test("loadPolicyFile() validates every Intercept scaffold in shared/fixtures", async () => {
+Deno.test({
+  name: HAS_INTERCEPT_FIXTURES
+    ? "loadPolicyFile() validates every Intercept scaffold in ../shared/fixtures"
+    : "loadPolicyFile() validates Intercept's scaffolds (optional; skipped: no ../shared/fixtures " +
+      "beside this checkout)",
+  ignore: !HAS_INTERCEPT_FIXTURES,
+  fn: validatesEveryScaffold,
+});
+
+async function validatesEveryScaffold(): Promise<void> {
   let count = 0;
   const failures: string[] = [];
   for await (const entry of Deno.readDir(INTERCEPT_FIXTURES)) {
@@ -129,7 +150,7 @@ Deno.test("loadPolicyFile() validates every Intercept scaffold in shared/fixture
   }
   deepEqual(failures, []);
   ok(count >= 53, `expected the 53 published scaffolds, found ${count}`);
-});
+}
 
 Deno.test("loadPolicyFile() reports a missing file as a located error", async () => {
   await rejects(() => loadPolicyFile("/nonexistent/policy.yaml"), (error) => {
@@ -162,7 +183,7 @@ tools:
     `p.yaml:2:1: Unknown key "defualt" at the top level; did you mean "default"?`,
     `p.yaml:3:11: hide lists "a" twice`,
     `p.yaml:7:9: Unknown key "actoin" in "tools.broken.rules[0]"; did you mean "action"?`,
-    `p.yaml:11:47: Invalid regex "(": Invalid regular expression: /(/u: Unterminated group`,
+    'p.yaml:11:47: Invalid regex "(": missing closing ): `(`',
     `p.yaml:12:28: rate_limit max must be a whole number of at least 1`,
   ]);
 });
@@ -211,24 +232,24 @@ Deno.test("loadPolicyText() refuses an alias bomb without expanding it", () => {
   throws(() => loadPolicyText(aliasBomb(), "bomb.yaml"));
 });
 
-Deno.test({
-  // BUG src/policy/loader.ts:45: `doc.toJS({ maxAliasCount: 100 })` throws a raw ReferenceError
-  // ("Excessive alias count…"), so `intercept validate` gets no `file:line:col` error. Fix: catch
-  // it around toJS and throw PolicyLoadError at 1:1 ("Too many YAML aliases").
-  name: "loadPolicyText() reports an alias bomb as a located error",
-  fn() {
-    throws(() => loadPolicyText(aliasBomb(), "bomb.yaml"), PolicyLoadError);
-  },
+Deno.test("loadPolicyText() reports an alias bomb as a located error", () => {
+  deepEqual(errorsOf(aliasBomb()), [
+    "p.yaml:8:10: The policy expands to more than 2,000,000 values through its YAML aliases; " +
+    "write the rules out, or share fewer of them",
+  ]);
 });
 
-Deno.test({
-  // BUG src/policy/loader.ts:152 (same cause as the wrong-type bug): a document that is not a
-  // mapping reads "The policy is required".
-  name: "loadPolicyText() says a list or a scalar document must be a mapping",
-  fn() {
-    deepEqual(errorsOf("[1, 2]\n"), ["p.yaml:1:1: The policy must be a mapping"]);
-    deepEqual(errorsOf("hello\n"), ["p.yaml:1:1: The policy must be a mapping"]);
-  },
+Deno.test("loadPolicyText() loads many aliases of a shared entry, in time linear in the file", () => {
+  let text = `version: "1"\ntools:\n  base: &entry\n    rules:\n`;
+  text += `      - conditions: [{ path: args.a, op: regex, value: "^v-[a-z]+$" }]\n`;
+  for (let i = 0; i < 90; i++) text += `  t${i}: *entry\n`;
+  const policy = loadPolicyText(text, "p.yaml");
+  equal(policy.exact.size, 91);
+});
+
+Deno.test("loadPolicyText() says a list or a scalar document must be a mapping", () => {
+  deepEqual(errorsOf("[1, 2]\n"), ["p.yaml:1:1: The policy must be a mapping"]);
+  deepEqual(errorsOf("hello\n"), ["p.yaml:1:1: The policy must be a mapping"]);
 });
 
 Deno.test("loadPolicyFile() refuses what is not a regular file, with its path", async () => {

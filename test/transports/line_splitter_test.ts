@@ -100,6 +100,30 @@ Deno.test("LineSplitter delivers a line of exactly maxBytes", () => {
   deepEqual(c.lines, ["0123456789"]);
 });
 
+Deno.test("LineSplitter accepts a line of exactly maxBytes ended by CRLF, as with LF", () => {
+  for (const size of [1, 3, 4, 11, 12, 100]) {
+    const c = splitter(10);
+    feed(c.splitter, "0123456789\r\nabc\r\n0123456789\n", size);
+    deepEqual(c.events, ["line:0123456789", "line:abc", "line:0123456789"], `chunks of ${size}`);
+  }
+  const last = splitter(10);
+  feed(last.splitter, "0123456789\r", 4);
+  last.splitter.end();
+  deepEqual(last.lines, ["0123456789"]);
+});
+
+Deno.test("LineSplitter refuses a line one byte over maxBytes, with CRLF or LF", () => {
+  for (const size of [1, 3, 4, 11, 12, 100]) {
+    const c = splitter(10);
+    feed(c.splitter, "0123456789x\r\n0123456789y\nok\r\n", size);
+    deepEqual(c.events, ["oversize:12", "oversize:11", "line:ok"], `chunks of ${size}`);
+  }
+  const last = splitter(10);
+  feed(last.splitter, "0123456789x", 4);
+  last.splitter.end();
+  deepEqual(last.events, ["oversize:11"]);
+});
+
 Deno.test("LineSplitter reports a line over the limit by size, never delivers it, and goes on", () => {
   for (const size of [1, 3, 16, 10_000]) {
     const c = splitter(16);

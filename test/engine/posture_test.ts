@@ -1,0 +1,61 @@
+/** postureOf(): what the dashboard shows for a tool, and which posture wins when several apply. */
+import { equal } from "node:assert/strict";
+import { postureOf } from "../../src/engine/posture.ts";
+import { policy } from "./support.ts";
+
+const NONE = new Map<string, string>();
+
+const compiled = policy(`version: "1"
+default: allow
+hide: [secret, "hidden-*"]
+tools:
+  plain: { rules: [] }
+  paced: { rules: [{ rate_limit: "5/minute" }] }
+  counted:
+    rules:
+      - state: { counter: c, window: minute }
+        conditions: [{ path: state.counted.c, op: lte, value: 3 }]
+  checked: { rules: [{ conditions: [{ path: args.x, op: eq, value: 1 }] }] }
+  validated: { rules: [{ validate: { required_args: true } }] }
+  denied-if: { rules: [{ action: deny, conditions: [{ path: args.x, op: exists, value: true }] }] }
+  closed: { rules: [{ action: deny, reason: "no" }] }
+  paced-and-checked:
+    rules:
+      - conditions: [{ path: args.x, op: eq, value: 1 }]
+      - rate_limit: "5/minute"
+  closed-and-paced:
+    rules:
+      - rate_limit: "5/minute"
+      - action: deny
+  secret: { rules: [{ rate_limit: "5/minute" }] }
+  hidden-closed: { rules: [{ action: deny }] }
+`);
+
+Deno.test("postureOf() names each posture", () => {
+  equal(postureOf(compiled, "plain", NONE), "allow");
+  equal(postureOf(compiled, "unlisted", NONE), "allow");
+  equal(postureOf(compiled, "paced", NONE), "limited");
+  equal(postureOf(compiled, "counted", NONE), "limited");
+  equal(postureOf(compiled, "checked", NONE), "conditional");
+  equal(postureOf(compiled, "validated", NONE), "conditional");
+  equal(postureOf(compiled, "denied-if", NONE), "conditional");
+  equal(postureOf(compiled, "closed", NONE), "deny");
+  equal(postureOf(compiled, "secret", NONE), "hidden");
+});
+
+Deno.test("postureOf() ranks live-deny over hidden over deny over limited over conditional", () => {
+  equal(postureOf(compiled, "paced-and-checked", NONE), "limited");
+  equal(postureOf(compiled, "closed-and-paced", NONE), "deny");
+  equal(postureOf(compiled, "hidden-closed", NONE), "hidden");
+  equal(postureOf(compiled, "secret", new Map([["secret", "incident"]])), "live-deny");
+  equal(postureOf(compiled, "checked", new Map([["*", "all stop"]])), "live-deny");
+});
+
+Deno.test("postureOf() shows an unlisted tool as deny under default deny, unless hidden", () => {
+  const closed = policy(
+    `version: "1"\ndefault: deny\nhide: [gone]\ntools:\n  open: { rules: [] }\n`,
+  );
+  equal(postureOf(closed, "other", NONE), "deny");
+  equal(postureOf(closed, "gone", NONE), "hidden");
+  equal(postureOf(closed, "open", NONE), "allow");
+});
