@@ -97,7 +97,10 @@ export class ToolSchemas {
 }
 
 function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  if (ms <= 0) return Promise.reject(new Error("the tools/list fetch ran out of time"));
+  if (ms <= 0) {
+    work.catch(() => {}); // its own failure comes later, with nobody left to hear it
+    return Promise.reject(new Error("the tools/list fetch ran out of time"));
+  }
   let timer: ReturnType<typeof setTimeout>;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`the tools/list fetch took over its budget`)), ms);
