@@ -80,7 +80,11 @@ export class ToolSchemas {
       const params: JsonObject = {};
       if (meta) params._meta = meta;
       if (cursor !== undefined) params.cursor = cursor;
-      const result = await withDeadline(this.listPage(params), deadline - this.#now());
+      const left = deadline - this.#now();
+      if (left <= 0) {
+        throw new Error(`the tools/list fetch took over its budget of ${this.#budgetMs} ms`);
+      }
+      const result = await withDeadline(this.listPage(params), left);
       if (Array.isArray(result.tools)) this.remember(result.tools);
       if (typeof result.ttlMs === "number") ttlMs = Math.max(ttlMs, result.ttlMs);
       if (typeof result.nextCursor !== "string" || result.nextCursor === "") {
