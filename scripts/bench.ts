@@ -284,7 +284,7 @@ function describeWorkload(outcomes: ReadonlyMap<string, number>): string {
   const shares = [...outcomes].map(([kind, share]) => `${kind} ${(share * 100).toFixed(1)}%`);
   return [
     `engine: kafka_like_policy.yaml (70 tools), a ${ENGINE_MIX.length}-call cycle, one ` +
-    `session, a fresh QuotaStore per run, the clock +${ENGINE_STEP_MS} ms a call`,
+    `session, a fresh MemoryBackend per run, the clock +${ENGINE_STEP_MS} ms a call`,
     `  calls: ${[...tools].map(([tool, n]) => n > 1 ? `${tool} ×${n}` : tool).join(", ")}`,
     `  outcomes: ${shares.join(", ")}`,
     `limiter: one sliding-window take (lookup, retry check, add) on a warm per-session key`,

@@ -1,11 +1,13 @@
 /**
  * The engine's figures: `evaluate()` over a realistic mix of calls on the Kafka-like policy,
- * and one sliding-window quota take on a warm key. Each run uses a fresh `QuotaStore` and an
+ * and one sliding-window quota take on a warm key. Each run uses a fresh `MemoryBackend` and an
  * injected clock that advances 50 ms a call, so quotas refill as they would at 20 calls/s.
  */
 import { BUILTIN_RULES, type Decision } from "../../src/engine/decision.ts";
-import { type EngineState, evaluate, type ToolCall } from "../../src/engine/evaluate.ts";
-import { QuotaStore } from "../../src/engine/quota_store.ts";
+import type { ToolCall } from "../../src/engine/evaluate.ts";
+import { decideNow, NO_LIVE_DENIES } from "../../src/state/decide_now.ts";
+import { MemoryBackend } from "../../src/state/memory_backend.ts";
+import { SlidingWindow } from "../../src/state/sliding_window.ts";
 import type { CompiledPolicy, QuotaSpec } from "../../src/policy/compiled.ts";
 import { median } from "./stats.ts";
 
@@ -50,8 +52,8 @@ export const ENGINE_MIX: readonly ToolCall[] = [
   { tool: "consume-messages", args: { ...orders, topicNames: ["audit-2026", "orders-us"] } },
 ].map((call) => ({ ...call, session: SESSION }));
 
-function newState(): EngineState {
-  return { quotas: new QuotaStore(), liveDenies: new Map() };
+function newState() {
+  return { backend: new MemoryBackend(), liveDenies: NO_LIVE_DENIES };
 }
 
 /** How many timed batches of how many operations a run makes. */
@@ -71,7 +73,7 @@ export function engineRun(policy: CompiledPolicy, { batches, batchSize }: Batche
   for (let b = 0; b < batches; b++) {
     const started = performance.now();
     for (let i = 0; i < batchSize; i++) {
-      if (evaluate(policy, mix[index], state, now).allowed) allowed++;
+      if (decideNow(policy, mix[index], state, now).allowed) allowed++;
       index = index === mix.length - 1 ? 0 : index + 1;
       now += ENGINE_STEP_MS;
     }
@@ -87,7 +89,7 @@ export function engineOutcomes(policy: CompiledPolicy, count: number): Map<strin
   const tally = new Map<string, number>();
   let now = START_MS;
   for (let i = 0; i < count; i++) {
-    const kind = outcome(evaluate(policy, ENGINE_MIX[i % ENGINE_MIX.length], state, now));
+    const kind = outcome(decideNow(policy, ENGINE_MIX[i % ENGINE_MIX.length], state, now));
     tally.set(kind, (tally.get(kind) ?? 0) + 1);
     now += ENGINE_STEP_MS;
   }
@@ -114,11 +116,10 @@ export function limiterQuota(policy: CompiledPolicy): QuotaSpec {
  * that the window stays at 80% of its quota and every take is admitted.
  */
 export function limiterRun(quota: QuotaSpec, { batches, batchSize }: Batches): number {
-  const store = new QuotaStore();
+  const window = new SlidingWindow();
   const step = quota.windowMs / quota.max * 1.25;
   let now = START_MS;
   const take = () => {
-    const window = store.window(quota, SESSION);
     if (window.retryInMs(now, quota.windowMs, quota.max) === 0) window.add(now);
     now += step;
   };
@@ -129,7 +130,7 @@ export function limiterRun(quota: QuotaSpec, { batches, batchSize }: Batches): n
     for (let i = 0; i < batchSize; i++) take();
     perBatch.push((performance.now() - started) * 1e6 / batchSize);
   }
-  const admitted = store.window(quota, SESSION).count(now, quota.windowMs);
+  const admitted = window.count(now, quota.windowMs);
   if (admitted === 0) throw new Error("The limiter admitted nothing: the benchmark is broken");
   return median(perBatch);
 }

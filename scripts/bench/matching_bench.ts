@@ -4,8 +4,8 @@
  * per decision with today's linear matchers against the backtracking ones it had before
  * (JavaScript RegExp for regex conditions and globs), on the same policy in the same run.
  */
-import { evaluate } from "../../src/engine/evaluate.ts";
-import { QuotaStore } from "../../src/engine/quota_store.ts";
+import { decideNow, NO_LIVE_DENIES } from "../../src/state/decide_now.ts";
+import { MemoryBackend } from "../../src/state/memory_backend.ts";
 import type { CompiledPolicy, ToolEntry } from "../../src/policy/compiled.ts";
 import { checkPolicyText, loadPolicyText } from "../../src/policy/loader.ts";
 import type { Policy } from "../../src/policy/schema.ts";
@@ -17,12 +17,12 @@ const CRAFTED_GLOB = "*-*-*-*-prod";
 /** Median ms of one decision of `tool` with `args` on a one-entry policy. */
 function decisionMs(yaml: string, tool: string, args: Record<string, unknown>, runs: number) {
   const policy = loadPolicyText(yaml, "bench.yaml");
-  const state = { quotas: new QuotaStore(), liveDenies: new Map<string, string>() };
+  const state = { backend: new MemoryBackend(), liveDenies: NO_LIVE_DENIES };
   const times: number[] = [];
   let allowed = false;
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
-    allowed = evaluate(policy, { tool, args, session: "s" }, state, 0).allowed;
+    allowed = decideNow(policy, { tool, args, session: "s" }, state, 0).allowed;
     times.push(performance.now() - started);
   }
   return { ms: median(times), maxMs: Math.max(...times), allowed };

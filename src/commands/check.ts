@@ -1,7 +1,8 @@
 /** `intercept check -c POLICY --tool NAME [--args JSON]`: one call through the engine, dry. */
 import { integerFlag, parseArgs, stringFlag, UsageError } from "../cli/args.ts";
-import { evaluate, needsInputSchema } from "../engine/evaluate.ts";
-import { QuotaStore } from "../engine/quota_store.ts";
+import { needsInputSchema } from "../engine/evaluate.ts";
+import { MemoryBackend } from "../state/memory_backend.ts";
+import { decideNow, NO_LIVE_DENIES } from "../state/decide_now.ts";
 import { loadPolicyFile } from "../policy/loader.ts";
 import { formatDuration } from "../policy/windows.ts";
 import {
@@ -89,11 +90,11 @@ export async function runCheck(argv: readonly string[]): Promise<number> {
     skipped = SKIPPED;
   }
 
-  const state = { quotas: new QuotaStore(), liveDenies: new Map<string, string>() };
+  const state = { backend: new MemoryBackend(), liveDenies: NO_LIVE_DENIES };
   const now = Date.now();
   const call = { tool, args: callArgs as Record<string, unknown>, session: "check", inputSchema };
-  let decision = evaluate(policy, call, state, now);
-  for (let i = 1; i < times; i++) decision = evaluate(policy, call, state, now);
+  let decision = decideNow(policy, call, state, now);
+  for (let i = 1; i < times; i++) decision = decideNow(policy, call, state, now);
 
   if (args.flags.has("json")) {
     console.log(JSON.stringify({ ...decision, skipped: skipped ? [skipped] : [] }, null, 2));

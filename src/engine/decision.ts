@@ -29,4 +29,6 @@ export const BUILTIN_RULES = {
   hide: "hide",
   default: "default",
   internal: "internal error",
+  state: "state store",
+  stateFailOpen: "state store (fail open)",
 } as const;

@@ -1,6 +1,8 @@
 /**
- * `evaluate`: one `tools/call` against a compiled policy. No I/O, no clock: `now` is given,
- * and the only effect is taking quota in `state.quotas` when the call is allowed.
+ * `evaluate`: one `tools/call` against a compiled policy. Pure: no I/O, no clock, no state.
+ * It returns the decision when the policy alone decides, or a plan when shared state must have
+ * its say (counter conditions, quotas, counters): a state store takes the plan, all or none,
+ * and `conclude` (plan.ts) turns what it found into the decision.
  *
  * Order: operator deny → hide → entry (exact, glob, else default) → the entry's rules, then
  * the `"*"` rules → every quota and counter taken at once, or none.
@@ -14,16 +16,24 @@ import {
   type PathStep,
   type ToolEntry,
 } from "../policy/compiled.ts";
-import { formatDuration } from "../policy/windows.ts";
 import { BUILTIN_RULES, type Decision, type QuotaStatus } from "./decision.ts";
 import { checkArguments } from "./input_schema.ts";
-import type { QuotaStore } from "./quota_store.ts";
+import {
+  type CounterAdd,
+  type CounterCheck,
+  type Plan,
+  type PlanStep,
+  type QuotaTake,
+  scopeOf,
+} from "./plan.ts";
 
 export interface ToolCall {
   readonly tool: string;
   readonly args: Readonly<Record<string, unknown>>;
   /** The agent session the call belongs to; per-session quotas are keyed by it. */
   readonly session: string;
+  /** The authenticated caller; per-principal quotas are keyed by it (default: the session). */
+  readonly principal?: string;
   /** The tool's `inputSchema` from the upstream; undefined when it is not known. */
   readonly inputSchema?: unknown;
   /**
@@ -33,10 +43,9 @@ export interface ToolCall {
   readonly continuation?: boolean;
 }
 
-export interface EngineState {
-  readonly quotas: QuotaStore;
-  /** Operator denies (tool → reason; `"*"` for every tool): a layer above the policy. */
-  readonly liveDenies: ReadonlyMap<string, string>;
+/** Why the operator denied a tool, if they did: names, globs or `"*"`. */
+export interface LiveDenyLookup {
+  reasonFor(tool: string): string | undefined;
 }
 
 const NO_QUOTAS: readonly QuotaStatus[] = Object.freeze([]);
@@ -44,12 +53,10 @@ const NO_QUOTAS: readonly QuotaStatus[] = Object.freeze([]);
 export function evaluate(
   policy: CompiledPolicy,
   call: ToolCall,
-  state: EngineState,
-  now: number,
-): Decision {
+  liveDenies: LiveDenyLookup,
+): Decision | Plan {
   const { tool } = call;
-  // `"*"` is the operator's stop-everything switch.
-  const liveReason = state.liveDenies.get(tool) ?? state.liveDenies.get("*");
+  const liveReason = liveDenies.reasonFor(tool);
   if (liveReason !== undefined) return deny(tool, BUILTIN_RULES.operator, liveReason);
   if (isHidden(policy, tool)) {
     return deny(tool, BUILTIN_RULES.hide, `Tool "${tool}" is hidden by policy`);
@@ -62,54 +69,117 @@ export function evaluate(
       `Tool "${tool}" is not allowed: this policy denies tools it does not list`,
     );
   }
+  const entryKey = entry?.key ?? BUILTIN_RULES.default;
   const rules = (entry ?? policy.wildcard)?.rules;
-  if (!rules || rules.length === 0) {
-    return allow(tool, entry?.key ?? BUILTIN_RULES.default, NO_QUOTAS);
-  }
+  if (!rules || rules.length === 0) return allow(tool, entryKey);
 
+  const principal = call.principal ?? call.session;
   // Counter increments first: conditions on a counter see the value after this call. A bad
   // amount denies when its rule's turn comes, so earlier rules still decide first.
-  let increments: Map<CounterSpec, number> | null = null;
+  let adds: CounterAdd[] | null = null;
   let badAmounts: Map<CounterSpec, string> | null = null;
   for (const rule of rules) {
     if (!rule.counter || rule.action === "deny" || call.continuation) continue;
     const amount = incrementOf(rule.counter, call.args);
     if (typeof amount === "string") (badAmounts ??= new Map()).set(rule.counter, amount);
-    else (increments ??= new Map()).set(rule.counter, amount);
+    else {
+      const scope = scopeOf(rule.counter.per, call.session, principal);
+      (adds ??= []).push({ counter: rule.counter, scope, amount });
+    }
   }
 
+  let steps: PlanStep[] | null = null;
+  let end: Decision | null = null;
   for (const rule of rules) {
     const badAmount = rule.counter && badAmounts?.get(rule.counter);
-    if (badAmount) return deny(tool, rule.name, badAmount);
-    const failed = firstFailing(rule.conditions, call, policy, state, increments, now);
-    if (rule.action === "deny") {
-      if (failed === null) {
-        return deny(tool, rule.name, rule.reason ?? `Tool "${tool}" is denied by "${rule.name}"`);
-      }
-      continue;
+    if (badAmount) {
+      end = deny(tool, rule.name, badAmount);
+      break;
     }
-    if (failed !== null) {
-      return deny(tool, rule.name, rule.reason ?? `Condition failed: ${failed.text}`);
-    }
-    if (rule.validateArgs) {
-      if (call.inputSchema === undefined) {
-        return deny(
-          tool,
-          rule.name,
-          `Cannot check the arguments of "${tool}": the server did not list this tool`,
-        );
-      }
-      const problems = checkArguments(call.inputSchema, call.args);
-      if (problems.length > 0) {
-        return deny(tool, rule.name, `Invalid arguments for "${tool}": ${problems.join("; ")}`);
-      }
+    const outcome = ruleOutcome(rule, call, policy, principal, adds);
+    if (outcome.step) (steps ??= []).push(outcome.step);
+    if (outcome.end) {
+      end = outcome.end;
+      break;
     }
   }
-  const entryKey = entry?.key ?? BUILTIN_RULES.default;
-  if (call.continuation) {
-    return allow(tool, entryKey, quotaStatuses(rules, call.session, state, now));
+  if (end && !steps) return end;
+
+  let quotas: QuotaTake[] | null = null;
+  if (!end) {
+    for (const rule of rules) {
+      if (!rule.quota) continue;
+      (quotas ??= []).push({
+        rule,
+        spec: rule.quota,
+        scope: scopeOf(rule.quota.per, call.session, principal),
+      });
+    }
   }
-  return takeQuotas(tool, entryKey, rules, call, state, increments, now);
+  if (!steps && !quotas && !adds) return allow(tool, entryKey);
+  return {
+    kind: "plan",
+    tool,
+    entryKey,
+    steps: steps ?? [],
+    end,
+    quotas: quotas ?? [],
+    adds: call.continuation ? [] : adds ?? [],
+    free: call.continuation ?? false,
+  };
+}
+
+/**
+ * One rule's part: the counter conditions a store must check (a step), and the denial it
+ * makes on the arguments alone (an end), after that step.
+ */
+function ruleOutcome(
+  rule: CompiledRule,
+  call: ToolCall,
+  policy: CompiledPolicy,
+  principal: string,
+  adds: readonly CounterAdd[] | null,
+): { step?: PlanStep; end?: Decision } {
+  const { tool } = call;
+  let checks: CounterCheck[] | null = null;
+  for (const condition of rule.conditions) {
+    if (condition.argPath) {
+      if (holdsAt(call.args, condition.argPath, 0, condition)) continue;
+      // A deny rule whose arguments do not match never denies; any other rule denies here,
+      // unless one of its counter conditions before this one fails first.
+      if (rule.action === "deny") return {};
+      const step = checks ? { rule, kind: "require" as const, checks } : undefined;
+      return {
+        step,
+        end: deny(tool, rule.name, rule.reason ?? `Condition failed: ${condition.text}`),
+      };
+    }
+    const counter = policy.counters.get(condition.counterId!)!;
+    const scope = scopeOf(counter.per, call.session, principal);
+    const pending = adds?.find((add) => add.counter === counter)?.amount ?? 0;
+    (checks ??= []).push({ counter, scope, condition, pending });
+  }
+  if (rule.action === "deny") {
+    if (checks) return { step: { rule, kind: "denyIf", checks } };
+    return {
+      end: deny(tool, rule.name, rule.reason ?? `Tool "${tool}" is denied by "${rule.name}"`),
+    };
+  }
+  const step = checks ? { rule, kind: "require" as const, checks } : undefined;
+  const problem = rule.validateArgs ? argumentProblem(tool, call.inputSchema, call.args) : null;
+  return problem === null ? { step } : { step, end: deny(tool, rule.name, problem) };
+}
+
+function argumentProblem(
+  tool: string,
+  inputSchema: unknown,
+  args: Readonly<Record<string, unknown>>,
+): string | null {
+  if (inputSchema === undefined) {
+    return `Cannot check the arguments of "${tool}": the server did not list this tool`;
+  }
+  const problems = checkArguments(inputSchema, args);
+  return problems.length > 0 ? `Invalid arguments for "${tool}": ${problems.join("; ")}` : null;
 }
 
 /** True when `hide` removes the tool from `tools/list` (and so denies its calls). */
@@ -126,103 +196,6 @@ export function findEntry(policy: CompiledPolicy, tool: string): ToolEntry | und
 /** True when evaluating a call of `tool` needs the tool's inputSchema. */
 export function needsInputSchema(policy: CompiledPolicy, tool: string): boolean {
   return (findEntry(policy, tool) ?? policy.wildcard)?.needsInputSchema ?? false;
-}
-
-function takeQuotas(
-  tool: string,
-  entryKey: string,
-  rules: readonly CompiledRule[],
-  call: ToolCall,
-  state: EngineState,
-  increments: Map<CounterSpec, number> | null,
-  now: number,
-): Decision {
-  let exhausted: CompiledRule | null = null;
-  let retryAfterMs = 0;
-  for (const rule of rules) {
-    if (!rule.quota) continue;
-    const window = state.quotas.window(rule.quota, call.session);
-    const retry = window.retryInMs(now, rule.quota.windowMs, rule.quota.max);
-    if (retry > 0) {
-      exhausted ??= rule;
-      retryAfterMs = Math.max(retryAfterMs, retry);
-    }
-  }
-  if (exhausted) {
-    const quota = exhausted.quota!;
-    const reason = exhausted.reason ??
-      `Rate limit of ${quota.max} calls per ${formatDuration(quota.windowMs)} reached`;
-    return {
-      allowed: false,
-      tool,
-      rule: exhausted.name,
-      reason,
-      retryAfterMs,
-      quotas: quotaStatuses(rules, call.session, state, now),
-    };
-  }
-  let hasQuota = false;
-  for (const rule of rules) {
-    if (!rule.quota) continue;
-    state.quotas.window(rule.quota, call.session).add(now);
-    hasQuota = true;
-  }
-  if (increments) {
-    for (const [counter, amount] of increments) {
-      state.quotas.counter(counter, call.session).add(now, amount);
-    }
-  }
-  return allow(
-    tool,
-    entryKey,
-    hasQuota ? quotaStatuses(rules, call.session, state, now) : NO_QUOTAS,
-  );
-}
-
-/** Remaining quota and time to reset for every rate limit in `rules`, without taking any. */
-export function quotaStatuses(
-  rules: readonly CompiledRule[],
-  session: string,
-  state: EngineState,
-  now: number,
-): QuotaStatus[] {
-  const statuses: QuotaStatus[] = [];
-  for (const rule of rules) {
-    const quota = rule.quota;
-    if (!quota) continue;
-    const window = state.quotas.window(quota, session);
-    statuses.push({
-      rule: rule.name,
-      max: quota.max,
-      windowMs: quota.windowMs,
-      remaining: Math.max(0, quota.max - window.count(now, quota.windowMs)),
-      resetInMs: window.resetInMs(now, quota.windowMs),
-      per: quota.per,
-    });
-  }
-  return statuses;
-}
-
-function firstFailing(
-  conditions: readonly CompiledCondition[],
-  call: ToolCall,
-  policy: CompiledPolicy,
-  state: EngineState,
-  increments: Map<CounterSpec, number> | null,
-  now: number,
-): CompiledCondition | null {
-  for (const condition of conditions) {
-    let holds: boolean;
-    if (condition.argPath) holds = holdsAt(call.args, condition.argPath, 0, condition);
-    else {
-      const counter = policy.counters.get(condition.counterId!)!;
-      const value = state.quotas.counter(counter, call.session).sum(now) +
-        (increments?.get(counter) ?? 0);
-      holds = condition.test(value);
-    }
-    if (!holds) return condition;
-  }
-  return null;
 }
 
 /** Walks the path; `[*]` holds only when it holds for every element, and there is one. */
@@ -281,6 +254,6 @@ function deny(tool: string, rule: string, reason: string): Decision {
   return { allowed: false, tool, rule, reason, retryAfterMs: null, quotas: NO_QUOTAS };
 }
 
-function allow(tool: string, rule: string, quotas: readonly QuotaStatus[]): Decision {
-  return { allowed: true, tool, rule, reason: null, retryAfterMs: null, quotas };
+function allow(tool: string, rule: string): Decision {
+  return { allowed: true, tool, rule, reason: null, retryAfterMs: null, quotas: NO_QUOTAS };
 }

@@ -3,8 +3,8 @@
  * on a fake clock that moves only when a step says `wait`.
  */
 import type { Decision } from "../engine/decision.ts";
-import { evaluate } from "../engine/evaluate.ts";
-import { QuotaStore } from "../engine/quota_store.ts";
+import { MemoryBackend } from "../state/memory_backend.ts";
+import { decideNow, NO_LIVE_DENIES } from "../state/decide_now.ts";
 import type { CompiledPolicy } from "../policy/compiled.ts";
 import type { TestCases, TestStep } from "./cases.ts";
 
@@ -21,7 +21,7 @@ const DEFAULT_SESSION = "test";
 
 export function runCases(policy: CompiledPolicy, cases: TestCases): CaseResult[] {
   return cases.cases.map((testCase) => {
-    const state = { quotas: new QuotaStore(), liveDenies: new Map<string, string>() };
+    const state = { backend: new MemoryBackend(), liveDenies: NO_LIVE_DENIES };
     let now = EPOCH;
     const problems: string[] = [];
     testCase.steps.forEach((step, index) => {
@@ -33,8 +33,8 @@ export function runCases(policy: CompiledPolicy, cases: TestCases): CaseResult[]
         session: step.session ?? DEFAULT_SESSION,
         inputSchema: Object.hasOwn(cases.schemas, step.tool) ? cases.schemas[step.tool] : undefined,
       };
-      let decision = evaluate(policy, call, state, now);
-      for (let i = 1; i < times; i++) decision = evaluate(policy, call, state, now);
+      let decision = decideNow(policy, call, state, now);
+      for (let i = 1; i < times; i++) decision = decideNow(policy, call, state, now);
       const differences = compare(step, decision);
       if (differences.length === 0) return;
       const where = [

@@ -115,6 +115,8 @@ function compileCondition(
     text,
     argPath: null,
     counterId: null,
+    op: condition.op,
+    value: condition.value,
     test: () => false,
     whenMissing: false,
   };
@@ -134,6 +136,8 @@ function compileCondition(
     text,
     argPath: parsed.kind === "args" ? Object.freeze(parsed.steps) : null,
     counterId: parsed.kind === "state" ? parsed.counterId : null,
+    op: condition.op,
+    value: condition.value,
     test: operator.test,
     whenMissing: operator.whenMissing,
   });

@@ -1,9 +1,11 @@
 /** The frozen result of `compilePolicy`: everything the engine needs, nothing it must parse. */
 import type { Glob } from "./glob.ts";
+import type { Operator } from "./schema.ts";
 import type { GlobIndex } from "./glob_index.ts";
 
 export type Posture = "allow" | "deny";
-export type Per = "session" | "global";
+/** Whose quota or counter: one agent session, one authenticated caller, or everyone. */
+export type Per = "session" | "principal" | "global";
 
 /** One step of an argument path: an object key, an array index, or `[*]` (every element). */
 export type PathStep = string | number | typeof EVERY;
@@ -16,6 +18,9 @@ export interface CompiledCondition {
   readonly argPath: readonly PathStep[] | null;
   /** Counter identity (see `CounterSpec.id`) when the path is `state.<scope>.<counter>`. */
   readonly counterId: string | null;
+  /** The operator and its value as written (a state store checks counters with them). */
+  readonly op: Operator;
+  readonly value: unknown;
   /** The operator applied to a present value. */
   readonly test: (value: unknown) => boolean;
   /** The result when the value is missing: true only for `exists: false`. */

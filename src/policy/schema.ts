@@ -22,7 +22,7 @@ export const OPERATORS = [
 export type Operator = typeof OPERATORS[number];
 
 const Window = z.union([z.number(), z.string()]);
-const Per = z.enum(["session", "global"]);
+const Per = z.enum(["session", "principal", "global"]);
 
 export const RateLimitObject = z.strictObject({
   max: z.number(),

@@ -221,7 +221,7 @@ export class HttpHost implements McpEndpoint {
       keepAliveMs: this.#options.keepAliveMs ?? KEEP_ALIVE_MS,
       onEnded: (ended) => {
         this.#sessions.delete(ended.id);
-        this.#options.gate.quotas.endSession(ended.id);
+        this.#options.gate.backend.endSession(ended.id);
       },
     });
     this.#sessions.set(id, { session, principal: request.principal, startedAt: Date.now() });

@@ -1,37 +1,59 @@
 /**
- * The decision side of the proxy: the current policy, its quota state and the operator's live
- * denies. Fails closed: an error inside the engine denies the call.
+ * The decision side of the proxy: the current policy, the state store its quotas live in, and
+ * the operator's live denies. Fails closed: an error inside the engine, or a state store that
+ * errs or takes longer than its time budget, denies the call (unless the store was set to fail
+ * open, which is logged as loudly as it is risky).
  */
 import { BUILTIN_RULES, type Decision, type QuotaStatus } from "../engine/decision.ts";
 import {
-  type EngineState,
   evaluate,
   findEntry,
   isHidden,
+  type LiveDenyLookup,
   needsInputSchema,
-  quotaStatuses,
   type ToolCall,
 } from "../engine/evaluate.ts";
-import { QuotaStore } from "../engine/quota_store.ts";
+import { conclude, isPlan, type Plan, scopeOf, type TakeFacts } from "../engine/plan.ts";
 import type { CompiledPolicy } from "../policy/compiled.ts";
+import { MemoryBackend } from "../state/memory_backend.ts";
+import type { StateBackend } from "../state/state_backend.ts";
 
 export interface PolicyGateOptions {
   now?: () => number;
+  /** Where quotas and counters live (default: this process's memory). */
+  backend?: StateBackend;
+  /** A take that has not answered after this long denies (default 250 ms). */
+  stateTimeoutMs?: number;
+  /** A store that errs or is late allows the call instead of denying it (`--state-fail open`). */
+  failOpen?: boolean;
   onInternalError?: (error: Error, call: ToolCall) => void;
+  onStateError?: (error: Error, call: ToolCall) => void;
 }
+
+/** A decision, and what to give back if the allowed call cannot go up after all. */
+export interface Verdict {
+  readonly decision: Decision;
+  readonly plan: Plan | null;
+  readonly receipt: unknown;
+}
+
+export const STATE_TIMEOUT_MS = 250;
 
 export class PolicyGate {
   #policy: CompiledPolicy;
   readonly liveDenies = new Map<string, string>();
-  readonly quotas = new QuotaStore();
-  readonly #state: EngineState = { quotas: this.quotas, liveDenies: this.liveDenies };
+  readonly backend: StateBackend;
+  readonly #lookup: LiveDenyLookup = {
+    reasonFor: (tool) => this.liveDenies.get(tool) ?? this.liveDenies.get("*"),
+  };
   readonly #now: () => number;
-  readonly #onInternalError: (error: Error, call: ToolCall) => void;
+  readonly #options: PolicyGateOptions;
 
   constructor(policy: CompiledPolicy, options: PolicyGateOptions = {}) {
     this.#policy = policy;
+    this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#onInternalError = options.onInternalError ?? (() => {});
+    this.backend = options.backend ?? new MemoryBackend();
   }
 
   get policy(): CompiledPolicy {
@@ -43,10 +65,23 @@ export class PolicyGate {
     this.#policy = policy;
   }
 
-  /** The quotas a call of `tool` would involve for `session`, without taking any. */
-  quotaViews(tool: string, session: string): QuotaStatus[] {
+  /** The quotas a call of `tool` would involve for `session`/`principal`, without taking any. */
+  quotaViews(tool: string, session: string, principal = session): QuotaStatus[] {
     const rules = (findEntry(this.#policy, tool) ?? this.#policy.wildcard)?.rules ?? [];
-    return quotaStatuses(rules, session, this.#state, this.#now());
+    const quotas = rules.flatMap((rule) =>
+      rule.quota
+        ? [{ rule, spec: rule.quota, scope: scopeOf(rule.quota.per, session, principal) }]
+        : []
+    );
+    const views = this.backend.peek(quotas, this.#now());
+    return quotas.map((quota, i) => ({
+      rule: quota.rule.name,
+      max: quota.spec.max,
+      windowMs: quota.spec.windowMs,
+      remaining: views[i].remaining,
+      resetInMs: views[i].resetInMs,
+      per: quota.spec.per,
+    }));
   }
 
   /** The key of the entry whose quotas govern `tool` (`"*"` when only the wildcard does). */
@@ -58,28 +93,49 @@ export class PolicyGate {
     return this.#now();
   }
 
-  decide(call: ToolCall): Decision {
+  /**
+   * Decides a call: at once when the policy alone decides or the store answers at once (memory,
+   * SQLite), else with a promise (Redis), never later than the store's time budget.
+   */
+  decide(call: ToolCall): Verdict | Promise<Verdict> {
+    let verdict: Decision | Plan;
     try {
-      return evaluate(this.#policy, call, this.#state, this.#now());
+      verdict = evaluate(this.#policy, call, this.#lookup);
     } catch (error) {
-      this.#onInternalError(error as Error, call);
-      return {
-        allowed: false,
-        tool: call.tool,
-        rule: BUILTIN_RULES.internal,
-        reason: `The policy engine failed on this call, so it is denied: ${
-          (error as Error).message
-        }`,
-        retryAfterMs: null,
-        quotas: [],
-      };
+      return this.#engineFailed(error as Error, call);
     }
+    if (!isPlan(verdict)) return { decision: verdict, plan: null, receipt: null };
+    const plan = verdict;
+    let facts: TakeFacts | Promise<TakeFacts>;
+    try {
+      facts = this.backend.take(plan, this.#now());
+    } catch (error) {
+      return this.#stateFailed(error as Error, call, plan);
+    }
+    if (!(facts instanceof Promise)) return this.#concluded(plan, facts, call);
+    const late = facts;
+    return withTimeout(facts, this.#options.stateTimeoutMs ?? STATE_TIMEOUT_MS).then(
+      (found) => this.#concluded(plan, found, call),
+      (error: Error) => {
+        // A take that lands after its budget was for a call denied meanwhile: give it back.
+        late.then((found) => {
+          if (found.taken) return this.backend.release(plan, found.receipt);
+        }).catch(() => {});
+        return this.#stateFailed(error, call, plan);
+      },
+    );
+  }
+
+  /** Gives a verdict's take back: the allowed call could not go up after all. */
+  release(verdict: Verdict): void | Promise<void> {
+    if (!verdict.plan || verdict.receipt === null || verdict.receipt === undefined) return;
+    return this.backend.release(verdict.plan, verdict.receipt);
   }
 
   /** Whether the agent may see the tool in `tools/list` (not when the engine fails). */
   isVisible(tool: string): boolean {
     try {
-      if (this.liveDenies.has(tool) || this.liveDenies.has("*")) return false;
+      if (this.#lookup.reasonFor(tool) !== undefined) return false;
       return !isHidden(this.#policy, tool);
     } catch {
       return false;
@@ -94,4 +150,60 @@ export class PolicyGate {
       return false;
     }
   }
+
+  #concluded(plan: Plan, facts: TakeFacts, call: ToolCall): Verdict {
+    try {
+      return { decision: conclude(plan, facts), plan, receipt: facts.receipt ?? null };
+    } catch (error) {
+      return this.#engineFailed(error as Error, call);
+    }
+  }
+
+  #engineFailed(error: Error, call: ToolCall): Verdict {
+    this.#options.onInternalError?.(error, call);
+    return {
+      decision: denial(
+        call.tool,
+        BUILTIN_RULES.internal,
+        `The policy engine failed on this call, so it is denied: ${error.message}`,
+      ),
+      plan: null,
+      receipt: null,
+    };
+  }
+
+  #stateFailed(error: Error, call: ToolCall, plan: Plan): Verdict {
+    this.#options.onStateError?.(error, call);
+    if (this.#options.failOpen) {
+      return {
+        decision: {
+          allowed: true,
+          tool: call.tool,
+          rule: BUILTIN_RULES.stateFailOpen,
+          reason: null,
+          retryAfterMs: null,
+          quotas: [],
+        },
+        plan,
+        receipt: null,
+      };
+    }
+    return {
+      decision: denial(call.tool, BUILTIN_RULES.state, `State store unavailable: ${error.message}`),
+      plan,
+      receipt: null,
+    };
+  }
+}
+
+function denial(tool: string, rule: string, reason: string): Decision {
+  return { allowed: false, tool, rule, reason, retryAfterMs: null, quotas: [] };
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

@@ -221,10 +221,10 @@ export class ProxyRuntime implements ControlTarget {
   }
 
   reset(tool: string | null): void {
-    if (tool === null) this.#gate.quotas.reset();
+    if (tool === null) this.#gate.backend.reset();
     else {
       const entry = this.#gate.entryKeyOf(tool);
-      if (entry !== null) this.#gate.quotas.reset(entry);
+      if (entry !== null) this.#gate.backend.reset(entry);
     }
     this.#emit({
       method: "control",

@@ -10,7 +10,7 @@ import { denialResult } from "./denial.ts";
 import { type ClientInfo, envelopeLike, type Era, eraResult, modernClientInfo } from "./era.ts";
 import type { CallTrace, CallTracer, DecisionEvent } from "./events.ts";
 import { ErrorCode, errorResponse, isObject, type JsonObject, resultResponse } from "./jsonrpc.ts";
-import type { PolicyGate } from "./policy_gate.ts";
+import type { PolicyGate, Verdict } from "./policy_gate.ts";
 import { argsDigest, type Hasher, loadSha256 } from "./sha256.ts";
 import type { ClientRelay } from "./client_relay.ts";
 import type { ProxyLogger } from "./upstream_link.ts";
@@ -110,7 +110,7 @@ export class ToolCalls {
     if (call.request.done) return;
     if (call.era === "modern" && isRetry(call.params)) return this.#decideRetry(call);
     if (this.#needsSchema(call.tool)) return this.#withSchema(call, 1, false);
-    this.#finish(call, undefined, 1, false);
+    return this.#finish(call, undefined, 1, false);
   }
 
   async #decideRetry(call: Call): Promise<void> {
@@ -125,7 +125,7 @@ export class ToolCalls {
       );
     }
     if (this.#needsSchema(call.tool)) return this.#withSchema(call, round ?? 1, round !== null);
-    this.#finish(call, undefined, round ?? 1, round !== null);
+    await this.#finish(call, undefined, round ?? 1, round !== null);
   }
 
   async #withSchema(call: Call, round: number, continuation: boolean): Promise<void> {
@@ -139,32 +139,59 @@ export class ToolCalls {
       );
       schema = undefined; // Unknown schema: the rule denies (fail closed).
     }
-    this.#finish(call, schema, round, continuation);
+    await this.#finish(call, schema, round, continuation);
   }
 
-  #finish(call: Call, inputSchema: unknown, round: number, continuation: boolean): void {
-    const { request } = call;
-    const { gate, side: { link }, requests, relay } = this.#options;
-    if (request.done) return call.trace?.end(); // cancelled, or the upstream ended, while it waited
-    if (link.ended !== null) {
-      call.trace?.end();
-      // Refused before it is decided: a call that cannot go up takes no quota.
-      return requests.answer(
-        request,
-        errorResponse(
-          request.id,
-          ErrorCode.internalError,
-          `The MCP server has exited (code ${link.ended})`,
-        ),
-      );
-    }
-    const decision = gate.decide({
+  #finish(
+    call: Call,
+    inputSchema: unknown,
+    round: number,
+    continuation: boolean,
+  ): Promise<void> | void {
+    if (this.#gone(call)) return;
+    const verdict = this.#options.gate.decide({
       tool: call.tool,
       args: call.args,
       session: this.#options.session,
+      principal: this.#options.principal,
       inputSchema,
       continuation,
     });
+    if (verdict instanceof Promise) return verdict.then((found) => this.#act(call, found, round));
+    this.#act(call, verdict, round);
+  }
+
+  /** True (and the call ended) when it was cancelled, or cannot go up: then it is not decided. */
+  #gone(call: Call): boolean {
+    const { request } = call;
+    const { link } = this.#options.side;
+    if (request.done) {
+      call.trace?.end(); // cancelled, or the upstream ended, while it waited
+      return true;
+    }
+    if (link.ended === null) return false;
+    call.trace?.end();
+    // Refused before it is decided: a call that cannot go up takes no quota.
+    this.#options.requests.answer(
+      request,
+      errorResponse(
+        request.id,
+        ErrorCode.internalError,
+        `The MCP server has exited (code ${link.ended})`,
+      ),
+    );
+    return true;
+  }
+
+  #act(call: Call, verdict: Verdict, round: number): void {
+    const { request } = call;
+    const { gate, requests, relay } = this.#options;
+    const { decision } = verdict;
+    if (this.#gone(call)) {
+      // Withdrawn while the store answered: what it took goes back, and nothing is recorded.
+      if (decision.allowed) void gate.release(verdict);
+      return;
+    }
     this.#record(call, decision, round);
     call.trace?.decided(decision.allowed, decision.rule);
     if (!decision.allowed) {

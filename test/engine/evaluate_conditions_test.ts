@@ -1,14 +1,15 @@
-/** evaluate(): every operator and every path form, through a compiled policy. */
+import { decideNow } from "../../src/state/decide_now.ts";
+/** decideNow(): every operator and every path form, through a compiled policy. */
 import { equal, ok } from "node:assert/strict";
-import { evaluate } from "../../src/engine/evaluate.ts";
+
 import { call, conditionPolicy, newState } from "./support.ts";
 
 /** Whether a one-condition policy lets `args` through. */
 function holds(condition: string, args: Record<string, unknown>): boolean {
-  return evaluate(conditionPolicy(`- ${condition}`), call("t", args), newState(), 0).allowed;
+  return decideNow(conditionPolicy(`- ${condition}`), call("t", args), newState(), 0).allowed;
 }
 
-Deno.test("evaluate() eq and neq hold on equal and unequal values", () => {
+Deno.test("decideNow() eq and neq hold on equal and unequal values", () => {
   ok(holds(`{ path: args.env, op: eq, value: prod }`, { env: "prod" }));
   ok(!holds(`{ path: args.env, op: eq, value: prod }`, { env: "dev" }));
   ok(holds(`{ path: args.env, op: neq, value: prod }`, { env: "dev" }));
@@ -16,14 +17,14 @@ Deno.test("evaluate() eq and neq hold on equal and unequal values", () => {
   ok(!holds(`{ path: args.n, op: eq, value: 5 }`, { n: "5" }));
 });
 
-Deno.test("evaluate() in and not_in hold on list membership", () => {
+Deno.test("decideNow() in and not_in hold on list membership", () => {
   ok(holds(`{ path: args.c, op: in, value: [usd, eur] }`, { c: "eur" }));
   ok(!holds(`{ path: args.c, op: in, value: [usd, eur] }`, { c: "gbp" }));
   ok(holds(`{ path: args.c, op: not_in, value: [btc] }`, { c: "eur" }));
   ok(!holds(`{ path: args.c, op: not_in, value: [btc] }`, { c: "btc" }));
 });
 
-Deno.test("evaluate() lt lte gt gte compare numbers", () => {
+Deno.test("decideNow() lt lte gt gte compare numbers", () => {
   ok(holds(`{ path: args.n, op: lt, value: 5 }`, { n: 4.5 }));
   ok(!holds(`{ path: args.n, op: lt, value: 5 }`, { n: 5 }));
   ok(holds(`{ path: args.n, op: lte, value: 5 }`, { n: 5 }));
@@ -34,32 +35,32 @@ Deno.test("evaluate() lt lte gt gte compare numbers", () => {
   ok(!holds(`{ path: args.n, op: gte, value: -1 }`, { n: -2 }));
 });
 
-Deno.test("evaluate() lt on a numeric string fails the condition, as in Intercept", () => {
+Deno.test("decideNow() lt on a numeric string fails the condition, as in Intercept", () => {
   ok(!holds(`{ path: args.n, op: lt, value: 5 }`, { n: "4" }));
   ok(!holds(`{ path: args.n, op: gte, value: 0 }`, { n: "10" }));
 });
 
-Deno.test("evaluate() regex holds on a matching string only", () => {
+Deno.test("decideNow() regex holds on a matching string only", () => {
   ok(holds(`{ path: args.topic, op: regex, value: "^(orders|audit)-" }`, { topic: "orders-eu" }));
   ok(!holds(`{ path: args.topic, op: regex, value: "^(orders|audit)-" }`, { topic: "users" }));
   ok(!holds(`{ path: args.topic, op: regex, value: "1" }`, { topic: 1 }));
 });
 
-Deno.test("evaluate() contains looks into strings and lists", () => {
+Deno.test("decideNow() contains looks into strings and lists", () => {
   ok(holds(`{ path: args.q, op: contains, value: "DROP" }`, { q: "x; DROP TABLE" }));
   ok(!holds(`{ path: args.q, op: contains, value: "DROP" }`, { q: "select" }));
   ok(holds(`{ path: args.tags, op: contains, value: urgent }`, { tags: ["a", "urgent"] }));
   ok(!holds(`{ path: args.tags, op: contains, value: urgent }`, { tags: ["a"] }));
 });
 
-Deno.test("evaluate() exists true needs the value; exists false needs it absent", () => {
+Deno.test("decideNow() exists true needs the value; exists false needs it absent", () => {
   ok(holds(`{ path: args.id, op: exists, value: true }`, { id: null }));
   ok(!holds(`{ path: args.id, op: exists, value: true }`, {}));
   ok(holds(`{ path: args.force, op: exists, value: false }`, {}));
   ok(!holds(`{ path: args.force, op: exists, value: false }`, { force: false }));
 });
 
-Deno.test("evaluate() fails every operator but exists: false on a missing value", () => {
+Deno.test("decideNow() fails every operator but exists: false on a missing value", () => {
   const missing = [
     `{ path: args.x, op: eq, value: 1 }`,
     `{ path: args.x, op: neq, value: 1 }`,
@@ -79,7 +80,7 @@ Deno.test("evaluate() fails every operator but exists: false on a missing value"
   ok(!holds(`{ path: args.toString, op: exists, value: true }`, {}));
 });
 
-Deno.test("evaluate() follows nested paths and indexes", () => {
+Deno.test("decideNow() follows nested paths and indexes", () => {
   const nested = `{ path: args.a.b, op: eq, value: 1 }`;
   ok(holds(nested, { a: { b: 1 } }));
   ok(!holds(nested, { a: { b: 2 } }));
@@ -91,7 +92,7 @@ Deno.test("evaluate() follows nested paths and indexes", () => {
   ok(!holds(indexed, { list: { 1: { x: 1 } } }));
 });
 
-Deno.test("evaluate() [*] holds only when it holds for every element, and there is one", () => {
+Deno.test("decideNow() [*] holds only when it holds for every element, and there is one", () => {
   const every = `{ path: "args.items[*].qty", op: lte, value: 10 }`;
   ok(holds(every, { items: [{ qty: 1 }, { qty: 10 }] }));
   ok(!holds(every, { items: [{ qty: 1 }, { qty: 11 }] }));
@@ -104,14 +105,14 @@ Deno.test("evaluate() [*] holds only when it holds for every element, and there 
   ok(!holds(nestedEvery, { m: [[1, 2], []] }));
 });
 
-Deno.test("evaluate() reads quoted keys holding dots", () => {
+Deno.test("decideNow() reads quoted keys holding dots", () => {
   const quoted = `{ path: 'args["a.b"].c', op: eq, value: 1 }`;
   ok(holds(quoted, { "a.b": { c: 1 } }));
   ok(!holds(quoted, { a: { b: { c: 1 } } }));
 });
 
 Deno.test({
-  name: "evaluate() reads quoted keys holding brackets",
+  name: "decideNow() reads quoted keys holding brackets",
   fn() {
     const quoted = `{ path: 'args["a.b"]["c[0]"]', op: eq, value: 1 }`;
     ok(holds(quoted, { "a.b": { "c[0]": 1 } }));
@@ -119,13 +120,13 @@ Deno.test({
   },
 });
 
-Deno.test("evaluate() requires every condition of a rule to hold", () => {
+Deno.test("decideNow() requires every condition of a rule to hold", () => {
   const policy = conditionPolicy(`
 - { path: args.a, op: eq, value: 1 }
 - { path: args.b, op: eq, value: 2 }
 `);
-  ok(evaluate(policy, call("t", { a: 1, b: 2 }), newState(), 0).allowed);
-  const decision = evaluate(policy, call("t", { a: 1, b: 3 }), newState(), 0);
+  ok(decideNow(policy, call("t", { a: 1, b: 2 }), newState(), 0).allowed);
+  const decision = decideNow(policy, call("t", { a: 1, b: 3 }), newState(), 0);
   equal(decision.reason, "Condition failed: args.b eq 2");
   equal(decision.rule, "check");
   equal(decision.retryAfterMs, null);

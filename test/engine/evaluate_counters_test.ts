@@ -1,6 +1,7 @@
-/** evaluate(): Intercept `state` counters, spend caps and their increments. */
+import { decideNow } from "../../src/state/decide_now.ts";
+/** decideNow(): Intercept `state` counters, spend caps and their increments. */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { evaluate } from "../../src/engine/evaluate.ts";
+
 import { call, newState, policy } from "./support.ts";
 
 const DAY = 86_400_000;
@@ -35,12 +36,12 @@ tools:
 
 const pay = (amount: unknown) => call("pay", { payment: { amount } });
 
-Deno.test("evaluate() checks a counter condition after adding this call's increment", () => {
+Deno.test("decideNow() checks a counter condition after adding this call's increment", () => {
   const state = newState();
-  ok(evaluate(SPEND, call("count"), state, 0).allowed);
-  ok(evaluate(SPEND, call("count"), state, 1).allowed);
-  ok(evaluate(SPEND, call("count"), state, 2).allowed);
-  const fourth = evaluate(SPEND, call("count"), state, 3);
+  ok(decideNow(SPEND, call("count"), state, 0).allowed);
+  ok(decideNow(SPEND, call("count"), state, 1).allowed);
+  ok(decideNow(SPEND, call("count"), state, 2).allowed);
+  const fourth = decideNow(SPEND, call("count"), state, 3);
   deepEqual([fourth.allowed, fourth.rule, fourth.reason], [
     false,
     "three",
@@ -48,49 +49,49 @@ Deno.test("evaluate() checks a counter condition after adding this call's increm
   ]);
 });
 
-Deno.test("evaluate() sums increment_from into a spend cap and denies past it", () => {
+Deno.test("decideNow() sums increment_from into a spend cap and denies past it", () => {
   const state = newState();
-  ok(evaluate(SPEND, pay(60), state, 0).allowed);
-  const over = evaluate(SPEND, pay(41), state, 1);
+  ok(decideNow(SPEND, pay(60), state, 0).allowed);
+  const over = decideNow(SPEND, pay(41), state, 1);
   deepEqual([over.allowed, over.rule, over.reason], [false, "daily cap", "Daily cap reached"]);
-  ok(evaluate(SPEND, pay(40), state, 2).allowed);
-  equal(evaluate(SPEND, pay(0.5), state, 3).allowed, false);
-  ok(evaluate(SPEND, pay(0), state, 4).allowed);
+  ok(decideNow(SPEND, pay(40), state, 2).allowed);
+  equal(decideNow(SPEND, pay(0.5), state, 3).allowed, false);
+  ok(decideNow(SPEND, pay(0), state, 4).allowed);
   // Forgotten a day (plus at most one slot) later.
-  ok(evaluate(SPEND, pay(100), state, DAY + DAY / 60).allowed);
+  ok(decideNow(SPEND, pay(100), state, DAY + DAY / 60).allowed);
 });
 
-Deno.test("evaluate() counts nothing for a denied call", () => {
+Deno.test("decideNow() counts nothing for a denied call", () => {
   const state = newState();
-  ok(evaluate(SPEND, pay(90), state, 0).allowed);
-  for (let i = 0; i < 5; i++) equal(evaluate(SPEND, pay(50), state, i).allowed, false);
-  ok(evaluate(SPEND, pay(10), state, 10).allowed);
+  ok(decideNow(SPEND, pay(90), state, 0).allowed);
+  for (let i = 0; i < 5; i++) equal(decideNow(SPEND, pay(50), state, i).allowed, false);
+  ok(decideNow(SPEND, pay(10), state, 10).allowed);
 });
 
-Deno.test("evaluate() denies a negative increment_from with a clear reason", () => {
+Deno.test("decideNow() denies a negative increment_from with a clear reason", () => {
   const state = newState();
-  const negative = evaluate(SPEND, pay(-20), state, 0);
+  const negative = decideNow(SPEND, pay(-20), state, 0);
   equal(negative.allowed, false);
   equal(negative.rule, "daily cap");
   equal(
     negative.reason,
     "args.payment.amount is negative (-20); a negative amount cannot count against state.pay.spent",
   );
-  ok(evaluate(SPEND, pay(100), state, 1).allowed);
-  equal(evaluate(SPEND, pay(1), state, 2).allowed, false);
+  ok(decideNow(SPEND, pay(100), state, 1).allowed);
+  equal(decideNow(SPEND, pay(1), state, 2).allowed, false);
 });
 
-Deno.test("evaluate() denies a non-numeric increment_from with a clear reason", () => {
+Deno.test("decideNow() denies a non-numeric increment_from with a clear reason", () => {
   for (const amount of ["20", null, true, [5], { v: 5 }, Number.POSITIVE_INFINITY, Number.NaN]) {
-    const decision = evaluate(SPEND, pay(amount), newState(), 0);
+    const decision = decideNow(SPEND, pay(amount), newState(), 0);
     equal(decision.allowed, false, String(amount));
     equal(decision.reason, "args.payment.amount must be a number to count against state.pay.spent");
   }
 });
 
-Deno.test("evaluate() denies a missing increment_from with a clear reason", () => {
+Deno.test("decideNow() denies a missing increment_from with a clear reason", () => {
   for (const args of [{}, { payment: {} }, { payment: 5 }, { payment: [] }]) {
-    const decision = evaluate(SPEND, call("pay", args), newState(), 0);
+    const decision = decideNow(SPEND, call("pay", args), newState(), 0);
     equal(decision.allowed, false);
     equal(
       decision.reason,
@@ -99,35 +100,36 @@ Deno.test("evaluate() denies a missing increment_from with a clear reason", () =
   }
 });
 
-Deno.test("evaluate() adds a fixed increment per call", () => {
+Deno.test("decideNow() adds a fixed increment per call", () => {
   const state = newState();
-  ok(evaluate(SPEND, call("weighted"), state, 0).allowed);
-  ok(evaluate(SPEND, call("weighted", {}, { session: "other" }), state, 1).allowed);
-  equal(evaluate(SPEND, call("weighted", {}, { session: "third" }), state, 2).allowed, false);
+  ok(decideNow(SPEND, call("weighted"), state, 0).allowed);
+  ok(decideNow(SPEND, call("weighted", {}, { session: "other" }), state, 1).allowed);
+  equal(decideNow(SPEND, call("weighted", {}, { session: "third" }), state, 2).allowed, false);
 });
 
-Deno.test("evaluate() keeps per-session counters apart and frees them with the session", () => {
+Deno.test("decideNow() keeps per-session counters apart and frees them with the session", () => {
   const state = newState();
-  ok(evaluate(SPEND, pay(100), state, 0).allowed);
-  equal(evaluate(SPEND, pay(1), state, 1).allowed, false);
+  ok(decideNow(SPEND, pay(100), state, 0).allowed);
+  equal(decideNow(SPEND, pay(1), state, 1).allowed, false);
   ok(
-    evaluate(SPEND, call("pay", { payment: { amount: 100 } }, { session: "s2" }), state, 1).allowed,
+    decideNow(SPEND, call("pay", { payment: { amount: 100 } }, { session: "s2" }), state, 1)
+      .allowed,
   );
-  state.quotas.endSession("s1");
-  ok(evaluate(SPEND, pay(100), state, 2).allowed);
+  state.backend.endSession("s1");
+  ok(decideNow(SPEND, pay(100), state, 2).allowed);
 });
 
-Deno.test("evaluate() lets another tool read a counter without adding to it", () => {
+Deno.test("decideNow() lets another tool read a counter without adding to it", () => {
   const state = newState();
-  ok(evaluate(SPEND, call("peek"), state, 0).allowed);
-  ok(evaluate(SPEND, pay(49), state, 1).allowed);
-  ok(evaluate(SPEND, call("peek"), state, 2).allowed);
-  ok(evaluate(SPEND, pay(1), state, 3).allowed);
-  const blocked = evaluate(SPEND, call("peek"), state, 4);
+  ok(decideNow(SPEND, call("peek"), state, 0).allowed);
+  ok(decideNow(SPEND, pay(49), state, 1).allowed);
+  ok(decideNow(SPEND, call("peek"), state, 2).allowed);
+  ok(decideNow(SPEND, pay(1), state, 3).allowed);
+  const blocked = decideNow(SPEND, call("peek"), state, 4);
   deepEqual([blocked.allowed, blocked.reason], [false, "Condition failed: state.pay.spent lt 50"]);
 });
 
-Deno.test("evaluate() counts every tool's calls in a state._global counter under *", () => {
+Deno.test("decideNow() counts every tool's calls in a state._global counter under *", () => {
   const global = policy(`version: "1"
 tools:
   "*":
@@ -137,14 +139,14 @@ tools:
         conditions: [{ path: state._global.calls, op: lte, value: 3 }]
 `);
   const state = newState();
-  for (const tool of ["a", "b", "c"]) ok(evaluate(global, call(tool), state, 0).allowed);
-  const denied = evaluate(global, call("d"), state, 1);
+  for (const tool of ["a", "b", "c"]) ok(decideNow(global, call(tool), state, 0).allowed);
+  const denied = decideNow(global, call("d"), state, 1);
   deepEqual([denied.allowed, denied.rule], [false, "budget"]);
   match(denied.reason!, /state\._global\.calls lte 3/);
 });
 
 Deno.test({
-  name: "evaluate() lets an earlier deny rule decide before a later counter's bad increment",
+  name: "decideNow() lets an earlier deny rule decide before a later counter's bad increment",
   fn() {
     const ordered = policy(`version: "1"
 tools:
@@ -157,7 +159,7 @@ tools:
         state: { counter: spent, window: day, increment_from: args.amount }
         conditions: [{ path: state.refund.spent, op: lte, value: 10 }]
 `);
-    const decision = evaluate(ordered, call("refund", { account: "test" }), newState(), 0);
+    const decision = decideNow(ordered, call("refund", { account: "test" }), newState(), 0);
     deepEqual([decision.allowed, decision.rule], [false, "no test accounts"]);
   },
 });

@@ -1,6 +1,7 @@
-/** evaluate(): evaluation order, hide, default posture, entry lookup and decision shape. */
+import { decideNow } from "../../src/state/decide_now.ts";
+/** decideNow(): evaluation order, hide, default posture, entry lookup and decision shape. */
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { evaluate, findEntry, isHidden, needsInputSchema } from "../../src/engine/evaluate.ts";
+import { findEntry, isHidden, needsInputSchema } from "../../src/engine/evaluate.ts";
 import { call, newState, policy } from "./support.ts";
 
 const ORDER = policy(`version: "1"
@@ -36,8 +37,8 @@ tools:
         reason: Nobody acts as root
 `);
 
-Deno.test("evaluate() allows a listed tool, naming the entry as the rule", () => {
-  const decision = evaluate(ORDER, call("read_file"), newState(), 0);
+Deno.test("decideNow() allows a listed tool, naming the entry as the rule", () => {
+  const decision = decideNow(ORDER, call("read_file"), newState(), 0);
   deepEqual(decision, {
     allowed: true,
     tool: "read_file",
@@ -48,41 +49,40 @@ Deno.test("evaluate() allows a listed tool, naming the entry as the rule", () =>
   });
 });
 
-Deno.test("evaluate() applies a live operator deny before anything else", () => {
+Deno.test("decideNow() applies a live operator deny before anything else", () => {
   const state = newState({ read_file: "Paused by the operator", secret: "Off" });
-  const decision = evaluate(ORDER, call("read_file"), state, 0);
+  const decision = decideNow(ORDER, call("read_file"), state, 0);
   deepEqual([decision.allowed, decision.rule, decision.reason], [
     false,
     "operator deny",
     "Paused by the operator",
   ]);
-  equal(evaluate(ORDER, call("secret"), state, 0).rule, "operator deny");
-  state.liveDenies.delete("read_file");
-  ok(evaluate(ORDER, call("read_file"), state, 0).allowed);
+  equal(decideNow(ORDER, call("secret"), state, 0).rule, "operator deny");
+  ok(decideNow(ORDER, call("read_file"), newState({ secret: "Off" }), 0).allowed);
 });
 
-Deno.test("evaluate() denies a hidden tool even when an entry lists it", () => {
-  const decision = evaluate(ORDER, call("secret"), newState(), 0);
+Deno.test("decideNow() denies a hidden tool even when an entry lists it", () => {
+  const decision = decideNow(ORDER, call("secret"), newState(), 0);
   deepEqual([decision.allowed, decision.rule, decision.reason], [
     false,
     "hide",
     `Tool "secret" is hidden by policy`,
   ]);
-  equal(evaluate(ORDER, call("internal_audit"), newState(), 0).rule, "hide");
+  equal(decideNow(ORDER, call("internal_audit"), newState(), 0).rule, "hide");
 });
 
-Deno.test("evaluate() hides every tool under hide: ['*']", () => {
+Deno.test("decideNow() hides every tool under hide: ['*']", () => {
   const all = policy(`version: "1"\nhide: ["*"]\ntools:\n  read_file: { rules: [] }\n`);
   for (const tool of ["read_file", "anything", ""]) {
-    equal(evaluate(all, call(tool), newState(), 0).rule, "hide");
+    equal(decideNow(all, call(tool), newState(), 0).rule, "hide");
   }
   ok(isHidden(all, "x"));
   ok(!isHidden(ORDER, "internal"));
   ok(isHidden(ORDER, "internal_"));
 });
 
-Deno.test("evaluate() denies an unlisted tool under default: deny", () => {
-  const decision = evaluate(ORDER, call("send_email"), newState(), 0);
+Deno.test("decideNow() denies an unlisted tool under default: deny", () => {
+  const decision = decideNow(ORDER, call("send_email"), newState(), 0);
   deepEqual([decision.allowed, decision.rule, decision.reason], [
     false,
     "default",
@@ -90,7 +90,7 @@ Deno.test("evaluate() denies an unlisted tool under default: deny", () => {
   ]);
 });
 
-Deno.test("evaluate() allows an unlisted tool under default: allow, after the * rules", () => {
+Deno.test("decideNow() allows an unlisted tool under default: allow, after the * rules", () => {
   const open = policy(`version: "1"
 tools:
   "*":
@@ -99,40 +99,40 @@ tools:
         action: deny
         conditions: [{ path: args.user, op: eq, value: root }]
 `);
-  const allowed = evaluate(open, call("anything"), newState(), 0);
+  const allowed = decideNow(open, call("anything"), newState(), 0);
   deepEqual([allowed.allowed, allowed.rule], [true, "default"]);
-  equal(evaluate(open, call("anything", { user: "root" }), newState(), 0).rule, "no root");
+  equal(decideNow(open, call("anything", { user: "root" }), newState(), 0).rule, "no root");
   const empty = policy(`version: "1"\ntools: {}\n`);
-  deepEqual([evaluate(empty, call("x"), newState(), 0).allowed], [true]);
+  deepEqual([decideNow(empty, call("x"), newState(), 0).allowed], [true]);
 });
 
-Deno.test("evaluate() prefers an exact entry to a glob, and the first glob in file order", () => {
-  const glob = evaluate(ORDER, call("delete_topic"), newState(), 0);
+Deno.test("decideNow() prefers an exact entry to a glob, and the first glob in file order", () => {
+  const glob = decideNow(ORDER, call("delete_topic"), newState(), 0);
   deepEqual([glob.allowed, glob.rule, glob.reason], [
     false,
     "no deletes",
     "Destructive tools need a human",
   ]);
-  const exact = evaluate(ORDER, call("delete_draft"), newState(), 0);
+  const exact = decideNow(ORDER, call("delete_draft"), newState(), 0);
   deepEqual([exact.allowed, exact.rule], [true, "delete_draft"]);
   // "delete_x_draft" matches both globs; the first one written wins.
-  equal(evaluate(ORDER, call("delete_x_draft"), newState(), 0).rule, "no deletes");
+  equal(decideNow(ORDER, call("delete_x_draft"), newState(), 0).rule, "no deletes");
   equal(findEntry(ORDER, "delete_draft")?.key, "delete_draft");
   equal(findEntry(ORDER, "delete_x")?.key, "delete_*");
   equal(findEntry(ORDER, "nothing"), undefined);
 });
 
-Deno.test("evaluate() runs the entry's rules before the * rules", () => {
+Deno.test("decideNow() runs the entry's rules before the * rules", () => {
   const state = newState();
-  const both = evaluate(ORDER, call("write_file", { path: "/etc/x", user: "root" }), state, 0);
+  const both = decideNow(ORDER, call("write_file", { path: "/etc/x", user: "root" }), state, 0);
   equal(both.rule, "paths");
   equal(both.reason, `Condition failed: args.path regex "^/tmp/"`);
-  const star = evaluate(ORDER, call("write_file", { path: "/tmp/x", user: "root" }), state, 0);
+  const star = decideNow(ORDER, call("write_file", { path: "/tmp/x", user: "root" }), state, 0);
   deepEqual([star.allowed, star.rule, star.reason], [false, "no root", "Nobody acts as root"]);
-  ok(evaluate(ORDER, call("write_file", { path: "/tmp/x", user: "ann" }), state, 0).allowed);
+  ok(decideNow(ORDER, call("write_file", { path: "/tmp/x", user: "ann" }), state, 0).allowed);
 });
 
-Deno.test("evaluate() runs an entry's rules in order: the first failing rule decides", () => {
+Deno.test("decideNow() runs an entry's rules in order: the first failing rule decides", () => {
   const ordered = policy(`version: "1"
 tools:
   t:
@@ -143,13 +143,13 @@ tools:
         conditions: [{ path: args.b, op: eq, value: 1 }]
         reason: b must be 1
 `);
-  equal(evaluate(ordered, call("t", { a: 2, b: 2 }), newState(), 0).rule, "first");
-  const second = evaluate(ordered, call("t", { a: 1, b: 2 }), newState(), 0);
+  equal(decideNow(ordered, call("t", { a: 2, b: 2 }), newState(), 0).rule, "first");
+  const second = decideNow(ordered, call("t", { a: 1, b: 2 }), newState(), 0);
   deepEqual([second.rule, second.reason], ["second", "b must be 1"]);
-  ok(evaluate(ordered, call("t", { a: 1, b: 1 }), newState(), 0).allowed);
+  ok(decideNow(ordered, call("t", { a: 1, b: 1 }), newState(), 0).allowed);
 });
 
-Deno.test("evaluate() denies on a deny rule only when all its conditions match", () => {
+Deno.test("decideNow() denies on a deny rule only when all its conditions match", () => {
   const deny = policy(`version: "1"
 tools:
   t:
@@ -160,16 +160,16 @@ tools:
           - { path: args.env, op: eq, value: prod }
           - { path: args.size, op: gt, value: 10 }
 `);
-  const denied = evaluate(deny, call("t", { env: "prod", size: 11 }), newState(), 0);
+  const denied = decideNow(deny, call("t", { env: "prod", size: 11 }), newState(), 0);
   deepEqual([denied.allowed, denied.reason], [false, `Tool "t" is denied by "big prod writes"`]);
-  ok(evaluate(deny, call("t", { env: "prod", size: 5 }), newState(), 0).allowed);
-  ok(evaluate(deny, call("t", { env: "dev", size: 50 }), newState(), 0).allowed);
-  ok(evaluate(deny, call("t", {}), newState(), 0).allowed);
+  ok(decideNow(deny, call("t", { env: "prod", size: 5 }), newState(), 0).allowed);
+  ok(decideNow(deny, call("t", { env: "dev", size: 50 }), newState(), 0).allowed);
+  ok(decideNow(deny, call("t", {}), newState(), 0).allowed);
 });
 
-Deno.test("evaluate() lets an allow rule without checks through", () => {
+Deno.test("decideNow() lets an allow rule without checks through", () => {
   const allow = policy(`version: "1"\ntools:\n  t:\n    rules:\n      - action: allow\n`);
-  deepEqual([evaluate(allow, call("t"), newState(), 0).allowed], [true]);
+  deepEqual([decideNow(allow, call("t"), newState(), 0).allowed], [true]);
 });
 
 Deno.test("needsInputSchema() is true when the tool's entry or the * entry validates", () => {
@@ -190,7 +190,7 @@ tools:
 });
 
 Deno.test({
-  name: "evaluate() applies the deny rule of a tool entry named __proto__",
+  name: "decideNow() applies the deny rule of a tool entry named __proto__",
   fn() {
     let decision;
     try {
@@ -201,7 +201,7 @@ tools:
       - action: deny
         reason: Never
 `);
-      decision = evaluate(proto, call("__proto__"), newState(), 0);
+      decision = decideNow(proto, call("__proto__"), newState(), 0);
     } catch {
       return; // Rejecting the name at load time is a fine fix too.
     }
@@ -209,9 +209,9 @@ tools:
   },
 });
 
-Deno.test("evaluate() does not mistake Object.prototype names for listed tools", () => {
+Deno.test("decideNow() does not mistake Object.prototype names for listed tools", () => {
   const closed = policy(`version: "1"\ndefault: deny\ntools:\n  t: { rules: [] }\n`);
   for (const tool of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
-    equal(evaluate(closed, call(tool), newState(), 0).rule, "default", tool);
+    equal(decideNow(closed, call(tool), newState(), 0).rule, "default", tool);
   }
 });

@@ -1,6 +1,7 @@
-/** checkArguments, and `validate.required_args` through evaluate(). */
+import { decideNow } from "../../src/state/decide_now.ts";
+/** checkArguments, and `validate.required_args` through decideNow(). */
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { evaluate } from "../../src/engine/evaluate.ts";
+
 import { checkArguments } from "../../src/engine/input_schema.ts";
 import { call, newState, policy } from "./support.ts";
 
@@ -50,8 +51,8 @@ tools:
         validate: { required_args: true }
 `);
 
-Deno.test("evaluate() with validate.required_args allows arguments that fit the inputSchema", () => {
-  const decision = evaluate(
+Deno.test("decideNow() with validate.required_args allows arguments that fit the inputSchema", () => {
+  const decision = decideNow(
     VALIDATED,
     call("create-topic", { topicName: "o", partitions: 1 }, { inputSchema: SCHEMA }),
     newState(),
@@ -60,8 +61,8 @@ Deno.test("evaluate() with validate.required_args allows arguments that fit the 
   ok(decision.allowed);
 });
 
-Deno.test("evaluate() with validate.required_args lists the missing arguments", () => {
-  const decision = evaluate(
+Deno.test("decideNow() with validate.required_args lists the missing arguments", () => {
+  const decision = decideNow(
     VALIDATED,
     call("create-topic", {}, { inputSchema: SCHEMA }),
     newState(),
@@ -72,7 +73,7 @@ Deno.test("evaluate() with validate.required_args lists the missing arguments", 
     "args fit",
     `Invalid arguments for "create-topic": missing required arguments: topicName, partitions`,
   ]);
-  const typed = evaluate(
+  const typed = decideNow(
     VALIDATED,
     call("create-topic", { topicName: 1, partitions: 1 }, { inputSchema: SCHEMA }),
     newState(),
@@ -81,15 +82,15 @@ Deno.test("evaluate() with validate.required_args lists the missing arguments", 
   equal(typed.reason, `Invalid arguments for "create-topic": argument topicName must be string`);
 });
 
-Deno.test("evaluate() with validate.required_args denies when the inputSchema is unknown", () => {
-  const decision = evaluate(VALIDATED, call("create-topic", { topicName: "o" }), newState(), 0);
+Deno.test("decideNow() with validate.required_args denies when the inputSchema is unknown", () => {
+  const decision = decideNow(VALIDATED, call("create-topic", { topicName: "o" }), newState(), 0);
   deepEqual([decision.allowed, decision.reason], [
     false,
     `Cannot check the arguments of "create-topic": the server did not list this tool`,
   ]);
 });
 
-Deno.test("evaluate() with validate.required_args under * checks every tool", () => {
+Deno.test("decideNow() with validate.required_args under * checks every tool", () => {
   const everywhere = policy(`version: "1"
 tools:
   "*":
@@ -97,7 +98,7 @@ tools:
       - validate: { required_args: true }
 `);
   const schema = { type: "object", required: ["id"] };
-  ok(evaluate(everywhere, call("x", { id: 1 }, { inputSchema: schema }), newState(), 0).allowed);
-  const missing = evaluate(everywhere, call("y", {}, { inputSchema: schema }), newState(), 0);
+  ok(decideNow(everywhere, call("x", { id: 1 }, { inputSchema: schema }), newState(), 0).allowed);
+  const missing = decideNow(everywhere, call("y", {}, { inputSchema: schema }), newState(), 0);
   deepEqual([missing.allowed, missing.rule], [false, "*#1"]);
 });

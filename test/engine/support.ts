@@ -1,27 +1,37 @@
 /** Shared helpers for engine tests: a policy from YAML text, fresh state, a call. */
-import type { EngineState, ToolCall } from "../../src/engine/evaluate.ts";
-import { QuotaStore } from "../../src/engine/quota_store.ts";
+import type { LiveDenyLookup, ToolCall } from "../../src/engine/evaluate.ts";
 import type { CompiledPolicy } from "../../src/policy/compiled.ts";
 import { loadPolicyText } from "../../src/policy/loader.ts";
+import { liveDeniesOf } from "../../src/state/decide_now.ts";
+import { MemoryBackend } from "../../src/state/memory_backend.ts";
 
 /** Compiles YAML text; throws `PolicyLoadError` like the loader does. */
 export function policy(yaml: string): CompiledPolicy {
   return loadPolicyText(yaml, "test.yaml");
 }
 
-export function newState(liveDenies: Record<string, string> = {}): EngineState & {
-  quotas: QuotaStore;
-  liveDenies: Map<string, string>;
+export function newState(liveDenies: Record<string, string> = {}): {
+  backend: MemoryBackend;
+  liveDenies: LiveDenyLookup;
 } {
-  return { quotas: new QuotaStore(), liveDenies: new Map(Object.entries(liveDenies)) };
+  return {
+    backend: new MemoryBackend(),
+    liveDenies: liveDeniesOf(new Map(Object.entries(liveDenies))),
+  };
 }
 
 export function call(
   tool: string,
   args: Record<string, unknown> = {},
-  options: { session?: string; inputSchema?: unknown } = {},
+  options: { session?: string; principal?: string; inputSchema?: unknown } = {},
 ): ToolCall {
-  return { tool, args, session: options.session ?? "s1", inputSchema: options.inputSchema };
+  return {
+    tool,
+    args,
+    session: options.session ?? "s1",
+    principal: options.principal,
+    inputSchema: options.inputSchema,
+  };
 }
 
 /** A policy with one tool whose single rule holds the given conditions. */

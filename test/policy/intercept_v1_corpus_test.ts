@@ -1,3 +1,4 @@
+import { decideNow } from "../../src/state/decide_now.ts";
 /**
  * The project's own Intercept v1 compatibility corpus (test/fixtures/intercept_v1/): files in
  * the layout Intercept's generator writes (four-space indents, quoted scalars, `rules: []`,
@@ -6,7 +7,7 @@
  * every entry it lists.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { evaluate } from "../../src/engine/evaluate.ts";
+
 import type { CompiledPolicy } from "../../src/policy/compiled.ts";
 import { loadPolicyFile } from "../../src/policy/loader.ts";
 import { call, newState } from "../engine/support.ts";
@@ -38,35 +39,35 @@ Deno.test("loadPolicyFile() loads every file of the v1 corpus with every entry i
   }
 });
 
-Deno.test("evaluate() allows every tool of a generated scaffold, listed or not", async () => {
+Deno.test("decideNow() allows every tool of a generated scaffold, listed or not", async () => {
   for (const name of ["ticket_tracker.yaml", "wiki_camel.yaml"]) {
     const policy = await load(name);
     equal(policy.defaultPosture, "allow");
     equal(policy.wildcard, null);
     for (const tool of [...policy.exact.keys(), "not_listed"]) {
-      ok(evaluate(policy, call(tool), newState(), 0).allowed, `${name}: ${tool}`);
+      ok(decideNow(policy, call(tool), newState(), 0).allowed, `${name}: ${tool}`);
     }
   }
   const wiki = await load("wiki_camel.yaml");
   ok(wiki.exact.has("searchPagesUsingQuery") && wiki.exact.has("addLabelToPage"));
 });
 
-Deno.test("evaluate() applies the scaffold's global rate limit to Kebab-Case tools", async () => {
+Deno.test("decideNow() applies the scaffold's global rate limit to Kebab-Case tools", async () => {
   const policy = await load("metrics_kebab.yaml");
   ok(policy.exact.has("Get-Event-Names") && policy.exact.has("metrics-drop-project-data"));
   const state = newState();
   for (let i = 0; i < 60; i++) {
-    ok(evaluate(policy, call(i % 2 ? "Run-Funnel-Query" : "other-tool"), state, i).allowed);
+    ok(decideNow(policy, call(i % 2 ? "Run-Funnel-Query" : "other-tool"), state, i).allowed);
   }
-  const over = evaluate(policy, call("Get-Event-Names"), state, 100);
+  const over = decideNow(policy, call("Get-Event-Names"), state, 100);
   deepEqual([over.allowed, over.rule], [false, "global rate limit"]);
-  ok(evaluate(policy, call("Get-Event-Names"), state, 60_001).allowed);
+  ok(decideNow(policy, call("Get-Event-Names"), state, 60_001).allowed);
 });
 
-Deno.test("evaluate() on the edited v1 scaffold: deny default, hide, counter, in, deny, glob", async () => {
+Deno.test("decideNow() on the edited v1 scaffold: deny default, hide, counter, in, deny, glob", async () => {
   const policy = await load("payments_locked.yaml");
   const decide = (tool: string, args: Record<string, unknown> = {}, state = newState()) =>
-    evaluate(policy, call(tool, args), state, 0);
+    decideNow(policy, call(tool, args), state, 0);
   equal(decide("not_listed").allowed, false);
   equal(decide("wipe_ledger").rule, "hide");
   ok(decide("list_payments").allowed);

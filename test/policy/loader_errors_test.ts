@@ -74,7 +74,7 @@ Deno.test("loadPolicyText() reports a value outside an enum, listing the choices
     `p.yaml:5:17: "tools.a.rules[0].action" must be "allow" or "evaluate" or "deny"`,
   ]);
   deepEqual(errorsOf(withRules(`      - rate_limit: { max: 1, window: 60, per: user }\n`)), [
-    `p.yaml:5:48: "tools.a.rules[0].rate_limit.per" must be "session" or "global"`,
+    `p.yaml:5:48: "tools.a.rules[0].rate_limit.per" must be "session" or "principal" or "global"`,
   ]);
   deepEqual(errorsOf(`version: "2"\ntools: {}\n`), [`p.yaml:1:10: "version" must be "1"`]);
 });

@@ -1,3 +1,4 @@
+import { decideNow } from "../../src/state/decide_now.ts";
 /**
  * Policy text never names a property of Object.prototype: a window, unit, operator, path step,
  * counter or schema type called `constructor`, `toString`, `__proto__` or `hasOwnProperty` is
@@ -5,7 +6,7 @@
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { checkArguments } from "../../src/engine/input_schema.ts";
-import { evaluate } from "../../src/engine/evaluate.ts";
+
 import { parseRateShorthand, parseWindow } from "../../src/policy/windows.ts";
 import { call, conditionPolicy, newState, policy } from "../engine/support.ts";
 import { errorsOf, withRules } from "./support.ts";
@@ -63,12 +64,12 @@ Deno.test("loadPolicyText() reports a broken counter once, not again at each rea
   ok(errorsOf(text)[0].includes(`Cannot parse window "constructor"`));
 });
 
-Deno.test("evaluate() reads only the arguments' own properties, whatever the path names", () => {
+Deno.test("decideNow() reads only the arguments' own properties, whatever the path names", () => {
   const compiled = conditionPolicy(`- { path: args.constructor, op: exists, value: true }`);
-  equal(evaluate(compiled, call("t", {}), newState(), 0).allowed, false);
-  equal(evaluate(compiled, call("t", { constructor: 1 }), newState(), 0).allowed, true);
+  equal(decideNow(compiled, call("t", {}), newState(), 0).allowed, false);
+  equal(decideNow(compiled, call("t", { constructor: 1 }), newState(), 0).allowed, true);
   const nested = conditionPolicy(`- { path: args.a.toString, op: exists, value: false }`);
-  equal(evaluate(nested, call("t", { a: {} }), newState(), 0).allowed, true);
+  equal(decideNow(nested, call("t", { a: {} }), newState(), 0).allowed, true);
 });
 
 Deno.test("checkArguments() ignores schema types named after object properties", () => {
@@ -87,7 +88,7 @@ tools:
   constructor: { rules: [] }
   toString: { rules: [{ action: deny, reason: "no" }] }
 `);
-  equal(evaluate(compiled, call("constructor"), newState(), 0).allowed, true);
-  equal(evaluate(compiled, call("toString"), newState(), 0).reason, "no");
-  equal(evaluate(compiled, call("hasOwnProperty"), newState(), 0).allowed, false);
+  equal(decideNow(compiled, call("constructor"), newState(), 0).allowed, true);
+  equal(decideNow(compiled, call("toString"), newState(), 0).reason, "no");
+  equal(decideNow(compiled, call("hasOwnProperty"), newState(), 0).allowed, false);
 });

@@ -2,7 +2,9 @@
 import { deepEqual, doesNotThrow, equal, notEqual, ok } from "node:assert/strict";
 import type { CompiledPolicy } from "../../src/policy/compiled.ts";
 import { loadPolicyText } from "../../src/policy/loader.ts";
-import { PolicyGate } from "../../src/proxy/policy_gate.ts";
+import { PolicyGate, type Verdict } from "../../src/proxy/policy_gate.ts";
+import { MemoryBackend } from "../../src/state/memory_backend.ts";
+import type { StateBackend } from "../../src/state/state_backend.ts";
 import { MAX_IN_FLIGHT, MAX_TOOL_NAME } from "../../src/proxy/mcp_proxy.ts";
 import {
   answers,
@@ -222,20 +224,69 @@ Deno.test("McpProxy denies unlisted tools under default: deny", () => {
   assertDenied(assertOneAnswerEach(h, [1])[0], "default");
 });
 
-Deno.test("McpProxy fails closed when the quota store throws", () => {
-  const internal: string[] = [];
+Deno.test("McpProxy fails closed when the state store throws", () => {
+  const failures: string[] = [];
   const policy = loadPolicyText(POLICY, "test.yaml");
-  const gate = new PolicyGate(policy, { onInternalError: (error) => internal.push(error.message) });
-  gate.quotas.window = () => {
+  const backend = new MemoryBackend();
+  backend.take = () => {
     throw new Error("state store unreachable");
   };
+  const gate = new PolicyGate(policy, {
+    backend,
+    onStateError: (error) => failures.push(error.message),
+  });
   const h = harness({ gate });
   doesNotThrow(() => h.proxy.fromClient(line(call(1, "paced-tool"))));
   assertNothingForwarded(h);
-  const text = assertDenied(assertOneAnswerEach(h, [1])[0], "internal error");
-  ok(text.includes("state store unreachable"), text);
-  deepEqual(internal, ["state store unreachable"]);
+  const text = assertDenied(assertOneAnswerEach(h, [1])[0], "state store");
+  ok(text.includes("State store unavailable: state store unreachable"), text);
+  deepEqual(failures, ["state store unreachable"]);
 });
+
+Deno.test("McpProxy fails closed when a slow state store does not answer in time", async () => {
+  const policy = loadPolicyText(POLICY, "test.yaml");
+  const backend = laterBackend(50);
+  let released = 0;
+  backend.release = () => void released++;
+  const gate = new PolicyGate(policy, { backend, stateTimeoutMs: 5 });
+  const h = harness({ gate });
+  h.proxy.fromClient(line(call(1, "paced-tool")));
+  await h.proxy.settled();
+  const text = assertDenied(assertOneAnswerEach(h, [1])[0], "state store");
+  ok(text.includes("no answer within 5 ms"), text);
+  assertNothingForwarded(h);
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  equal(released, 1, "the late take is given back");
+});
+
+Deno.test("McpProxy gives a take back when the call is cancelled while the store answers", async () => {
+  const policy = loadPolicyText(POLICY, "test.yaml");
+  const gate = new PolicyGate(policy, { backend: laterBackend(0) });
+  const h = harness({ gate });
+  h.proxy.fromClient(line(call(1, "paced-tool")));
+  h.proxy.fromClient(
+    line({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1 } }),
+  );
+  await h.proxy.settled();
+  assertNothingForwarded(h);
+  equal(h.decisions.length, 0, "not recorded as allowed");
+  equal(gate.quotaViews("paced-tool", "s1")[0].remaining, 1, "the quota is whole again");
+});
+
+/** A memory store that answers like a remote one: with a promise, after `delayMs`. */
+function laterBackend(delayMs: number): StateBackend {
+  const memory = new MemoryBackend();
+  return {
+    description: "later",
+    take: (plan, now) =>
+      new Promise((resolve) => setTimeout(() => resolve(memory.take(plan, now)), delayMs)),
+    release: (plan, receipt) => memory.release(plan, receipt),
+    peek: (quotas, now) => memory.peek(quotas, now),
+    endSession: (session) => memory.endSession(session),
+    reset: (entry) => memory.reset(entry),
+    close: () => memory.close(),
+  };
+}
 
 /** A policy whose entry lookup throws, as a broken engine or store would. */
 function explodingPolicy(): CompiledPolicy {
@@ -253,7 +304,7 @@ function explodingPolicy(): CompiledPolicy {
 
 Deno.test("PolicyGate.decide() fails closed when the engine throws", () => {
   const gate = new PolicyGate(explodingPolicy());
-  const decision = gate.decide({ tool: "echo", args: {}, session: "s1" });
+  const { decision } = gate.decide({ tool: "echo", args: {}, session: "s1" }) as Verdict;
   equal(decision.allowed, false);
   equal(decision.rule, "internal error");
 });

@@ -31,6 +31,13 @@ export class SlidingCounter {
     this.#sums[index] += amount;
   }
 
+  /** Takes back `amount` added at `at`, unless its sub-window is already forgotten. */
+  remove(at: number, amount: number): void {
+    const id = this.#slotId(at);
+    const index = id % RING;
+    if (this.#slotIds[index] === id) this.#sums[index] -= amount;
+  }
+
   /** Milliseconds until the oldest amount still counted is forgotten (0 when none). */
   resetInMs(now: number): number {
     const current = this.#slotId(now);

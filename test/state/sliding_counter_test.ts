@@ -1,6 +1,6 @@
 /** SlidingCounter: a sum over a sliding window in fixed memory, never forgotten early. */
 import { equal, ok } from "node:assert/strict";
-import { SlidingCounter } from "../../src/engine/sliding_counter.ts";
+import { SlidingCounter } from "../../src/state/sliding_counter.ts";
 
 const MINUTE = 60_000;
 const SLOT = MINUTE / 60;

@@ -1,8 +1,8 @@
 /** SlidingWindow: an exact log, never more than max admitted in any window-length interval. */
 import { equal, ok } from "node:assert/strict";
-import { evaluate } from "../../src/engine/evaluate.ts";
-import { SlidingWindow } from "../../src/engine/sliding_window.ts";
-import { call, newState, policy } from "./support.ts";
+import { decideNow } from "../../src/state/decide_now.ts";
+import { SlidingWindow } from "../../src/state/sliding_window.ts";
+import { call, newState, policy } from "../engine/support.ts";
 
 /** A tiny seeded generator (mulberry32): the same seed, the same "random" calls. */
 function mulberry32(seed: number): () => number {
@@ -114,7 +114,7 @@ tools:
   for (let i = 0; i < 5_000; i++) {
     now += Math.floor(random() * 150);
     const tool = random() < 0.5 ? "a" : "b";
-    if (evaluate(limited, call(tool), state, now).allowed) {
+    if (decideNow(limited, call(tool), state, now).allowed) {
       admitted[tool].push(now);
       admitted.all.push(now);
     }

@@ -36,6 +36,20 @@ export class SlidingWindow {
     this.#size++;
   }
 
+  /** Takes back one call admitted at `at` (it could not go up after all); false if gone. */
+  remove(at: number): boolean {
+    const length = this.#times.length;
+    for (let i = this.#size - 1; i >= 0; i--) {
+      if (this.#times[(this.#head + i) % length] !== at) continue;
+      for (let j = i; j < this.#size - 1; j++) {
+        this.#times[(this.#head + j) % length] = this.#times[(this.#head + j + 1) % length];
+      }
+      this.#size--;
+      return true;
+    }
+    return false;
+  }
+
   get empty(): boolean {
     return this.#size === 0;
   }
