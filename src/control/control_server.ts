@@ -7,6 +7,7 @@ import { ControlConnection } from "./control_connection.ts";
 import {
   claimSocketPath,
   ControlSocketError,
+  parentOf,
   prepareControlFolder,
   removeIfPresent,
 } from "./control_folder.ts";
@@ -167,10 +168,4 @@ class UnixControlServer implements ControlServer {
     }
     for (const connection of this.#subscribers) connection.sendNotice(event.method, params);
   }
-}
-
-function parentOf(path: string): string {
-  const slash = path.replace(/\/+$/, "").lastIndexOf("/");
-  if (slash < 0) return ".";
-  return slash === 0 ? "/" : path.slice(0, slash);
 }
