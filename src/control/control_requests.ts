@@ -29,6 +29,8 @@ export interface RequestContext {
   /** Sends `backfill` to `connection`, then every event as it happens. */
   subscribe(connection: ControlConnection, backfill: DecisionNotice[]): void;
   subscribed(connection: ControlConnection): boolean;
+  /** How many more connections may subscribe. */
+  subscriberSlots(): number;
   log(message: string): void;
 }
 
@@ -125,6 +127,14 @@ function call(
       return { result: target.status() };
     case "subscribe": {
       if (context.subscribed(connection)) return { result: { ok: true, backfill: 0 } };
+      if (context.subscriberSlots() <= 0) {
+        return {
+          error: {
+            code: REQUEST_FAILED,
+            message: "Too many dashboards are subscribed to this proxy; close one and retry",
+          },
+        };
+      }
       const backfill = target.recentDecisions();
       // Subscribing right after the answer is queued, in the same turn: the answer comes
       // first, then the backfill, and no event falls in between.
