@@ -6,6 +6,7 @@
 import { BUILTIN_RULES, type Decision } from "../../src/engine/decision.ts";
 import { type EngineState, evaluate, type ToolCall } from "../../src/engine/evaluate.ts";
 import { QuotaStore } from "../../src/engine/quota_store.ts";
+import { LiveDenies } from "../../src/state/live_denies.ts";
 import type { CompiledPolicy, QuotaSpec } from "../../src/policy/compiled.ts";
 import { median } from "./stats.ts";
 
@@ -51,7 +52,7 @@ export const ENGINE_MIX: readonly ToolCall[] = [
 ].map((call) => ({ ...call, session: SESSION }));
 
 function newState(): EngineState {
-  return { quotas: new QuotaStore(), liveDenies: new Map() };
+  return { quotas: new QuotaStore(), liveDenies: new LiveDenies() };
 }
 
 /** How many timed batches of how many operations a run makes. */

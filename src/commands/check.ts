@@ -2,6 +2,7 @@
 import { integerFlag, parseArgs, stringFlag, UsageError } from "../cli/args.ts";
 import { evaluate } from "../engine/evaluate.ts";
 import { QuotaStore } from "../engine/quota_store.ts";
+import { LiveDenies } from "../state/live_denies.ts";
 import { loadPolicyFile } from "../policy/loader.ts";
 import { formatDuration } from "../policy/windows.ts";
 
@@ -45,7 +46,7 @@ export async function runCheck(argv: readonly string[]): Promise<number> {
   const times = integerFlag(args, "times", 1, { min: 1, max: 1_000_000 });
   const policy = await loadPolicyFile(policyPath);
 
-  const state = { quotas: new QuotaStore(), liveDenies: new Map<string, string>() };
+  const state = { quotas: new QuotaStore(), liveDenies: new LiveDenies() };
   const now = Date.now();
   const call = { tool, args: callArgs as Record<string, unknown>, session: "check", inputSchema };
   let decision = evaluate(policy, call, state, now);

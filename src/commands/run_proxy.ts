@@ -80,19 +80,28 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
     onWriteError: (error) => log.debug(`Writing to the server failed: ${error.message}`),
   });
   const loadPolicy = () => loadPolicyOffThread(policyPath);
-  return await serveStdio({
-    policy: loadPolicy(),
-    reloadPolicy: loadPolicy,
-    watchPath: policyPath.startsWith("builtin:") || args.flags.has("no-watch") ? null : policyPath,
-    upstream,
-    upstreamCommand: args.rest,
-    version: denoJson.version,
-    maxBytes,
-    graceMs,
-    log,
-    attach: (runtime) => attachOperations(runtime, operations),
-  });
+  try {
+    return await serveStdio({
+      policy: loadPolicy(),
+      reloadPolicy: loadPolicy,
+      watchPath: policyPath.startsWith("builtin:") || args.flags.has("no-watch")
+        ? null
+        : policyPath,
+      upstream,
+      upstreamCommand: args.rest,
+      version: denoJson.version,
+      maxBytes,
+      graceMs,
+      log,
+      attach: (runtime) => attachOperations(runtime, operations),
+    });
+  } finally {
+    // Queued lines get a bounded time to go out: a stderr nobody reads never holds the exit.
+    await log.flush(LOG_FLUSH_MS);
+  }
 }
+
+const LOG_FLUSH_MS = 1_000;
 
 function loggerFrom(args: ParsedArgs): Logger {
   const level = stringFlag(args, "log-level") ?? "info";

@@ -30,8 +30,13 @@ export interface ToolCall {
 
 export interface EngineState {
   readonly quotas: QuotaStore;
-  /** Operator denies (tool → reason; `"*"` for every tool): a layer above the policy. */
-  readonly liveDenies: ReadonlyMap<string, string>;
+  /** Operator denies (tool names, globs, `"*"`): a layer above the policy. */
+  readonly liveDenies: LiveDenyLookup;
+}
+
+/** Why the operator denied a tool, if they did (`LiveDenies` in src/state). */
+export interface LiveDenyLookup {
+  reasonFor(tool: string): string | undefined;
 }
 
 const NO_QUOTAS: readonly QuotaStatus[] = Object.freeze([]);
@@ -43,8 +48,8 @@ export function evaluate(
   now: number,
 ): Decision {
   const { tool } = call;
-  // `"*"` is the operator's stop-everything switch.
-  const liveReason = state.liveDenies.get(tool) ?? state.liveDenies.get("*");
+  // An exact name, a glob, or `"*"`: the operator's stop-everything switch.
+  const liveReason = state.liveDenies.reasonFor(tool);
   if (liveReason !== undefined) return deny(tool, BUILTIN_RULES.operator, liveReason);
   if (isHidden(policy, tool)) {
     return deny(tool, BUILTIN_RULES.hide, `Tool "${tool}" is hidden by policy`);

@@ -5,6 +5,7 @@
 import type { Decision } from "../engine/decision.ts";
 import { evaluate } from "../engine/evaluate.ts";
 import { QuotaStore } from "../engine/quota_store.ts";
+import { LiveDenies } from "../state/live_denies.ts";
 import type { CompiledPolicy } from "../policy/compiled.ts";
 import type { TestCases, TestStep } from "./cases.ts";
 
@@ -21,7 +22,7 @@ const DEFAULT_SESSION = "test";
 
 export function runCases(policy: CompiledPolicy, cases: TestCases): CaseResult[] {
   return cases.cases.map((testCase) => {
-    const state = { quotas: new QuotaStore(), liveDenies: new Map<string, string>() };
+    const state = { quotas: new QuotaStore(), liveDenies: new LiveDenies() };
     let now = EPOCH;
     const problems: string[] = [];
     testCase.steps.forEach((step, index) => {

@@ -76,6 +76,7 @@ export class McpProxy {
   /** The upstream answered `initialize`: notifications may go to the client. */
   #initialized = false;
   #clientInfo: { name: string; version: string } | null = null;
+  #serverInfo: { name: string; version: string } | null = null;
   readonly schemas: ToolSchemas;
 
   constructor(options: McpProxyOptions) {
@@ -127,6 +128,11 @@ export class McpProxy {
   /** The client's name and version from its `initialize`, once it sent one. */
   get clientInfo(): { name: string; version: string } | null {
     return this.#clientInfo;
+  }
+
+  /** The server's name and version from its `initialize` result, once it answered. */
+  get serverInfo(): { name: string; version: string } | null {
+    return this.#serverInfo;
   }
 
   /**
@@ -433,6 +439,14 @@ export class McpProxy {
     const result = message.result;
     if (!isObject(result)) return message;
     this.#initialized = true;
+    const server = result.serverInfo;
+    if (isObject(server) && typeof server.name === "string") {
+      // Shown to operators: bounded, whatever the server sends.
+      this.#serverInfo = {
+        name: server.name.slice(0, MAX_TOOL_NAME),
+        version: typeof server.version === "string" ? server.version.slice(0, 64) : "",
+      };
+    }
     const capabilities = result.capabilities;
     if (!isObject(capabilities) || !isObject(capabilities.tools)) return message;
     if (capabilities.tools.listChanged === true) return message;

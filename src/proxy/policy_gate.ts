@@ -14,6 +14,7 @@ import {
 } from "../engine/evaluate.ts";
 import { QuotaStore } from "../engine/quota_store.ts";
 import type { CompiledPolicy } from "../policy/compiled.ts";
+import { LiveDenies } from "../state/live_denies.ts";
 
 export interface PolicyGateOptions {
   now?: () => number;
@@ -22,7 +23,7 @@ export interface PolicyGateOptions {
 
 export class PolicyGate {
   #policy: CompiledPolicy;
-  readonly liveDenies = new Map<string, string>();
+  readonly liveDenies = new LiveDenies();
   readonly quotas = new QuotaStore();
   readonly #state: EngineState = { quotas: this.quotas, liveDenies: this.liveDenies };
   readonly #now: () => number;
@@ -79,7 +80,7 @@ export class PolicyGate {
   /** Whether the agent may see the tool in `tools/list` (not when the engine fails). */
   isVisible(tool: string): boolean {
     try {
-      if (this.liveDenies.has(tool) || this.liveDenies.has("*")) return false;
+      if (this.liveDenies.reasonFor(tool) !== undefined) return false;
       return !isHidden(this.#policy, tool);
     } catch {
       return false;

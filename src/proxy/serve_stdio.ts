@@ -24,6 +24,8 @@ export interface ServeStdioOptions {
   /** The upstream server, already started. */
   upstream: UpstreamProcess;
   upstreamCommand: readonly string[];
+  /** What operators call this proxy (`--name`); else the server's own name. */
+  name?: string | null;
   version: string;
   maxBytes: number;
   graceMs: number;
@@ -59,6 +61,8 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     upstreamPid: upstream.pid,
     controlPath: null as string | null,
     state: "memory",
+    name: options.name ?? null,
+    principal: osPrincipal(),
   };
   const client = new StreamChannel(
     Deno.stdout.writable,
@@ -92,6 +96,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
         (() => Promise.reject(new Error("A bundled policy cannot be reloaded"))),
       upstreamTools: () => proxy.schemas.names(),
       clientInfo: () => proxy.clientInfo,
+      serverInfo: () => proxy.serverInfo,
       onToolsChanged: () => proxy.notifyToolsChanged(),
     });
     parts.attachment = options.attach ? await options.attach(runtime) : null;
@@ -187,4 +192,10 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
   await parts.attachment?.stop(code);
   log.debug(`The server exited with code ${code}`);
   return code;
+}
+
+/** Over stdio the caller is the OS user that runs the proxy: `uid:NAME`. */
+function osPrincipal(): string {
+  const name = Deno.env.get("USER") || Deno.env.get("LOGNAME");
+  return `uid:${name || (Deno.uid() ?? "unknown")}`;
 }

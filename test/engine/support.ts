@@ -1,6 +1,7 @@
 /** Shared helpers for engine tests: a policy from YAML text, fresh state, a call. */
 import type { EngineState, ToolCall } from "../../src/engine/evaluate.ts";
 import { QuotaStore } from "../../src/engine/quota_store.ts";
+import { LiveDenies } from "../../src/state/live_denies.ts";
 import type { CompiledPolicy } from "../../src/policy/compiled.ts";
 import { loadPolicyText } from "../../src/policy/loader.ts";
 
@@ -11,9 +12,11 @@ export function policy(yaml: string): CompiledPolicy {
 
 export function newState(liveDenies: Record<string, string> = {}): EngineState & {
   quotas: QuotaStore;
-  liveDenies: Map<string, string>;
+  liveDenies: LiveDenies;
 } {
-  return { quotas: new QuotaStore(), liveDenies: new Map(Object.entries(liveDenies)) };
+  const denies = new LiveDenies();
+  for (const [tool, reason] of Object.entries(liveDenies)) denies.set(tool, reason);
+  return { quotas: new QuotaStore(), liveDenies: denies };
 }
 
 export function call(
