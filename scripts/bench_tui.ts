@@ -148,7 +148,9 @@ async function main(): Promise<void> {
     }
     progress(`driving each at ${options.rate} calls/s; starting the dashboard in tmux`);
     proxies.forEach((proxy, i) => drivers.push(drive(proxy, options.rate, i)));
-    const command = `exec deno run --v8-flags=${RUNTIME_V8_FLAGS} -A ${MAIN} --tui`;
+    // INTERCEPT_BENCH_DENO_FLAGS adds runtime flags to the dashboard (--cpu-prof to profile it).
+    const extra = Deno.env.get("INTERCEPT_BENCH_DENO_FLAGS") ?? "";
+    const command = `exec deno run --v8-flags=${RUNTIME_V8_FLAGS} ${extra} -A ${MAIN} --tui`;
     await tmux(socket, [
       "-f",
       "/dev/null",
@@ -172,7 +174,7 @@ async function main(): Promise<void> {
     const ready = Date.now() + 30_000;
     for (;;) {
       const screen = await tmux(socket, ["capture-pane", "-p"]);
-      if ((screen.match(/1\d\d\d/g) ?? []).length >= PROXIES && /allow/.test(screen)) break;
+      if (/live/.test(screen) && /allow/.test(screen)) break;
       if (Date.now() > ready) throw new Error(`The dashboard did not show the proxies:\n${screen}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -219,6 +221,9 @@ async function main(): Promise<void> {
     if (options.json) await Deno.writeTextFile(options.json, JSON.stringify(figures, null, 2));
   } finally {
     for (const driver of drivers) driver.stop();
+    // Quit as a person would, so the dashboard exits cleanly (and writes a profile if asked).
+    await tmux(socket, ["send-keys", "q"]).catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     await tmux(socket, ["kill-server"]).catch(() => {});
     await Promise.all(proxies.map((proxy) => proxy.close()));
     await Deno.remove(root, { recursive: true }).catch(() => {});

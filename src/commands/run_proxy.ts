@@ -10,6 +10,7 @@ import denoJson from "../../deno.json" with { type: "json" };
 
 export const PROXY_FLAGS = [
   { name: "config", short: "c", value: true },
+  { name: "name", value: true },
   { name: "max-message-bytes", value: true },
   { name: "shutdown-grace-ms", value: true },
   { name: "log-level", value: true },
@@ -29,12 +30,14 @@ tools/call by POLICY before it reaches the server.
 
 Flags:
   -c, --config POLICY          policy file (INTERCEPT_CONFIG)
+      --name NAME              what the dashboard and ctl call this proxy (default: the
+                               server's own name from initialize)
       --max-message-bytes N    largest JSON-RPC message either way (default 16777216)
       --shutdown-grace-ms N    wait for the server to exit before SIGTERM, then SIGKILL
                                (default 5000)
       --control PATH           control socket for ctl and the dashboard (default
-                               $XDG_RUNTIME_DIR/intercept/<pid>.sock, else
-                               \${TMPDIR:-/tmp}/intercept-<uid>/<pid>.sock)
+                               \${TMPDIR:-/tmp}/intercept-<uid>/<pid>.sock, or
+                               $INTERCEPT_CONTROL_DIR/<pid>.sock)
       --no-control             no control socket
       --audit FILE             append one JSON line per decision and lifecycle event
                                ("-" for stderr); arguments are SHA-256 hashed
@@ -68,6 +71,7 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
   }
   const maxBytes = integerFlag(args, "max-message-bytes", 16 * MIB, { min: 1024, max: 1024 * MIB });
   const graceMs = integerFlag(args, "shutdown-grace-ms", 5_000, { min: 0, max: 600_000 });
+  const name = nameFlag(args);
   const log = loggerFrom(args);
   const operations = operationsFrom(args, log);
 
@@ -89,6 +93,7 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
         : policyPath,
       upstream,
       upstreamCommand: args.rest,
+      name,
       version: denoJson.version,
       maxBytes,
       graceMs,
@@ -102,6 +107,20 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
 }
 
 const LOG_FLUSH_MS = 1_000;
+
+const MAX_NAME = 64;
+
+function nameFlag(args: ParsedArgs): string | null {
+  const name = stringFlag(args, "name");
+  if (name === undefined) return null;
+  // deno-lint-ignore no-control-regex
+  if (name.trim() === "" || name.length > MAX_NAME || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw new UsageError(
+      `--name must be 1 to ${MAX_NAME} characters without line breaks, got ${JSON.stringify(name)}`,
+    );
+  }
+  return name.trim();
+}
 
 function loggerFrom(args: ParsedArgs): Logger {
   const level = stringFlag(args, "log-level") ?? "info";

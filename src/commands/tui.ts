@@ -42,6 +42,7 @@ export async function runTui(argv: readonly string[], io: TuiIo = realIo): Promi
     return 2;
   }
   const control = stringFlag(args, "control");
+  if (!Deno.env.get("NODE_ENV")) Deno.env.set("NODE_ENV", "production");
   const [React, { render }, { App }, { DashboardStore }, { socketExists }, client, discovery] =
     await Promise.all([
       import("react"),
@@ -66,6 +67,7 @@ export async function runTui(argv: readonly string[], io: TuiIo = realIo): Promi
     const app = render(React.createElement(App, { store }), {
       alternateScreen: true,
       interactive: true,
+      incrementalRendering: true,
     });
     await app.waitUntilExit();
   } finally {
