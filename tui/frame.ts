@@ -84,9 +84,10 @@ export function buildFrame(snapshot: DashboardSnapshot, ui: UiState, options: Fr
   };
   let lines: ScreenLine[];
   if (tooSmall(width, rows)) {
-    lines = tooSmallLines(width, rows).map((text, i) => ({
-      segments: [{ text, bold: i === 0, colour: i === 0 ? "yellow" : undefined }],
-    }));
+    const message = tooSmallLines(width, rows).map((text, i): Segment[] => [
+      { text, bold: i === 0, colour: i === 0 ? "yellow" : undefined },
+    ]);
+    lines = wrapSegments(message, width).map((segments) => ({ segments }));
   } else if (!proxy) {
     lines = emptyScreen(snapshot, options);
   } else {

@@ -212,10 +212,12 @@ export function wrapSegments(lines: Segment[][], width: number): Segment[][] {
 }
 
 export function tooSmallLines(columns: number, rows: number): string[] {
+  // Short lines: they must fit the small screen they are on.
   return [
     "Terminal too small",
-    `The dashboard needs ${MIN_COLUMNS}×${MIN_ROWS}; this one is ${columns}×${rows}.`,
-    "Make the window larger, or q to quit.",
+    `The dashboard needs ${MIN_COLUMNS}×${MIN_ROWS};`,
+    `this one is ${columns}×${rows}.`,
+    "Enlarge it, or q to quit.",
   ];
 }
 
@@ -234,15 +236,12 @@ export const FOOTER_KEYS: [string, string][] = [
 
 /** The key help, dropping the last entries that do not fit (keeping `?` and `q`). */
 export function helpLine(width: number, keys: [string, string][] = FOOTER_KEYS): string {
-  const always = keys.filter(([key]) => key === "?" || key === "q");
-  let line = "";
-  for (const [key, what] of keys) {
-    const tail = always.filter((entry) => entry[0] !== key).map(([k, w]) => `  ${k} ${w}`);
-    const next = `${line}${line ? "  " : ""}${key} ${what}`;
-    if (textWidth(next + tail.join("")) > width && !always.some((entry) => entry[0] === key)) {
-      continue;
-    }
-    line = next;
+  const kept = keys.filter(([key]) => key === "?" || key === "q");
+  const words = (list: [string, string][]) =>
+    list.map(([key, what]) => `${key} ${what}`).join("  ");
+  let shown = keys.filter((entry) => !kept.includes(entry));
+  while (shown.length > 0 && textWidth(words([...shown, ...kept])) > width) {
+    shown = shown.slice(0, -1);
   }
-  return truncate(line, width);
+  return truncate(words([...shown, ...kept]), width);
 }

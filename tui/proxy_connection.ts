@@ -134,7 +134,7 @@ export class ProxyConnection {
     } finally {
       this.#statusBusy = false;
       if (this.#generation === generation && this.#pollSentAt === asOf) {
-        const wasStale = this.deps.now() - asOf > this.deps.staleMs;
+        const wasStale = this.deps.now() - asOf >= this.deps.staleMs;
         this.#pollSentAt = null;
         if (wasStale) this.hooks.changed();
       }
@@ -157,7 +157,7 @@ export class ProxyConnection {
   /** Since when the proxy has left a status poll unanswered past `staleMs`; else null. */
   staleSince(now: number): number | null {
     const sent = this.#pollSentAt;
-    return this.state === "connected" && sent !== null && now - sent > this.deps.staleMs
+    return this.state === "connected" && sent !== null && now - sent >= this.deps.staleMs
       ? sent
       : null;
   }

@@ -73,7 +73,7 @@ export function streamColumns(
     proxy: options.showProxy ? Math.min(proxy, 14) : 0,
     tool: Math.min(tool, Math.max(12, Math.floor(body * 0.28))),
     rule: Math.min(rule, Math.max(8, Math.floor(body * 0.2))),
-    who: Math.min(who, Math.max(8, Math.floor(body * 0.14))),
+    who: Math.min(who, Math.max(12, Math.floor(body * 0.25))),
   };
 }
 

@@ -59,8 +59,8 @@ export interface ToolColumns {
 }
 
 const FIXED = { marker: 2, posture: 11, rate: 5, allowed: 5, denied: 5, next: 5, reset: 6 };
-/** One space before every column but the first two. */
-const GAPS = 8;
+/** One space before every column after the name. */
+const GAPS = 7;
 const NAME_MAX = 40;
 const QUOTA_MIN = 9;
 const QUOTA_MAX = 30;
@@ -92,7 +92,7 @@ export function toolHeader(columns: ToolColumns, sort: "activity" | "name"): str
     fit(sort === "activity" ? "/MIN↓" : "/MIN", columns.rate, "right"),
     fit("ALLOW", columns.allowed, "right"),
     fit("DENY", columns.denied, "right"),
-    fit("QUOTA LEFT", columns.quota),
+    fit(columns.quota >= 10 ? "QUOTA LEFT" : "QUOTA", columns.quota),
     fit("NEXT", columns.next, "right"),
     fit("RESET", columns.reset, "right"),
   ];

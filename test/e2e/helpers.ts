@@ -120,11 +120,12 @@ export class RawProxy {
   #counter = 0;
   #encoder = new TextEncoder();
 
-  constructor(args: string[]) {
+  /** `env` is the whole environment of the proxy (default: ours without INTERCEPT_*). */
+  constructor(args: string[], env: Record<string, string> = childEnv()) {
     this.child = new Deno.Command("deno", {
       args,
       cwd: ROOT,
-      env: childEnv(),
+      env,
       clearEnv: true,
       stdin: "piped",
       stdout: "piped",
@@ -134,8 +135,13 @@ export class RawProxy {
     this.#readers = [this.#readStdout(), this.#readStderr()];
   }
 
-  static start(policy: string, upstream: readonly string[], flags: string[] = []): RawProxy {
-    return new RawProxy(proxyArgs(policy, upstream, flags));
+  static start(
+    policy: string,
+    upstream: readonly string[],
+    flags: string[] = [],
+    env?: Record<string, string>,
+  ): RawProxy {
+    return new RawProxy(proxyArgs(policy, upstream, flags), env);
   }
 
   /** What the proxy and its upstream wrote to stderr so far. */
