@@ -29,11 +29,11 @@ export function headerLines(proxy: ProxySnapshot, width: number, now: number): S
   const parts = [proxy.label];
   if (status) {
     if (!proxy.label.startsWith("pid ")) parts.push(`pid ${status.pid}`);
+    // The server's own name reads better than the command line that started it.
     const server = status.server;
-    if (server && server.name !== proxy.label) {
-      parts.push(`${server.name}${server.version ? ` ${server.version}` : ""}`);
-    }
-    parts.push(status.upstream.command.join(" "));
+    if (!server) parts.push(status.upstream.command.join(" "));
+    else if (server.name !== proxy.label) parts.push(`${server.name} ${server.version}`.trim());
+    else if (server.version) parts.push(`version ${server.version}`);
   } else parts.push(proxy.path);
   const linkText = truncate(link.text, Math.floor(width / 2));
   const titleWidth = Math.max(0, width - textWidth(linkText) - 1);

@@ -58,3 +58,17 @@ export class ScreenWriter {
     this.#write(`${ESC}0m${ESC}?25h${ESC}?1049l`);
   }
 }
+
+const encoder = new TextEncoder();
+
+/** Writes to the terminal (stdout) in one piece, without Node's stream layer. */
+export function terminalWrite(text: string): void {
+  const bytes = encoder.encode(text);
+  try {
+    for (let written = 0; written < bytes.length;) {
+      written += Deno.stdout.writeSync(bytes.subarray(written));
+    }
+  } catch {
+    // The terminal is gone; the dashboard is ending anyway.
+  }
+}

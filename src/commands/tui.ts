@@ -59,25 +59,42 @@ export interface DashboardOptions {
   guide?: string;
   /** Shown while no proxy is up yet. */
   splash?: string[];
+  /** How often to look for proxies (2 s); the demo looks more often while it starts. */
+  discoverMs?: number;
+  /** Closes the dashboard, as q does. */
+  signal?: AbortSignal;
+  /** The screen to paint on, already showing something (the demo's splash); else a new one. */
+  screen?: import("../../tui/screen_writer.ts").ScreenWriter;
+}
+
+let modules: ReturnType<typeof importDashboard> | null = null;
+
+/** Starts loading the dashboard's modules (React, Ink, the app), once; the demo does it early. */
+export function loadDashboard(): ReturnType<typeof importDashboard> {
+  return modules ??= importDashboard();
+}
+
+function importDashboard() {
+  // React's production build: the development one costs several times the CPU per frame.
+  if (!Deno.env.get("NODE_ENV")) Deno.env.set("NODE_ENV", "production");
+  return Promise.all([
+    import("react"),
+    import("ink"),
+    import("node:process"),
+    import("../../tui/app.tsx"),
+    import("../../tui/dashboard_store.ts"),
+    import("../../tui/proxy_link.ts"),
+    import("../control/control_client.ts"),
+    import("../control/discover.ts"),
+    import("../../tui/ansi.ts"),
+    import("../../tui/screen_writer.ts"),
+  ]);
 }
 
 /** Draws the dashboard until the operator quits. Needs a terminal. */
 export async function showDashboard(options: DashboardOptions): Promise<void> {
-  // React's production build: the development one costs several times the CPU per frame.
-  if (!Deno.env.get("NODE_ENV")) Deno.env.set("NODE_ENV", "production");
   const [React, { render }, process, app, store, link, client, discovery, ansi, screen] =
-    await Promise.all([
-      import("react"),
-      import("ink"),
-      import("node:process"),
-      import("../../tui/app.tsx"),
-      import("../../tui/dashboard_store.ts"),
-      import("../../tui/proxy_link.ts"),
-      import("../control/control_client.ts"),
-      import("../control/discover.ts"),
-      import("../../tui/ansi.ts"),
-      import("../../tui/screen_writer.ts"),
-    ]);
+    await loadDashboard();
   const { control } = options;
   const dirs = discoveryDirs();
   const dashboard = new store.DashboardStore({
@@ -86,11 +103,12 @@ export async function showDashboard(options: DashboardOptions): Promise<void> {
       ? async () => (await link.socketExists(control)) ? [control] : []
       : (onProblem) => discovery.discoverProxies(dirs, { onProblem }),
     source: control ? { kind: "path", location: control } : { kind: "dirs", locations: dirs },
+    discoverMs: options.discoverMs,
   });
   const stdout = process.default.stdout;
   // The frame is painted by the screen writer, changed lines only, one write a frame; Ink runs
   // the app and the keyboard, and draws nothing itself.
-  const painter = new screen.ScreenWriter((text) => stdout.write(text));
+  const painter = options.screen ?? new screen.ScreenWriter(screen.terminalWrite);
   dashboard.start();
   try {
     const element = React.createElement(app.App, {
@@ -103,7 +121,14 @@ export async function showDashboard(options: DashboardOptions): Promise<void> {
     // A terminal was checked: stay live even where CI=true is set (Ink's CI mode would draw
     // only the last frame).
     const instance = render(element, { stdout: silent(stdout), interactive: true });
-    await instance.waitUntilExit();
+    const close = () => instance.unmount();
+    if (options.signal?.aborted) close();
+    options.signal?.addEventListener("abort", close);
+    try {
+      await instance.waitUntilExit();
+    } finally {
+      options.signal?.removeEventListener("abort", close);
+    }
   } finally {
     painter.close();
     dashboard.stop();

@@ -65,7 +65,10 @@ Deno.test("headerLines() names the proxy, then its pid and the server's name", (
     server: { name: "mcp-confluent", version: "1.5.0" },
   };
   const [first] = headerLines(proxy({ label: "kafka-prod", status }), 100, NOW).map(text);
-  assert.match(first, /^kafka-prod · pid 4242 · mcp-confluent 1\.5\.0 · npx -y @confluentinc/);
+  assert.match(first, /^kafka-prod · pid 4242 · mcp-confluent 1\.5\.0\s+● live$/);
+  const same = { ...status, name: "mcp-confluent" };
+  const [own] = headerLines(proxy({ label: "mcp-confluent", status: same }), 100, NOW).map(text);
+  assert.match(own, /^mcp-confluent · pid 4242 · version 1\.5\.0\s+● live$/);
 });
 
 Deno.test("headerLines() marks a proxy that missed a poll, and says for how long", () => {

@@ -81,7 +81,7 @@ Deno.test({
       await tui.waitForText(/echo\s+limited\s+\d+\s+3\s+0 █+░+ 2\/5/);
       // Status comes before the subscription's backfill: wait for both.
       let screen = await tui.waitForText(
-        /kafka-test · pid \d+ · mini-server 1\.0\.0 · deno run .*● live/,
+        /kafka-test · pid \d+ · mini-server 1\.0\.0\s+● live/,
       );
       assert.match(screen, /crash\s+deny\s+\d+\s+0\s+1/);
       screen = await tui.waitForText(
