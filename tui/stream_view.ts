@@ -50,7 +50,8 @@ const VERDICT = 8;
 
 /**
  * Sizes the columns to the longest values among the rows shown, within caps that leave the
- * reason most of a narrow screen; the proxy column only when several proxies show.
+ * reason most of a narrow screen; the proxy column only when several proxies show; the caller
+ * from 100 columns, or on a narrower screen when the rows shown come from several callers.
  */
 export function streamColumns(
   rows: readonly StreamRow[],
@@ -62,18 +63,22 @@ export function streamColumns(
   let tool = 4;
   let rule = 4;
   let who = 3;
+  const callers = new Set<string>();
   for (const { entry } of rows) {
     if (options.showProxy) proxy = Math.max(proxy, textWidth(entry.label));
     if (entry.kind !== "decision") continue;
     tool = Math.max(tool, textWidth(entry.notice.tool));
     rule = Math.max(rule, textWidth(ruleText(entry)));
-    who = Math.max(who, textWidth(whoText(entry)));
+    const caller = whoText(entry);
+    callers.add(caller);
+    who = Math.max(who, textWidth(caller));
   }
+  const showWho = width >= 100 || callers.size > 1;
   return {
     proxy: options.showProxy ? Math.min(proxy, 14) : 0,
     tool: Math.min(tool, Math.max(12, Math.floor(body * 0.28))),
     rule: Math.min(rule, Math.max(8, Math.floor(body * 0.2))),
-    who: Math.min(who, Math.max(12, Math.floor(body * 0.25))),
+    who: showWho ? Math.min(who, Math.max(10, Math.floor(body * 0.22))) : 0,
   };
 }
 
@@ -113,7 +118,7 @@ function entryBody(entry: StreamEntry, columns: StreamColumns): Segment[] {
         },
         { text: fit(n.tool, columns.tool) + " ", colour: allowed ? "green" : "red" },
         { text: fit(ruleText(entry), columns.rule) + " ", dim: true },
-        { text: fit(whoText(entry), columns.who) + " ", colour: "cyan" },
+        { text: columns.who > 0 ? fit(whoText(entry), columns.who) + " " : "", colour: "cyan" },
         { text: n.reason ?? "", colour: allowed ? undefined : "red" },
       ];
     }

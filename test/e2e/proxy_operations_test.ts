@@ -73,6 +73,8 @@ Deno.test("intercept ctl deny stops a tool live and ctl allow brings it back", a
     assert.equal(kinds[0], "start");
     assert.equal(kinds.at(-1), "stop");
     assert.ok(kinds.includes("live_deny") && kinds.includes("live_allow"));
+    const liveDeny = lines.find((line) => line.type === "live_deny");
+    assert.match(liveDeny.by, / via ctl$/, "the audit says who denied it");
     await assert.rejects(Deno.stat(control), Deno.errors.NotFound);
   } finally {
     await Deno.remove(dir, { recursive: true });

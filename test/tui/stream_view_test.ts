@@ -65,11 +65,18 @@ Deno.test("streamLine() names the caller: client, else the session, and the prin
     session: "3f2a91bc-77",
     principal: "uid:ann",
   });
-  const columns = streamColumns([row(anonymous)], 120, { showProxy: false });
+  const columns = streamColumns([row(anonymous)], 140, { showProxy: false });
   assert.match(
-    text(streamLine(row(anonymous), 120, columns)),
+    text(streamLine(row(anonymous), 140, columns)),
     /echo allow-reads session 3f2a91bc uid:ann $/,
   );
+  // Below 100 columns the caller shows only when the rows come from several callers.
+  const one = [row(entry("echo", TS)), row(entry("echo", TS + 1))];
+  const narrow = streamColumns(one, 80, { showProxy: false });
+  assert.equal(narrow.who, 0);
+  assert.match(text(streamLine(one[0], 80, narrow)), /^12:00:01 ✓ allow echo allow-reads $/);
+  const two = [...one, row(entry("echo", TS + 2, { client: "cursor" }))];
+  assert.equal(streamColumns(two, 80, { showProxy: false }).who, 11);
 });
 
 Deno.test("collapseStream() folds identical decisions in a row into one line with a count", () => {
@@ -131,7 +138,7 @@ Deno.test("streamColumns() fits the longest values shown, within caps", () => {
     who: 11,
   });
   assert.deepEqual(streamColumns(rows, 80, { showProxy: true }).proxy, 10);
-  assert.deepEqual(streamColumns([], 80, { showProxy: false }), {
+  assert.deepEqual(streamColumns([], 100, { showProxy: false }), {
     proxy: 0,
     tool: 4,
     rule: 4,
