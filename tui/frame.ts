@@ -4,18 +4,18 @@
  * know about it. The Ink app only styles these lines and draws them.
  */
 import type { DashboardSnapshot, ProxySnapshot, StreamEntry } from "./dashboard_state.ts";
-import { titledRule, truncate } from "./format.ts";
+import { titledRule } from "./format.ts";
 import {
   emptyLines,
   errorLines,
   headerLines,
-  helpLine,
   helpLines,
   proxyTabs,
   toolLine,
   tooSmallLines,
   wrapSegments,
 } from "./frame_text.ts";
+import { footerLines } from "./footer_lines.ts";
 import type { KeyContext, UiState } from "./keymap.ts";
 import {
   filterStream,
@@ -54,8 +54,6 @@ export interface Frame {
   lines: ScreenLine[];
   context: KeyContext;
 }
-
-const NOTICE_COLOURS = { info: "green", warn: "yellow", error: "red" } as const;
 
 export function buildFrame(snapshot: DashboardSnapshot, ui: UiState, options: FrameOptions): Frame {
   const { columns: width, rows } = options;
@@ -221,91 +219,4 @@ function overlay(ui: UiState, proxy: ProxySnapshot, width: number, rows: number)
   const wrapped = wrapSegments(content, width);
   const scroll = Math.min(mode.scroll, Math.max(0, wrapped.length - rows));
   return wrapped.slice(scroll, scroll + rows).map((segments) => ({ segments }));
-}
-
-function footerLines(
-  snapshot: DashboardSnapshot,
-  ui: UiState,
-  options: FrameOptions,
-  context: KeyContext,
-): ScreenLine[] {
-  const width = options.columns;
-  const mode = ui.mode;
-  const hint = (text: string): ScreenLine => ({ segments: [{ text, dim: true }] });
-  switch (mode.kind) {
-    case "reason": {
-      if (mode.tool === null) {
-        return [
-          {
-            segments: [{
-              text: "No tool selected: nothing to deny.",
-              colour: "yellow",
-              bold: true,
-            }],
-          },
-          hint("Esc closes · pick a tool with ↑ ↓ first"),
-        ];
-      }
-      const what = mode.scope === "all"
-        ? `Deny ${mode.tool} on all ${context.everywhere.length} proxies`
-        : `Deny ${mode.tool}`;
-      const typed = `, reason (optional): ${mode.text}█`;
-      // Cut from the start, so what is being typed stays in view.
-      const room = Math.max(0, width - Array.from(what).length);
-      return [
-        {
-          segments: [{ text: what, colour: "magenta", bold: true }, {
-            text: truncateStart(typed, room),
-          }],
-        },
-        hint(
-          mode.scope === "all"
-            ? "Enter asks to confirm · Esc cancels"
-            : "Enter denies · Esc cancels",
-        ),
-      ];
-    }
-    case "confirm": {
-      const verb = mode.action === "deny" ? "Deny" : "Allow";
-      const names = mode.proxies.join(", ");
-      return [
-        {
-          segments: [
-            {
-              text: `${verb} ${mode.tool} on all ${mode.proxies.length} proxies: `,
-              colour: "magenta",
-              bold: true,
-            },
-            { text: `${names}?` },
-          ],
-        },
-        { segments: [{ text: "y sends it · n or Esc cancels", bold: true }] },
-      ];
-    }
-    case "filter":
-      return [
-        { segments: [{ text: truncateStart(`/${mode.text}█`, width) }] },
-        hint("Filter tools and decisions · Enter keeps it · Esc clears it"),
-      ];
-  }
-  const notice = snapshot.notice;
-  const first: ScreenLine = ui.message
-    ? { segments: [{ text: ui.message, colour: "yellow", bold: true }] }
-    : notice
-    ? { segments: [{ text: truncate(notice.text, width), colour: NOTICE_COLOURS[notice.level] }] }
-    : ui.filter
-    ? hint(`filter: ${ui.filter} (Esc clears)`)
-    : options.guide && snapshot.proxies.length > 0
-    ? { segments: [{ text: options.guide, colour: "cyan" }] }
-    : { segments: [] };
-  const keys = snapshot.proxies.length === 0
-    ? helpLine(width, [["?", "help"], ["q", "quit"]])
-    : helpLine(width);
-  return [first, hint(keys)];
-}
-
-function truncateStart(text: string, width: number): string {
-  const chars = Array.from(text);
-  if (chars.length <= width) return text;
-  return "…" + chars.slice(chars.length - width + 1).join("");
 }
