@@ -154,7 +154,9 @@ async function main(): Promise<void> {
     proxies.forEach((proxy, i) => drivers.push(drive(proxy, options.rate, i)));
     // INTERCEPT_BENCH_DENO_FLAGS adds runtime flags to the dashboard (--cpu-prof to profile it).
     const extra = Deno.env.get("INTERCEPT_BENCH_DENO_FLAGS") ?? "";
-    const command = `exec deno run --v8-flags=${RUNTIME_V8_FLAGS} ${extra} -A ${MAIN} --tui`;
+    // INTERCEPT_BENCH_DASHBOARD_MAIN runs the dashboard of another checkout (before and after).
+    const dashboard = Deno.env.get("INTERCEPT_BENCH_DASHBOARD_MAIN") ?? MAIN;
+    const command = `exec deno run --v8-flags=${RUNTIME_V8_FLAGS} ${extra} -A ${dashboard} --tui`;
     await tmux(socket, [
       "-f",
       "/dev/null",
