@@ -366,3 +366,31 @@ Deno.test("control server bounds subscribers apart from other connections", asyn
     await server.close();
   }
 });
+
+Deno.test("control server refuses a deny past the proxy's bound with -32002, nothing applied", async () => {
+  const target = new FakeTarget();
+  target.deny = (tool: string) => {
+    throw new RangeError(`Cannot deny "${tool}": 1000 live denies are in force already`);
+  };
+  await withServer(async (client) => {
+    const error = errorOf(await client.request({ id: 1, method: "deny", params: { tool: "x-*" } }));
+    equal(error.code, REQUEST_FAILED);
+    match(error.message, /1000 live denies are in force already/);
+  }, target);
+});
+
+Deno.test("control server passes who asked to the proxy, and refuses a bad one", async () => {
+  await withServer(async (client, target) => {
+    const by = "ann via ctl";
+    equal((await client.request({ id: 1, method: "deny", params: { tool: "x", by } })).id, 1);
+    deepEqual(target.calls.at(-1), ["deny", "x", null, by]);
+    const bad = errorOf(
+      await client.request({ id: 2, method: "allow", params: { tool: "x", by: 42 } }),
+    );
+    equal(bad.code, -32602);
+    match(bad.message, /params\.by must be a string of at most 200 characters/);
+    const allowed = await client.request({ id: 3, method: "allow", params: { tool: "y" } });
+    const notDenied = errorOf(allowed);
+    deepEqual(notDenied.data, { reason: "not_denied" });
+  });
+});
