@@ -1,16 +1,14 @@
-/** The dashboard: renders the store's snapshot and turns keys into store commands. */
-import { Box, Text, useApp, useInput, useStdin } from "ink";
-import { useRef, useState, useSyncExternalStore } from "react";
+/** The dashboard: draws the frame built from the store's snapshot and turns keys into commands. */
+import { Box, useApp, useInput, useStdin } from "ink";
+import { useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import { styleLine } from "./ansi.ts";
 import type { DashboardSnapshot } from "./dashboard_state.ts";
 import type { CommandOutcome } from "./dashboard_store.ts";
-import { DecisionStream } from "./decision_stream.tsx";
-import { Footer } from "./footer.tsx";
-import { Header, headerRows } from "./header.tsx";
+import { buildFrame } from "./frame.ts";
 import { type Command, handleInput, initialUi, type KeyInfo, type UiState } from "./keymap.ts";
-import { filterStream, filterTools, layoutRows, resolveSelection } from "./navigation.ts";
-import { ToolTable } from "./tool_table.tsx";
+import { Line } from "./line.tsx";
+import type { ScreenWriter } from "./screen_writer.ts";
 import { useTerminalSize } from "./use_terminal_size.ts";
-import { emptyLines, helpLine } from "./frame_text.ts";
 
 /** The store as the app uses it (`DashboardStore`, or a test double). */
 export interface AppStore {
@@ -24,7 +22,22 @@ export interface AppStore {
   reset(proxy: string, tool?: string): Promise<CommandOutcome>;
 }
 
-export function App(props: { store: AppStore }) {
+export interface AppProps {
+  store: AppStore;
+  /** Colours on (false under NO_COLOR); off by default. */
+  color?: boolean;
+  /** A hint for newcomers in the footer (the demo's). */
+  guide?: string | null;
+  /** Shown while no proxy is up yet (the demo's splash). */
+  splash?: readonly string[] | null;
+  /**
+   * Paints the frame itself, changed lines only, instead of through Ink's renderer (the
+   * terminal); without it the frame is Ink text (tests).
+   */
+  screen?: ScreenWriter;
+}
+
+export function App(props: AppProps) {
   const { store } = props;
   const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const { columns, rows } = useTerminalSize();
@@ -33,17 +46,28 @@ export function App(props: { store: AppStore }) {
   // Keys can come faster than renders, so the handler reads and writes the state in a ref.
   const uiRef = useRef<UiState>(initialUi);
   const [ui, setUi] = useState<UiState>(initialUi);
-  const view = visible(snapshot, ui);
-  const header = view.proxy ? headerRows(snapshot.proxies, view.proxy, columns) : 0;
-  const layout = layoutRows(rows, header, view.tools.length);
+  const options = { columns, rows, guide: props.guide, splash: props.splash };
+  const frame = useMemo(
+    () => buildFrame(snapshot, ui, options),
+    [snapshot, ui, columns, rows, props.guide, props.splash],
+  );
+  const color = props.color ?? false;
+  const texts = useMemo(
+    () => frame.lines.map((line) => styleLine(line.segments, { color, inverse: line.inverse })),
+    [frame, color],
+  );
+
+  const { screen } = props;
+  // In this order: the screen is open before the first frame is drawn on it.
+  useLayoutEffect(() => {
+    screen?.open();
+    return () => screen?.close();
+  }, [screen]);
+  useLayoutEffect(() => screen?.draw(texts, columns, rows), [screen, texts, columns, rows]);
 
   useInput((input: string, key: KeyInfo) => {
-    const current = visible(store.getSnapshot(), uiRef.current);
-    const result = handleInput(uiRef.current, input, key, {
-      proxies: current.proxies,
-      tools: current.tools.map((tool) => tool.name),
-      pageSize: Math.max(1, layout.toolRows - 1),
-    });
+    const current = buildFrame(store.getSnapshot(), uiRef.current, options);
+    const result = handleInput(uiRef.current, input, key, current.context);
     uiRef.current = result.ui;
     setUi(result.ui);
     for (const command of result.commands) {
@@ -52,60 +76,12 @@ export function App(props: { store: AppStore }) {
     }
   }, { isActive: isRawModeSupported });
 
-  if (!view.proxy) {
-    return (
-      <Box flexDirection="column" width={columns} height={rows} overflow="hidden">
-        <Text bold>intercept dashboard</Text>
-        {emptyLines(snapshot.source, snapshot.discovered).map((line, index) => (
-          <Text key={index} color={index === 0 ? "yellow" : "gray"} wrap="truncate-end">
-            {line}
-          </Text>
-        ))}
-        <Box flexGrow={1} />
-        {snapshot.notice && <Text color="red" wrap="truncate-end">{snapshot.notice.text}</Text>}
-        <Text color="gray" wrap="truncate-end">{helpLine(columns, [["q", "quit"]])}</Text>
-      </Box>
-    );
-  }
-  const stream = filterStream(snapshot.stream, ui.filter);
+  if (screen) return null;
   return (
     <Box flexDirection="column" width={columns} height={rows} overflow="hidden">
-      <Header proxies={snapshot.proxies} proxy={view.proxy} width={columns} />
-      <ToolTable
-        tools={view.tools}
-        selected={view.tool}
-        width={columns}
-        rows={layout.toolRows}
-        now={snapshot.now}
-        filter={ui.filter}
-      />
-      <DecisionStream
-        entries={stream}
-        rows={layout.streamRows}
-        width={columns}
-        showPid={snapshot.proxies.length > 1}
-        title={ui.filter ? `decisions matching "${ui.filter}"` : "decisions"}
-      />
-      <Box flexGrow={1} />
-      <Footer
-        mode={ui.mode}
-        notice={snapshot.notice}
-        filter={ui.filter}
-        width={columns}
-        proxies={snapshot.proxies.length}
-      />
+      {texts.map((text, index) => <Line key={index} text={text} />)}
     </Box>
   );
-}
-
-/** The proxy, tools and selection on screen for a snapshot and the UI state. */
-function visible(snapshot: DashboardSnapshot, ui: UiState) {
-  const proxies = snapshot.proxies.map((proxy) => proxy.path);
-  const path = resolveSelection(proxies, ui.proxy);
-  const proxy = snapshot.proxies.find((p) => p.path === path) ?? null;
-  const tools = proxy ? filterTools(proxy.tools, ui.filter) : [];
-  const tool = resolveSelection(tools.map((t) => t.name), ui.tool);
-  return { proxies, proxy, tools, tool };
 }
 
 function run(store: AppStore, command: Exclude<Command, { kind: "quit" }>): Promise<unknown> {

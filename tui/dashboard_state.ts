@@ -16,24 +16,35 @@ export interface QuotaSnapshot extends QuotaView {
 
 export interface ToolSnapshot extends Omit<ToolView, "quotas"> {
   quotas: readonly QuotaSnapshot[];
+  /** Decisions on this tool in the last minute. */
+  perMinute: number;
+  /** When one more call will pass, after a denial for a spent quota said so; else null. */
+  nextSlotAt: number | null;
 }
 
 export type LinkState = "connecting" | "connected" | "retrying";
 
 export interface ProxySnapshot {
   path: string;
+  /** What the screen calls it: its name, else `pid N`; unique among the proxies shown. */
+  label: string;
   link: LinkState;
+  /** Since when a status poll has gone unanswered past its time, while connected; else null. */
+  staleSince: number | null;
   status: StatusResult | null;
   tools: readonly ToolSnapshot[];
   /** The last refused reload's errors, while the previous policy stays in force. */
   policyError: string | null;
   /** Why the connection failed or closed, while it is retried. */
   linkError: string | null;
+  /** Decisions of every tool in the last minute. */
+  perMinute: number;
 }
 
 interface StreamBase {
   proxy: string;
-  pid: number | null;
+  /** The proxy's label when the entry arrived. */
+  label: string;
 }
 export type StreamEntry =
   | StreamBase & { kind: "decision"; notice: DecisionNotice }
@@ -55,7 +66,7 @@ export interface DashboardSnapshot {
   proxies: readonly ProxySnapshot[];
   /** Decisions and policy and operator events of every proxy, oldest first. */
   stream: readonly StreamEntry[];
-  /** The outcome of the last command, or a discovery problem. */
+  /** The outcome of the last command, or a discovery problem, until it expires. */
   notice: Notice | null;
 }
 
@@ -63,6 +74,8 @@ export function toolsFromStatus(status: StatusResult, observedAt: number): ToolS
   return status.tools.map((tool) => ({
     ...tool,
     quotas: tool.quotas.map((quota) => ({ ...quota, observedAt })),
+    perMinute: 0,
+    nextSlotAt: null,
   }));
 }
 
@@ -79,23 +92,32 @@ export function applyDecision(
     if (index >= 0) quotas[index] = seen;
     else quotas.push(seen);
   }
+  const allowed = notice.decision === "allow";
   return {
     ...tool,
-    allowed: tool.allowed + (notice.decision === "allow" ? 1 : 0),
-    denied: tool.denied + (notice.decision === "deny" ? 1 : 0),
+    allowed: tool.allowed + (allowed ? 1 : 0),
+    denied: tool.denied + (allowed ? 0 : 1),
     quotas,
+    nextSlotAt: allowed
+      ? null
+      : notice.retryAfterMs !== null
+      ? observedAt + notice.retryAfterMs
+      : tool.nextSlotAt,
   };
 }
 
 /**
- * The decision stream: bounded, ordered by time, and free of the duplicates a reconnect's
- * backfill would otherwise add.
+ * The stream: ordered by time, free of the duplicates a reconnect's backfill would add, and
+ * bounded: at most `limit` decisions and, apart, the last `eventLimit` policy and operator
+ * events, so a flood of decisions never pushes those out.
  */
 export class StreamBuffer {
   #entries: StreamEntry[] = [];
   #keys = new Set<string>();
+  #decisions = 0;
+  #view: readonly StreamEntry[] | null = null;
 
-  constructor(readonly limit = 500) {}
+  constructor(readonly limit = 500, readonly eventLimit = 50) {}
 
   /** Adds an entry; false when it was already there. */
   add(entry: StreamEntry): boolean {
@@ -105,14 +127,33 @@ export class StreamBuffer {
     let index = this.#entries.length;
     while (index > 0 && this.#entries[index - 1].notice.ts > entry.notice.ts) index--;
     this.#entries.splice(index, 0, entry);
-    while (this.#entries.length > this.limit) {
-      this.#keys.delete(streamKey(this.#entries.shift()!));
-    }
+    if (entry.kind === "decision") this.#decisions++;
+    this.#trim();
+    this.#view = null;
     return true;
   }
 
+  /** The entries, oldest first; the same array until the next change. */
   entries(): readonly StreamEntry[] {
-    return [...this.#entries];
+    return this.#view ??= Object.freeze([...this.#entries]);
+  }
+
+  #trim(): void {
+    const events = this.#entries.length - this.#decisions;
+    const dropDecisions = this.#decisions - this.limit;
+    const dropEvents = events - this.eventLimit;
+    if (dropDecisions <= 0 && dropEvents <= 0) return;
+    let decisions = Math.max(0, dropDecisions);
+    let others = Math.max(0, dropEvents);
+    this.#entries = this.#entries.filter((entry) => {
+      const isDecision = entry.kind === "decision";
+      if (isDecision && decisions > 0) decisions--;
+      else if (!isDecision && others > 0) others--;
+      else return true;
+      this.#keys.delete(streamKey(entry));
+      if (isDecision) this.#decisions--;
+      return false;
+    });
   }
 }
 
@@ -123,8 +164,24 @@ function streamKey(entry: StreamEntry): string {
   return [entry.proxy, entry.notice.ts, ...detail].join("\u0000");
 }
 
-/** How a proxy is named on screen: by pid once known, else by its socket's file name. */
+/** How a proxy is named on screen: its name once known, else its pid, else its socket. */
 export function proxyLabel(proxy: { path: string; status: StatusResult | null }): string {
+  const name = proxy.status?.name?.trim();
+  if (name) return name;
   if (proxy.status) return `pid ${proxy.status.pid}`;
   return proxy.path.slice(proxy.path.lastIndexOf("/") + 1);
+}
+
+/** Labels for several proxies: a name two proxies share gets each one's pid after it. */
+export function uniqueLabels(
+  proxies: readonly { path: string; status: StatusResult | null }[],
+): Map<string, string> {
+  const labels = proxies.map((proxy) => proxyLabel(proxy));
+  const counts = new Map<string, number>();
+  for (const label of labels) counts.set(label, (counts.get(label) ?? 0) + 1);
+  return new Map(proxies.map((proxy, i) => {
+    const label = labels[i];
+    const shared = (counts.get(label) ?? 0) > 1 && proxy.status;
+    return [proxy.path, shared ? `${label}·${proxy.status!.pid}` : label];
+  }));
 }

@@ -7,10 +7,11 @@ import type { ControlEvent } from "../src/control/protocol.ts";
 import {
   type DashboardSnapshot,
   type Notice,
-  proxyLabel,
   StreamBuffer,
+  uniqueLabels,
 } from "./dashboard_state.ts";
 import { type ConnectionDeps, ProxyConnection } from "./proxy_connection.ts";
+import { type Command, type CommandOutcome, CommandTracker } from "./command_tracker.ts";
 import {
   type ConnectFn,
   type DiscoverFn,
@@ -31,23 +32,27 @@ export interface DashboardStoreOptions {
   timers?: Timers;
   /** How often each proxy's status is fetched again (quotas, reset times); 1 s. */
   pollMs?: number;
+  /** A poll unanswered this long marks the proxy stale; twice `pollMs`. */
+  staleMs?: number;
   /** How often to look for new proxies; 2 s. */
   discoverMs?: number;
-  /** The shortest time between two snapshots: 50 ms is at most 20 renders a second. */
+  /** The shortest time between two snapshots: 100 ms is at most 10 renders a second. */
   frameMs?: number;
-  /** How many stream entries to keep; 500. */
+  /** How many decisions the stream keeps; 500. */
   streamLimit?: number;
   /** Reconnection backoff: the first wait, doubled up to `max`. */
   retryMs?: { first: number; max: number };
+  /** How long a command waits for its answer before saying it may still apply; 3 s. */
+  commandTimeoutMs?: number;
+  /** How long a notice shows, by level; 6 s, 12 s, 20 s. */
+  noticeMs?: Partial<Record<Notice["level"], number>>;
+  /** Who is at the keys, sent with live controls (`ann via dashboard`); null sends nothing. */
+  operator?: string | null;
 }
 
-/** The outcome of a command, also shown as the store's notice. */
-export interface CommandOutcome {
-  ok: boolean;
-  text: string;
-}
+export type { CommandOutcome } from "./command_tracker.ts";
 
-type Method = "deny" | "allow" | "reload" | "reset";
+const NOTICE_MS: Record<Notice["level"], number> = { info: 6_000, warn: 12_000, error: 20_000 };
 
 export class DashboardStore {
   readonly #deps: ConnectionDeps;
@@ -56,34 +61,59 @@ export class DashboardStore {
   readonly #pollMs: number;
   readonly #discoverMs: number;
   readonly #frameMs: number;
+  readonly #noticeMs: Record<Notice["level"], number>;
   readonly #proxies = new Map<string, ProxyConnection>();
   readonly #stream: StreamBuffer;
   readonly #listeners = new Set<() => void>();
+  readonly #commands: CommandTracker;
+  readonly #operator: string | null;
   #notice: Notice | null = null;
   #discovered = false;
   #running = false;
-  #timers: { discover: TimerId | null; poll: TimerId | null; frame: TimerId | null } = {
+  #timers: Record<"discover" | "poll" | "frame" | "notice", TimerId | null> = {
     discover: null,
     poll: null,
     frame: null,
+    notice: null,
   };
   #lastFrame = -Infinity;
   #snapshot: DashboardSnapshot;
 
   constructor(options: DashboardStoreOptions) {
+    this.#pollMs = options.pollMs ?? 1000;
     this.#deps = {
       connect: options.connect,
       exists: options.exists ?? socketExists,
       now: options.now ?? Date.now,
       timers: options.timers ?? realTimers,
       retryMs: options.retryMs ?? { first: 250, max: 5000 },
+      staleMs: options.staleMs ?? this.#pollMs * 2,
     };
     this.#discoverFn = options.discover;
     this.#source = options.source;
-    this.#pollMs = options.pollMs ?? 1000;
     this.#discoverMs = options.discoverMs ?? 2000;
-    this.#frameMs = options.frameMs ?? 50;
+    this.#frameMs = options.frameMs ?? 100;
+    this.#noticeMs = { ...NOTICE_MS, ...options.noticeMs };
+    this.#operator = options.operator === undefined ? operator() : options.operator;
     this.#stream = new StreamBuffer(options.streamLimit ?? 500);
+    this.#commands = new CommandTracker({
+      now: this.#deps.now,
+      timers: this.#deps.timers,
+      timeoutMs: options.commandTimeoutMs ?? 3_000,
+      labelOf: (path) => this.#labels().get(path) ?? path,
+      send: (path, method, params) => {
+        const proxy = this.#proxies.get(path);
+        if (!proxy) return Promise.reject(new Error("not connected"));
+        return proxy.request(method, params).then((result) => {
+          void proxy.refresh();
+          return result;
+        }, (error) => {
+          if (method === "reload") proxy.policyError = errorText(error);
+          throw error;
+        });
+      },
+      report: (level, text) => this.#report(level, text),
+    });
     this.#snapshot = this.#build();
   }
 
@@ -101,7 +131,8 @@ export class DashboardStore {
     for (const id of Object.values(this.#timers)) {
       if (id !== null) this.#deps.timers.clearTimeout(id);
     }
-    this.#timers = { discover: null, poll: null, frame: null };
+    this.#timers = { discover: null, poll: null, frame: null, notice: null };
+    this.#commands.stop();
     for (const proxy of this.#proxies.values()) proxy.close();
     this.#proxies.clear();
   }
@@ -114,77 +145,71 @@ export class DashboardStore {
   getSnapshot = (): DashboardSnapshot => this.#snapshot;
 
   deny(proxy: string, tool: string, reason?: string | null): Promise<CommandOutcome> {
-    return this.#command([proxy], "deny", denyParams(tool, reason), `Denied ${tool}`);
+    return this.#run({ paths: [proxy], method: "deny", tool, params: denyParams(tool, reason) });
   }
 
   allow(proxy: string, tool: string): Promise<CommandOutcome> {
-    return this.#command([proxy], "allow", { tool }, `Allowed ${tool}`);
+    return this.#run({ paths: [proxy], method: "allow", tool, params: { tool } });
   }
 
   /** Denies `tool` on every connected proxy: stops it for every agent on this machine. */
   denyEverywhere(tool: string, reason?: string | null): Promise<CommandOutcome> {
-    return this.#command(this.#connected(), "deny", denyParams(tool, reason), `Denied ${tool}`);
+    const params = denyParams(tool, reason);
+    return this.#run({ paths: this.#connected(), method: "deny", tool, params });
   }
 
+  /** Allows `tool` again on every connected proxy; one where it was not denied counts as done. */
   allowEverywhere(tool: string): Promise<CommandOutcome> {
-    return this.#command(this.#connected(), "allow", { tool }, `Allowed ${tool}`);
+    return this.#run({ paths: this.#connected(), method: "allow", tool, params: { tool } });
   }
 
   reload(proxy: string): Promise<CommandOutcome> {
-    return this.#command([proxy], "reload", {}, "Reloaded the policy");
+    return this.#run({ paths: [proxy], method: "reload", tool: null, params: {} });
   }
 
   /** Forgets the quotas of one tool, or of every tool when `tool` is omitted. */
   reset(proxy: string, tool?: string): Promise<CommandOutcome> {
-    const done = tool ? `Reset the quotas of ${tool}` : "Reset every quota";
-    return this.#command([proxy], "reset", tool ? { tool } : {}, done);
+    const params = tool ? { tool } : {};
+    return this.#run({ paths: [proxy], method: "reset", tool: tool ?? null, params });
+  }
+
+  #run(command: Command): Promise<CommandOutcome> {
+    if (command.paths.length === 0) {
+      return Promise.resolve(this.#report("error", "No connected proxy"));
+    }
+    const by = this.#operator;
+    return this.#commands.run(by ? { ...command, params: { ...command.params, by } } : command);
   }
 
   #connected(): string[] {
     return [...this.#proxies.values()].filter((p) => p.state === "connected").map((p) => p.path);
   }
 
-  async #command(paths: string[], method: Method, params: Record<string, unknown>, done: string) {
-    if (paths.length === 0) return this.#report(false, "No connected proxy", "error");
-    const results = await Promise.all(paths.map(async (path) => {
-      const proxy = this.#proxies.get(path);
-      if (!proxy) return { name: path, error: "not connected" };
-      try {
-        await proxy.request(method, params);
-        void proxy.refresh();
-        return { name: proxyLabel(proxy), error: null };
-      } catch (error) {
-        const text = errorText(error);
-        if (method === "reload") proxy.policyError = text;
-        return { name: proxyLabel(proxy), error: text };
-      }
-    }));
-    const ok = results.filter((r) => r.error === null).map((r) => r.name);
-    const failed = results.filter((r) => r.error !== null);
-    const where = paths.length === 1 ? `on ${ok[0]}` : `on ${ok.length} of ${paths.length} proxies`;
-    const parts = ok.length > 0 ? [`${done} ${where}`] : [];
-    const verb = method === "reload" ? "Reload refused" : `${capitalize(method)} failed`;
-    for (const f of failed) parts.push(`${verb} on ${f.name}: ${f.error!.replaceAll("\n", "; ")}`);
-    const level = failed.length === 0 ? "info" : ok.length > 0 ? "warn" : "error";
-    return this.#report(failed.length === 0, parts.join(". "), level);
-  }
-
-  #report(ok: boolean, text: string, level: Notice["level"]): CommandOutcome {
+  #report(level: Notice["level"], text: string): CommandOutcome {
     this.#notice = { level, text, at: this.#deps.now() };
+    // Redraw when it expires, so it leaves the screen even if nothing else changes.
+    if (this.#timers.notice !== null) this.#deps.timers.clearTimeout(this.#timers.notice);
+    this.#timers.notice = this.#running
+      ? this.#deps.timers.setTimeout(() => {
+        this.#timers.notice = null;
+        this.#changed();
+      }, this.#noticeMs[level] + 1)
+      : null;
     this.#changed();
-    return { ok, text };
+    return { ok: level === "info", text };
   }
 
   async #discover(): Promise<void> {
     this.#timers.discover = null;
     let paths: string[] | null = null;
+    const problems: string[] = [];
     try {
-      paths = await this.#discoverFn();
+      paths = await this.#discoverFn((problem) => problems.push(problem));
     } catch (error) {
-      const text = `Cannot look for proxies: ${errorText(error)}`;
-      this.#notice = { level: "error", text, at: this.#deps.now() };
+      problems.push(`Cannot look for proxies: ${errorText(error)}`);
     }
     if (!this.#running) return;
+    if (problems.length > 0) this.#report("warn", problems.join("; "));
     if (paths) {
       const live = new Set(paths);
       for (const path of paths) if (!this.#proxies.has(path)) this.#add(path);
@@ -210,12 +235,11 @@ export class DashboardStore {
   }
 
   #drop(proxy: ProxyConnection): void {
+    const label = this.#labels().get(proxy.path);
     proxy.close();
     if (this.#proxies.get(proxy.path) !== proxy) return;
     this.#proxies.delete(proxy.path);
-    if (proxy.status) {
-      this.#notice = { level: "info", text: `${proxyLabel(proxy)} is gone`, at: this.#deps.now() };
-    }
+    if (proxy.status) this.#report("info", `${label} is gone`);
     this.#changed();
   }
 
@@ -224,18 +248,28 @@ export class DashboardStore {
       if (!this.#running) return;
       for (const proxy of this.#proxies.values()) void proxy.refresh();
       this.#schedulePoll();
+      // A proxy that stopped answering is shown stale, though nothing else changed.
+      const now = this.#deps.now();
+      if ([...this.#proxies.values()].some((proxy) => proxy.staleSince(now) !== null)) {
+        this.#changed();
+      }
     }, this.#pollMs);
   }
 
   #event(proxy: ProxyConnection, event: ControlEvent): void {
-    const base = { proxy: proxy.path, pid: proxy.status?.pid ?? null };
+    const base = { proxy: proxy.path, label: this.#labels().get(proxy.path) ?? proxy.path };
     const added = event.method === "decision"
       ? this.#stream.add({ ...base, kind: "decision", notice: event.params })
       : event.method === "policy"
       ? this.#stream.add({ ...base, kind: "policy", notice: event.params })
       : this.#stream.add({ ...base, kind: "control", notice: event.params });
+    if (event.method === "control") this.#commands.confirmedBy(proxy.path, event.params);
     // A duplicate from a reconnect's backfill changes nothing the connection did not count.
     if (added || event.method === "decision") this.#changed();
+  }
+
+  #labels(): Map<string, string> {
+    return uniqueLabels([...this.#proxies.values()]);
   }
 
   /** Coalesces changes: listeners hear of them at most once per frame. */
@@ -251,15 +285,19 @@ export class DashboardStore {
   }
 
   #build(): DashboardSnapshot {
+    const now = this.#deps.now();
+    const proxies = [...this.#proxies.values()].sort((a, b) => a.path.localeCompare(b.path));
+    const labels = uniqueLabels(proxies);
+    const notice = this.#notice && now - this.#notice.at <= this.#noticeMs[this.#notice.level]
+      ? this.#notice
+      : null;
     return {
-      now: this.#deps.now(),
+      now,
       source: this.#source,
       discovered: this.#discovered,
-      proxies: [...this.#proxies.values()]
-        .sort((a, b) => a.path.localeCompare(b.path))
-        .map((proxy) => proxy.snapshot()),
+      proxies: proxies.map((proxy) => proxy.snapshot(now, labels.get(proxy.path)!)),
       stream: this.#stream.entries(),
-      notice: this.#notice,
+      notice,
     };
   }
 }
@@ -269,6 +307,12 @@ function denyParams(tool: string, reason?: string | null): Record<string, unknow
   return trimmed ? { tool, reason: trimmed } : { tool };
 }
 
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+/** Who runs the dashboard, as shown next to a live deny: `ann via dashboard`. */
+function operator(): string | null {
+  try {
+    const user = Deno.env.get("USER") || Deno.env.get("LOGNAME");
+    return `${user || `uid ${Deno.uid() ?? "?"}`} via dashboard`;
+  } catch {
+    return null;
+  }
 }

@@ -47,16 +47,30 @@ export function formatClock(ts: number): string {
     .join(":");
 }
 
-/** Text on one line: line breaks, tabs and other control characters become spaces. */
+/**
+ * Text on one line: line breaks, tabs and other control characters (C0, DEL and C1, which
+ * some terminals read as escape sequences) become spaces. Text from proxies (tool names,
+ * reasons, server names) cannot move the cursor or restyle the screen.
+ */
 export function oneLine(text: string): string {
-  // deno-lint-ignore no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f]+/g, " ");
+  return CONTROL.test(text) ? text.replace(CONTROLS, " ") : text;
 }
+
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// deno-lint-ignore no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]+/g;
 
 /** Text cut to `width` columns, ending with an ellipsis when it was cut. */
 export function truncate(text: string, width: number): string {
   const limit = Math.max(0, Math.floor(width));
-  const chars = Array.from(oneLine(text));
+  const line = oneLine(text);
+  // Most text has no character outside the BMP: one column per UTF-16 unit, no array needed.
+  if (!ASTRAL.test(line)) {
+    if (line.length <= limit) return line;
+    return limit === 0 ? "" : line.slice(0, limit - 1) + ELLIPSIS;
+  }
+  const chars = Array.from(line);
   if (chars.length <= limit) return chars.join("");
   if (limit === 0) return "";
   return chars.slice(0, limit - 1).join("") + ELLIPSIS;
@@ -65,14 +79,17 @@ export function truncate(text: string, width: number): string {
 /** Text cut or padded to exactly `width` columns. */
 export function fit(text: string, width: number, align: "left" | "right" = "left"): string {
   const cut = truncate(text, width);
-  const pad = " ".repeat(Math.max(0, Math.floor(width) - Array.from(cut).length));
+  const pad = " ".repeat(Math.max(0, Math.floor(width) - textWidth(cut)));
   return align === "left" ? cut + pad : pad + cut;
 }
 
 /** How many columns `text` takes (one per code point; the dashboard draws no wide glyphs). */
 export function textWidth(text: string): number {
-  return Array.from(text).length;
+  return ASTRAL.test(text) ? Array.from(text).length : text.length;
 }
+
+/** A surrogate: part of a character outside the BMP, two UTF-16 units for one column. */
+const ASTRAL = /[\uD800-\uDFFF]/;
 
 /** A count in at most five columns: `12345`, `123k`, `1.2M`. */
 export function formatCount(n: number): string {

@@ -1,14 +1,29 @@
 /**
  * The dashboard's keys as a pure function: a key and the UI state give the next UI state and,
- * maybe, a command for the store. The Ink component only feeds it keys and runs the command.
+ * maybe, a command for the store. The Ink component only feeds it keys and runs the commands.
  */
+import type { StreamEntry } from "./dashboard_state.ts";
 import { oneLine } from "./format.ts";
+import { type KeyInfo, splitKeys } from "./key_input.ts";
 import { cycle, moveSelection, resolveSelection } from "./navigation.ts";
+
+export type { KeyInfo } from "./key_input.ts";
 
 export type Mode =
   | { kind: "normal" }
   | { kind: "filter"; text: string }
-  | { kind: "reason"; scope: "one" | "all"; proxy: string; tool: string; text: string };
+  /** Typing a deny's reason; `tool` null when none was selected (nothing will be denied). */
+  | { kind: "reason"; scope: "one" | "all"; proxy: string; tool: string | null; text: string }
+  /** An action on every proxy, waiting for y; `proxies` are their labels. */
+  | {
+    kind: "confirm";
+    action: "deny" | "allow";
+    tool: string;
+    reason: string | null;
+    proxies: readonly string[];
+  }
+  | { kind: "help"; scroll: number }
+  | { kind: "error"; proxy: string; scroll: number };
 
 export interface UiState {
   /** The selected proxy's socket path and tool name; null follows the first one. */
@@ -16,9 +31,26 @@ export interface UiState {
   tool: string | null;
   filter: string;
   mode: Mode;
+  /** Tools by calls per minute (busiest first), or by name. */
+  sort: "activity" | "name";
+  /** The stream of the selected proxy, or of every proxy. */
+  scope: "proxy" | "all";
+  /** While paused: the stream as it was, and how many lines it is scrolled back. */
+  paused: { entries: readonly StreamEntry[]; back: number } | null;
+  /** A message for the last key ("No tool selected"), gone at the next key. */
+  message: string | null;
 }
 
-export const initialUi: UiState = { proxy: null, tool: null, filter: "", mode: { kind: "normal" } };
+export const initialUi: UiState = {
+  proxy: null,
+  tool: null,
+  filter: "",
+  mode: { kind: "normal" },
+  sort: "activity",
+  scope: "proxy",
+  paused: null,
+  message: null,
+};
 
 export type Command =
   | { kind: "deny"; proxy: string; tool: string; reason: string | null }
@@ -29,34 +61,42 @@ export type Command =
   | { kind: "reset"; proxy: string; tool: string }
   | { kind: "quit" };
 
-/** The parts of Ink's `Key` the dashboard reads. */
-export interface KeyInfo {
-  upArrow?: boolean;
-  downArrow?: boolean;
-  pageUp?: boolean;
-  pageDown?: boolean;
-  home?: boolean;
-  end?: boolean;
-  return?: boolean;
-  escape?: boolean;
-  tab?: boolean;
-  shift?: boolean;
-  backspace?: boolean;
-  delete?: boolean;
-  ctrl?: boolean;
-  meta?: boolean;
-}
-
-/** What is on screen when the key comes: proxy paths in order, the visible tools' names. */
+/** What is on screen when the key comes. */
 export interface KeyContext {
+  /** Proxy socket paths in tab order. */
   proxies: readonly string[];
+  /** Labels of the connected proxies, which an action on every proxy reaches. */
+  everywhere: readonly string[];
+  /** The visible tools' names, in table order. */
   tools: readonly string[];
+  /** Rows of the tool table, and of the stream. */
   pageSize: number;
+  streamRows: number;
+  /** The stream in view (scope and filter applied), for pausing. */
+  stream: readonly StreamEntry[];
+  /** Whether the selected proxy has a refused reload's error to open. */
+  hasError: boolean;
 }
 
 export interface KeyResult {
   ui: UiState;
   command?: Command;
+}
+
+/** Every key in one `useInput` call, in order. */
+export function handleInput(
+  ui: UiState,
+  input: string,
+  key: KeyInfo,
+  context: KeyContext,
+): { ui: UiState; commands: Command[] } {
+  const commands: Command[] = [];
+  for (const press of splitKeys(input, key)) {
+    const result = handleKey(ui, press.input, press.key, context);
+    ui = result.ui;
+    if (result.command) commands.push(result.command);
+  }
+  return { ui, commands };
 }
 
 export function handleKey(
@@ -65,42 +105,20 @@ export function handleKey(
   key: KeyInfo,
   context: KeyContext,
 ): KeyResult {
+  if (ui.message !== null) ui = { ...ui, message: null };
   switch (ui.mode.kind) {
     case "filter":
       return filterKey(ui, ui.mode, input, key);
     case "reason":
-      return reasonKey(ui, ui.mode, input, key);
+      return reasonKey(ui, ui.mode, input, key, context);
+    case "confirm":
+      return confirmKey(ui, ui.mode, input, key);
+    case "help":
+    case "error":
+      return overlayKey(ui, ui.mode, input, key);
     default:
       return normalKey(ui, input, key, context);
   }
-}
-
-/**
- * Like `handleKey`, for what a terminal delivers at once: a paste, or keys typed faster than
- * they are read (`incident 42` and Enter may arrive as one chunk). Each character counts as a
- * key, and a line break as Enter.
- */
-export function handleInput(
-  ui: UiState,
-  input: string,
-  key: KeyInfo,
-  context: KeyContext,
-): { ui: UiState; commands: Command[] } {
-  const chars = Array.from(input);
-  if (chars.length <= 1) {
-    const result = handleKey(ui, input, key, context);
-    return { ui: result.ui, commands: result.command ? [result.command] : [] };
-  }
-  const commands: Command[] = [];
-  for (const char of chars) {
-    const enter = char === "\r" || char === "\n";
-    const result = enter
-      ? handleKey(ui, "", { return: true }, context)
-      : handleKey(ui, char, {}, context);
-    ui = result.ui;
-    if (result.command) commands.push(result.command);
-  }
-  return { ui, commands };
 }
 
 function normalKey(ui: UiState, input: string, key: KeyInfo, context: KeyContext): KeyResult {
@@ -109,39 +127,82 @@ function normalKey(ui: UiState, input: string, key: KeyInfo, context: KeyContext
   const move = (delta: number): KeyResult => ({
     ui: { ...ui, tool: moveSelection(context.tools, tool, delta) },
   });
+  const page = Math.max(1, context.pageSize);
   if (key.upArrow) return move(-1);
   if (key.downArrow) return move(1);
-  if (key.pageUp) return move(-Math.max(1, context.pageSize));
-  if (key.pageDown) return move(Math.max(1, context.pageSize));
+  if (ui.paused && (key.pageUp || key.pageDown || key.home || key.end)) {
+    return { ui: { ...ui, paused: scrolled(ui.paused, key, context.streamRows) } };
+  }
+  if (key.pageUp) return move(-page);
+  if (key.pageDown) return move(page);
   if (key.home) return move(-Infinity);
   if (key.end) return move(Infinity);
   if (key.tab) {
     return { ui: { ...ui, proxy: cycle(context.proxies, proxy, key.shift ? -1 : 1), tool: null } };
   }
   if (key.escape) return { ui: { ...ui, filter: "" } };
-  if (key.ctrl || key.meta) return { ui };
+  if (key.ctrl || key.meta || input === "") return { ui };
   switch (input) {
     case "q":
       return { ui, command: { kind: "quit" } };
+    case "?":
+      return { ui: { ...ui, mode: { kind: "help", scroll: 0 } } };
     case "/":
       return { ui: { ...ui, mode: { kind: "filter", text: ui.filter } } };
+    case "s":
+      return { ui: { ...ui, sort: ui.sort === "activity" ? "name" : "activity" } };
+    case "v":
+      return { ui: { ...ui, scope: ui.scope === "proxy" ? "all" : "proxy", paused: null } };
+    case "p":
+      return {
+        ui: { ...ui, paused: ui.paused ? null : { entries: context.stream, back: 0 } },
+      };
+    case "e":
+      if (proxy && context.hasError) {
+        return { ui: { ...ui, mode: { kind: "error", proxy, scroll: 0 } } };
+      }
+      return { ui: { ...ui, message: "No refused reload to show" } };
     case "r":
       return proxy ? { ui, command: { kind: "reload", proxy } } : { ui };
   }
-  if (!proxy || !tool) return { ui };
+  if (!proxy) return { ui };
   switch (input) {
     case "d":
-      return { ui: { ...ui, tool, mode: { kind: "reason", scope: "one", proxy, tool, text: "" } } };
-    case "D":
-      return { ui: { ...ui, tool, mode: { kind: "reason", scope: "all", proxy, tool, text: "" } } };
+    case "D": {
+      const scope = input === "D" ? "all" : "one";
+      return { ui: { ...ui, tool, mode: { kind: "reason", scope, proxy, tool, text: "" } } };
+    }
+  }
+  if (!"aAx".includes(input)) return { ui };
+  if (!tool) return { ui: { ...ui, message: "No tool selected: pick one with ↑ ↓ first" } };
+  switch (input) {
     case "a":
       return { ui: { ...ui, tool }, command: { kind: "allow", proxy, tool } };
     case "A":
-      return { ui: { ...ui, tool }, command: { kind: "allowEverywhere", tool } };
-    case "x":
+      return { ui: { ...ui, tool, mode: confirm("allow", tool, null, context) } };
+    default:
       return { ui: { ...ui, tool }, command: { kind: "reset", proxy, tool } };
   }
-  return { ui };
+}
+
+function confirm(
+  action: "deny" | "allow",
+  tool: string,
+  reason: string | null,
+  context: KeyContext,
+): Mode {
+  return { kind: "confirm", action, tool, reason, proxies: context.everywhere };
+}
+
+function scrolled(
+  paused: NonNullable<UiState["paused"]>,
+  key: KeyInfo,
+  rows: number,
+): NonNullable<UiState["paused"]> {
+  const most = Math.max(0, paused.entries.length - Math.max(1, rows));
+  const page = Math.max(1, rows - 1);
+  const back = key.home ? most : key.end ? 0 : paused.back + (key.pageUp ? page : -page);
+  return { ...paused, back: Math.min(most, Math.max(0, back)) };
 }
 
 function filterKey(
@@ -161,17 +222,57 @@ function reasonKey(
   mode: Mode & { kind: "reason" },
   input: string,
   key: KeyInfo,
+  context: KeyContext,
 ): KeyResult {
   const normal = { ...ui, mode: { kind: "normal" } as const };
   if (key.escape) return { ui: normal };
+  if (mode.tool === null) {
+    // Whatever is typed here is swallowed: it must not run as keys.
+    if (!key.return) return { ui };
+    return { ui: { ...normal, message: "No tool selected: nothing was denied" } };
+  }
   if (key.return) {
     const reason = mode.text.trim() || null;
-    const command: Command = mode.scope === "all"
-      ? { kind: "denyEverywhere", tool: mode.tool, reason }
-      : { kind: "deny", proxy: mode.proxy, tool: mode.tool, reason };
-    return { ui: normal, command };
+    if (mode.scope === "all") {
+      return { ui: { ...ui, mode: confirm("deny", mode.tool, reason, context) } };
+    }
+    return { ui: normal, command: { kind: "deny", proxy: mode.proxy, tool: mode.tool, reason } };
   }
   return { ui: { ...ui, mode: { ...mode, text: editText(mode.text, input, key) } } };
+}
+
+function confirmKey(
+  ui: UiState,
+  mode: Mode & { kind: "confirm" },
+  input: string,
+  key: KeyInfo,
+): KeyResult {
+  const normal = { ...ui, mode: { kind: "normal" } as const };
+  if (input === "y" || input === "Y") {
+    const command: Command = mode.action === "deny"
+      ? { kind: "denyEverywhere", tool: mode.tool, reason: mode.reason }
+      : { kind: "allowEverywhere", tool: mode.tool };
+    return { ui: normal, command };
+  }
+  if (input === "n" || input === "N" || input === "q" || key.escape) {
+    return { ui: { ...normal, message: "Cancelled: nothing was sent" } };
+  }
+  return { ui };
+}
+
+function overlayKey(
+  ui: UiState,
+  mode: Mode & { kind: "help" | "error" },
+  input: string,
+  key: KeyInfo,
+): KeyResult {
+  const closeKeys = mode.kind === "help" ? ["?", "q"] : ["e", "q"];
+  if (key.escape || key.return || closeKeys.includes(input)) {
+    return { ui: { ...ui, mode: { kind: "normal" } } };
+  }
+  const delta = key.upArrow ? -1 : key.downArrow ? 1 : key.pageUp ? -10 : key.pageDown ? 10 : 0;
+  if (delta === 0) return { ui };
+  return { ui: { ...ui, mode: { ...mode, scroll: Math.max(0, mode.scroll + delta) } } };
 }
 
 /** A line of text after one key: printable input appended, backspace takes one back. */

@@ -1,13 +1,7 @@
-/** One screen line drawn from view-model segments; never wraps. */
+/** One screen line: text already styled by `styleLine`; never wraps, redrawn only when changed. */
 import { Text } from "ink";
-import type { Segment } from "./view_model.ts";
+import { memo } from "react";
 
-export function Line(props: { segments: readonly Segment[]; inverse?: boolean }) {
-  return (
-    <Text wrap="truncate-end" inverse={props.inverse}>
-      {props.segments.map((segment, index) => (
-        <Text key={index} color={segment.colour} bold={segment.bold}>{segment.text}</Text>
-      ))}
-    </Text>
-  );
-}
+export const Line = memo(function Line(props: { text: string }) {
+  return <Text wrap="truncate-end">{props.text}</Text>;
+});

@@ -11,13 +11,42 @@ export function filterTools(tools: readonly ToolSnapshot[], query: string): Tool
   return tools.filter((tool) => matchesFilter(`${tool.name} ${tool.posture}`, query));
 }
 
+/** Busiest first (calls in the last minute, then name), or by name. */
+export function sortTools(
+  tools: readonly ToolSnapshot[],
+  sort: "activity" | "name",
+): ToolSnapshot[] {
+  const byName = (a: ToolSnapshot, b: ToolSnapshot) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  return sort === "name"
+    ? [...tools].sort(byName)
+    : [...tools].sort((a, b) => b.perMinute - a.perMinute || byName(a, b));
+}
+
+/** The entries of one proxy (the selected one), or of all when `proxy` is null. */
+export function streamOf(
+  entries: readonly StreamEntry[],
+  proxy: string | null,
+): readonly StreamEntry[] {
+  return proxy === null ? entries : entries.filter((entry) => entry.proxy === proxy);
+}
+
 /** Stream entries whose tool, verdict, rule or reason match; policy and operator events too. */
-export function filterStream(entries: readonly StreamEntry[], query: string): StreamEntry[] {
-  if (query.trim() === "") return [...entries];
+export function filterStream(
+  entries: readonly StreamEntry[],
+  query: string,
+): readonly StreamEntry[] {
+  if (query.trim() === "") return entries;
   return entries.filter((entry) => {
     const text = entry.kind === "decision"
-      ? [entry.notice.tool, entry.notice.decision, entry.notice.rule, entry.notice.reason ?? ""]
-        .join(" ")
+      ? [
+        entry.notice.tool,
+        entry.notice.decision,
+        entry.notice.rule,
+        entry.notice.reason ?? "",
+        entry.notice.client ?? "",
+        entry.label,
+      ].join(" ")
       : entry.kind === "policy"
       ? `policy ${entry.notice.event} ${entry.notice.error ?? ""}`
       : `operator ${entry.notice.event} ${entry.notice.tool ?? ""} ${entry.notice.reason ?? ""}`;
@@ -64,13 +93,21 @@ export interface RowLayout {
   streamRows: number;
 }
 
+/** The smallest screen the dashboard draws on; below it, it says so. */
+export const MIN_COLUMNS = 80;
+export const MIN_ROWS = 24;
+
+export function tooSmall(columns: number, rows: number): boolean {
+  return columns < MIN_COLUMNS || rows < MIN_ROWS;
+}
+
 /**
- * Splits the rows left after the header (`headerRows`) and the two footer lines between the
- * tool table and the stream: tools get what they need up to 60%, the stream the rest, and
- * each of them at least 3 rows where the screen has them.
+ * Splits the rows left after the header (`headerRows`), the selected tool's line and the two
+ * footer lines between the tool table and the stream: tools get what they need up to 60%, the
+ * stream the rest, and each of them at least 3 rows where the screen has them.
  */
 export function layoutRows(rows: number, headerRows: number, toolCount: number): RowLayout {
-  const titles = 2; // the table's column titles and the stream's title
+  const titles = 3; // the table's column titles, the selected tool's line, the stream's title
   const footer = 2;
   const free = Math.max(0, Math.floor(rows) - headerRows - titles - footer);
   const toolCap = Math.max(Math.min(3, free), Math.floor(free * 0.6));

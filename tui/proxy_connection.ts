@@ -18,6 +18,7 @@ import {
   type TimerId,
   type Timers,
 } from "./proxy_link.ts";
+import { RateWindow } from "./rate_window.ts";
 
 export interface ConnectionDeps {
   connect: ConnectFn;
@@ -25,6 +26,8 @@ export interface ConnectionDeps {
   now: () => number;
   timers: Timers;
   retryMs: { first: number; max: number };
+  /** A status poll unanswered this long marks the proxy stale. */
+  staleMs: number;
 }
 
 export interface ConnectionHooks {
@@ -43,6 +46,13 @@ export class ProxyConnection {
   policyError: string | null = null;
   linkError: string | null = null;
   #link: ProxyLink | null = null;
+  /** When the status request under way was sent; null when none is. */
+  #pollSentAt: number | null = null;
+  readonly #rates = new Map<string, RateWindow>();
+  readonly #total = new RateWindow();
+  /** The newest decision counted in the rates: a reconnect's backfill is not counted twice. */
+  #ratedUpTo = -Infinity;
+  readonly #nextSlots = new Map<string, number>();
   #unlisten: (() => void)[] = [];
   /** Our clock when the status in hand was asked for: older decisions are already counted. */
   #statusAsOf = -Infinity;
@@ -114,14 +124,20 @@ export class ProxyConnection {
     const generation = this.#generation;
     if (!link || this.state !== "connected") return;
     this.#statusBusy = true;
+    const asOf = this.deps.now();
+    this.#pollSentAt = asOf;
     try {
-      const asOf = this.deps.now();
       const status = await link.request<StatusResult>("status");
       if (this.#generation === generation) this.#applyStatus(status, asOf);
     } catch {
       // A failed poll changes nothing; a closed connection is reported by onClose.
     } finally {
       this.#statusBusy = false;
+      if (this.#generation === generation && this.#pollSentAt === asOf) {
+        const wasStale = this.deps.now() - asOf >= this.deps.staleMs;
+        this.#pollSentAt = null;
+        if (wasStale) this.hooks.changed();
+      }
     }
     if (this.#statusAgain && this.#generation === generation) {
       this.#statusAgain = false;
@@ -138,14 +154,29 @@ export class ProxyConnection {
     this.#unlink();
   }
 
-  snapshot(): ProxySnapshot {
+  /** Since when the proxy has left a status poll unanswered past `staleMs`; else null. */
+  staleSince(now: number): number | null {
+    const sent = this.#pollSentAt;
+    return this.state === "connected" && sent !== null && now - sent >= this.deps.staleMs
+      ? sent
+      : null;
+  }
+
+  snapshot(now: number, label: string): ProxySnapshot {
     return {
       path: this.path,
+      label,
       link: this.state,
+      staleSince: this.staleSince(now),
       status: this.status,
-      tools: this.tools,
+      tools: this.tools.map((tool) => ({
+        ...tool,
+        perMinute: this.#rates.get(tool.name)?.count(now) ?? 0,
+        nextSlotAt: this.#nextSlots.get(tool.name) ?? null,
+      })),
       policyError: this.policyError,
       linkError: this.linkError,
+      perMinute: this.#total.count(now),
     };
   }
 
@@ -154,6 +185,7 @@ export class ProxyConnection {
     if (this.#generation !== generation || this.#closed) return;
     const mine = ++this.#generation;
     this.#unlink();
+    this.#pollSentAt = null;
     this.state = "retrying";
     this.linkError = why;
     this.hooks.changed();
@@ -180,6 +212,23 @@ export class ProxyConnection {
     link?.close();
   }
 
+  #rate(notice: { ts: number; tool: string }): void {
+    if (notice.ts <= this.#ratedUpTo) return;
+    this.#ratedUpTo = notice.ts;
+    const now = this.deps.now();
+    let window = this.#rates.get(notice.tool);
+    if (!window) {
+      // The agent picks tool names; only tools the proxy lists get their own rate.
+      if (!this.tools.some((tool) => tool.name === notice.tool)) {
+        this.#total.record(notice.ts, now);
+        return;
+      }
+      this.#rates.set(notice.tool, window = new RateWindow());
+    }
+    window.record(notice.ts, now);
+    this.#total.record(notice.ts, now);
+  }
+
   #applyStatus(status: StatusResult, asOf: number): void {
     this.status = status;
     this.#statusAsOf = asOf;
@@ -192,11 +241,14 @@ export class ProxyConnection {
     switch (event.method) {
       case "decision": {
         const notice = event.params;
+        this.#rate(notice);
         // The status in hand already counts decisions made before it was asked for.
         if (notice.ts <= this.#statusAsOf) break;
         const index = this.tools.findIndex((tool) => tool.name === notice.tool);
         if (index < 0) break;
         const tool = applyDecision(this.tools[index], notice, this.deps.now());
+        if (tool.nextSlotAt === null) this.#nextSlots.delete(tool.name);
+        else this.#nextSlots.set(tool.name, tool.nextSlotAt);
         this.tools = this.tools.with(index, tool);
         break;
       }

@@ -17,14 +17,13 @@ export interface ProxyLink {
 
 export type ConnectFn = (path: string) => Promise<ProxyLink>;
 
-/** Socket paths of the live proxies to show. */
-export type DiscoverFn = () => Promise<string[]>;
+/** Socket paths of the live proxies to show; problems with a folder go to `onProblem`. */
+export type DiscoverFn = (onProblem: (problem: string) => void) => Promise<string[]>;
 
-/** What the dashboard watches: every proxy in a folder, or the one `--control PATH`. */
-export interface WatchSource {
-  kind: "dir" | "path";
-  location: string;
-}
+/** What the dashboard watches: every proxy in some folders, or the one `--control PATH`. */
+export type WatchSource =
+  | { kind: "dirs"; locations: readonly string[] }
+  | { kind: "path"; location: string };
 
 /** An opaque timer handle: a number in Deno, an object under Node's types. */
 export type TimerId = unknown;

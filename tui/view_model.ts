@@ -1,10 +1,10 @@
 /**
- * The dashboard's view model: pure functions from store snapshots to the text and colours of
- * the tool table and the decision stream, so tests check layout and wording without rendering.
- * The header, the empty screen and the key help are in `frame_text.ts`.
+ * The dashboard's view model for the tool table: pure functions from store snapshots to the
+ * text and colours of each row, so tests check layout and wording without rendering. The
+ * stream is in `stream_view.ts`; the header, the empty screen and the help in `frame_text.ts`.
  */
-import type { Posture } from "../src/control/protocol.ts";
-import type { QuotaSnapshot, StreamEntry, ToolSnapshot } from "./dashboard_state.ts";
+import type { Posture, StatusResult } from "../src/control/protocol.ts";
+import type { QuotaSnapshot, ToolSnapshot } from "./dashboard_state.ts";
 import {
   fit,
   formatClock,
@@ -15,13 +15,15 @@ import {
   truncate,
 } from "./format.ts";
 
-export type Colour = "green" | "red" | "yellow" | "cyan" | "magenta" | "gray" | "white";
+export type Colour = "green" | "red" | "yellow" | "blue" | "cyan" | "magenta" | "gray" | "white";
 
-/** A run of text in one colour; a line is a list of them. */
+/** A run of text in one style; a line is a list of them. */
 export interface Segment {
   text: string;
   colour?: Colour;
   bold?: boolean;
+  /** Secondary text: dim, readable on light and dark themes alike. */
+  dim?: boolean;
 }
 
 const POSTURES: Record<Posture, { label: string; colour: Colour }> = {
@@ -46,45 +48,63 @@ export interface ToolColumns {
   marker: number;
   name: number;
   posture: number;
+  rate: number;
   allowed: number;
   denied: number;
   quota: number;
+  next: number;
   reset: number;
+  /** Who denied a live-denied tool, when and why; 0 when the screen has no room. */
+  detail: number;
 }
 
-const GAPS = 5;
-const FIXED = { marker: 2, posture: 11, allowed: 5, denied: 5, reset: 6 };
+const FIXED = { marker: 2, posture: 11, rate: 5, allowed: 5, denied: 5, next: 5, reset: 6 };
+/** One space before every column after the name. */
+const GAPS = 7;
+const NAME_MAX = 40;
+const QUOTA_MIN = 9;
+const QUOTA_MAX = 30;
+const DETAIL_MIN = 20;
 
 /**
- * Fits the tool table to `width` (80 columns and up; narrower is squeezed): the name takes
- * what the quota does not, up to 40 columns, and any width left widens the quota bar.
+ * Fits the table to `width` (80 columns and up): the name gets the space its longest tool
+ * needs (up to 40) before the quota bar grows; the quota bar grows up to 30; what is left
+ * shows who denied a live-denied tool, when there is room for it.
  */
-export function toolColumns(width: number): ToolColumns {
-  const fixed = FIXED.marker + FIXED.posture + FIXED.allowed + FIXED.denied + FIXED.reset + GAPS;
+export function toolColumns(width: number, longestName = NAME_MAX): ToolColumns {
+  const fixed = Object.values(FIXED).reduce((sum, n) => sum + n, 0) + GAPS;
   const flexible = Math.max(0, Math.floor(width) - fixed);
-  let quota = Math.min(18, Math.max(0, flexible - 8));
-  let name = Math.min(40, flexible - quota);
-  quota = Math.min(30, flexible - name);
-  name = flexible - quota;
-  return { ...FIXED, name, quota };
+  const wanted = Math.min(NAME_MAX, Math.max(12, longestName));
+  const name = Math.max(0, Math.min(wanted, flexible - QUOTA_MIN));
+  let quota = Math.min(QUOTA_MAX, flexible - name);
+  let detail = flexible - name - quota - 1;
+  if (detail < DETAIL_MIN) {
+    quota = flexible - name;
+    detail = 0;
+  }
+  return { ...FIXED, name, quota, detail };
 }
 
-export function toolHeader(columns: ToolColumns): string {
-  return [
-    fit("", columns.marker) + fit("TOOL", columns.name),
+export function toolHeader(columns: ToolColumns, sort: "activity" | "name"): string {
+  const cells = [
+    fit("", columns.marker) + fit(sort === "name" ? "TOOL ↓" : "TOOL", columns.name),
     fit("POSTURE", columns.posture),
+    fit(sort === "activity" ? "/MIN↓" : "/MIN", columns.rate, "right"),
     fit("ALLOW", columns.allowed, "right"),
     fit("DENY", columns.denied, "right"),
-    fit("QUOTA LEFT", columns.quota),
+    fit(columns.quota >= 10 ? "QUOTA LEFT" : "QUOTA", columns.quota),
+    fit("NEXT", columns.next, "right"),
     fit("RESET", columns.reset, "right"),
-  ].join(" ");
+  ];
+  if (columns.detail > 0) cells.push(fit("LIVE DENY", columns.detail));
+  return cells.join(" ");
 }
 
 /** The quota closest to running out, with its time to reset counted down to `now`. */
 export function tightestQuota(
   quotas: readonly QuotaSnapshot[],
   now: number,
-): { remaining: number; max: number; resetInMs: number } | null {
+): { remaining: number; max: number; resetInMs: number; rule: string; per: string } | null {
   let best: QuotaSnapshot | null = null;
   for (const quota of quotas) {
     const ratio = quota.max > 0 ? quota.remaining / quota.max : 0;
@@ -93,7 +113,7 @@ export function tightestQuota(
   }
   if (!best) return null;
   const resetInMs = Math.max(0, best.resetInMs - Math.max(0, now - best.observedAt));
-  return { remaining: best.remaining, max: best.max, resetInMs };
+  return { remaining: best.remaining, max: best.max, resetInMs, rule: best.rule, per: best.per };
 }
 
 /** A quota cell: the bar shrinks so the count always shows. */
@@ -104,11 +124,37 @@ export function quotaCell(quota: { remaining: number; max: number } | null, widt
   return fit(bar >= 3 ? quotaBar(quota.remaining, quota.max, bar) : count, width);
 }
 
-/** One tool's row as segments: name, coloured posture, counts, quota bar and reset time. */
+/**
+ * When one more call passes, if that is not now and not when the quota is whole again: the
+ * quota is spent, and a denial said when the next slot opens.
+ */
+export function nextSlotIn(tool: ToolSnapshot, now: number): number | null {
+  const quota = tightestQuota(tool.quotas, now);
+  if (!quota || quota.remaining > 0 || tool.nextSlotAt === null) return null;
+  const next = tool.nextSlotAt - now;
+  if (next <= 0) return null;
+  return Math.abs(next - quota.resetInMs) < 1000 ? null : next;
+}
+
+/** Who denied a live-denied tool, when, and the pattern if not its own name. */
+export function liveDenyText(
+  tool: ToolSnapshot,
+  liveDenies: StatusResult["liveDenies"],
+): string | null {
+  if (tool.posture !== "live-deny") return null;
+  const pattern = tool.liveDenyPattern ?? tool.name;
+  const entry = liveDenies.find((deny) => deny.tool === pattern);
+  const parts = [tool.liveDenyPattern ? `by pattern ${pattern}` : null];
+  if (entry) parts.push(`${entry.by ? `${entry.by} ` : ""}at ${formatClock(entry.at)}`);
+  parts.push(tool.liveDenyReason ?? entry?.reason ?? null);
+  return parts.filter((part) => part).join(" · ");
+}
+
+/** One tool's row as segments: name, posture, rate, counts, quota, next slot, reset, detail. */
 export function toolRow(
   tool: ToolSnapshot,
   columns: ToolColumns,
-  options: { selected: boolean; now: number },
+  options: { selected: boolean; now: number; liveDenies?: StatusResult["liveDenies"] },
 ): Segment[] {
   const quota = tightestQuota(tool.quotas, options.now);
   const quotaColour: Colour | undefined = !quota
@@ -118,12 +164,15 @@ export function toolRow(
     : quota.remaining / quota.max <= 0.2
     ? "yellow"
     : "green";
-  return [
+  const next = nextSlotIn(tool, options.now);
+  const posture = postureLabel(tool.posture) + (tool.liveDenyPattern ? "*" : "");
+  const row: Segment[] = [
     { text: fit(options.selected ? "›" : "", columns.marker), bold: true },
     { text: fit(tool.name, columns.name), bold: options.selected },
+    { text: " " + fit(posture, columns.posture), colour: postureColour(tool.posture) },
     {
-      text: " " + fit(postureLabel(tool.posture), columns.posture),
-      colour: postureColour(tool.posture),
+      text: " " + fit(tool.perMinute ? formatCount(tool.perMinute) : "", columns.rate, "right"),
+      bold: tool.perMinute > 0,
     },
     { text: " " + fit(formatCount(tool.allowed), columns.allowed, "right"), colour: "green" },
     {
@@ -131,6 +180,7 @@ export function toolRow(
       colour: tool.denied ? "red" : undefined,
     },
     { text: " " + quotaCell(quota, columns.quota), colour: quotaColour },
+    { text: " " + fit(next ? formatDuration(next) : "", columns.next, "right"), colour: "red" },
     {
       // A quota nothing has used yet has nothing to reset.
       text: " " +
@@ -139,93 +189,14 @@ export function toolRow(
           columns.reset,
           "right",
         ),
-      colour: "gray",
+      dim: true,
     },
   ];
-}
-
-/** Widths of the stream's tool and rule columns. */
-export interface StreamColumns {
-  tool: number;
-  rule: number;
-}
-
-const VERDICT_WIDTH = 8;
-
-/**
- * Sizes the stream's tool and rule columns to the longest of the lines shown, within caps that
- * leave the reason most of a narrow screen.
- */
-export function streamColumns(
-  entries: readonly StreamEntry[],
-  width: number,
-  options: { showPid: boolean },
-): StreamColumns {
-  const body = Math.max(0, width - headWidth(options.showPid) - VERDICT_WIDTH);
-  let tool = 4;
-  let rule = 4;
-  for (const entry of entries) {
-    if (entry.kind !== "decision") continue;
-    tool = Math.max(tool, textWidth(entry.notice.tool));
-    rule = Math.max(rule, textWidth(entry.notice.rule));
+  if (columns.detail > 0) {
+    const detail = liveDenyText(tool, options.liveDenies ?? []) ?? "";
+    row.push({ text: " " + fit(detail, columns.detail), colour: "magenta" });
   }
-  return {
-    tool: Math.min(tool, Math.max(12, Math.floor(body * 0.35))),
-    rule: Math.min(rule, Math.max(10, Math.floor(body * 0.3))),
-  };
-}
-
-function headWidth(showPid: boolean): number {
-  return 9 + (showPid ? 8 : 0);
-}
-
-/** One stream entry as a line of segments, cut to `width`; `showPid` when several proxies show. */
-export function streamLine(
-  entry: StreamEntry,
-  width: number,
-  options: { showPid: boolean; columns?: StreamColumns },
-): Segment[] {
-  const head: Segment[] = [{ text: formatClock(entry.notice.ts) + " ", colour: "gray" }];
-  if (options.showPid) head.push({ text: fit(String(entry.pid ?? "?"), 7) + " ", colour: "gray" });
-  const rest = Math.max(0, width - headWidth(options.showPid));
-  const columns = options.columns ?? streamColumns([entry], width, options);
-  return [...head, ...fitSegments(entryBody(entry, columns), rest)];
-}
-
-function entryBody(entry: StreamEntry, columns: StreamColumns): Segment[] {
-  switch (entry.kind) {
-    case "decision": {
-      const n = entry.notice;
-      const allowed = n.decision === "allow";
-      return [
-        {
-          text: allowed ? "✓ allow " : "✗ deny  ",
-          colour: allowed ? "green" : "red",
-          bold: !allowed,
-        },
-        { text: fit(n.tool, columns.tool) + " ", colour: allowed ? "green" : "red" },
-        { text: fit(n.rule, columns.rule) + " ", colour: "gray" },
-        { text: n.reason ?? "", colour: allowed ? undefined : "red" },
-      ];
-    }
-    case "policy": {
-      const n = entry.notice;
-      if (n.event === "reloaded") {
-        return [{ text: `↻ policy reloaded from ${n.source}`, colour: "cyan" }];
-      }
-      const first = (n.error ?? "").split("\n")[0];
-      return [{ text: `✗ reload refused, old policy kept: ${first}`, colour: "red", bold: true }];
-    }
-    case "control": {
-      const n = entry.notice;
-      const what = n.event === "deny"
-        ? `operator denied ${n.tool}${n.reason ? `: ${n.reason}` : ""}`
-        : n.event === "allow"
-        ? `operator allowed ${n.tool}`
-        : `operator reset ${n.tool ? `the quotas of ${n.tool}` : "every quota"}`;
-      return [{ text: `● ${what}`, colour: n.event === "deny" ? "magenta" : "yellow" }];
-    }
-  }
+  return row;
 }
 
 /** Cuts a line of segments to `width` columns, the last visible one ending in an ellipsis. */

@@ -1,53 +1,67 @@
 /** `intercept ctl`: the live controls of running proxies, scriptable, JSON out. */
-import { parseArgs, stringFlag, UsageError } from "../cli/args.ts";
-import { ControlClient, ControlRequestError } from "../control/control_client.ts";
-import { discoverProxies, pidOfSocket } from "../control/discover.ts";
+import { integerFlag, parseArgs, stringFlag, UsageError } from "../cli/args.ts";
+import { discoverProxies } from "../control/discover.ts";
 import type { ControlMethod } from "../control/protocol.ts";
-import { controlDir } from "../control/socket_path.ts";
+import { discoveryDirs } from "../control/socket_path.ts";
+import {
+  type Answer,
+  askEverywhere,
+  EXIT,
+  exitCodeOf,
+  operatorName,
+  type Target,
+  unknownToolWarning,
+} from "./ctl_targets.ts";
 
-export const CTL_HELP = `Usage: intercept ctl [--control PATH | --all] COMMAND
+export const CTL_HELP = `Usage: intercept ctl [--control PATH | --all] [--timeout MS] COMMAND
 
 Live controls of running proxies through their control sockets. Prints JSON on stdout.
 
 Commands:
-  status                  policy, sessions, live denies and tools of the proxy
+  status                  name, policy, sessions, live denies and tools of each proxy
   reload                  load the policy file again; an invalid one is refused, the old stays
-  deny TOOL [--reason R]  stop TOOL until "allow"; survives reloads
-  allow TOOL              lift a live deny
+  deny TOOL [--reason R]  stop TOOL until "allow"; TOOL may be a glob ('get-*') or '*' for all;
+                          survives reloads
+  allow TOOL              lift a live deny (of exactly that name or pattern)
   reset [TOOL]            forget the quotas and counters of TOOL, or of every tool
 
 Flags:
       --control PATH      the proxy's control socket (INTERCEPT_CONTROL); without it, the
-                          only proxy running in ${controlDir()}
-      --all               every running proxy; prints [{"path", "result" or "error"}]
+                          only proxy running (status: every proxy running)
+      --all               every running proxy; prints [{"path", "name", "result" or "error"}];
+                          allow counts a tool that was not denied as allowed
       --reason R          for deny: the reason the agent is given
+      --timeout MS        how long to wait for each proxy's answer (default 5000)
       --json              JSON output (the default)
   -h, --help              this help
 
-Exit code 0 on success, 1 when a proxy refused or failed the request, 2 for usage errors
-and when no proxy can be reached.`;
+Proxies are looked for in ${discoveryDirs().join(", ")}
+(INTERCEPT_CONTROL_DIR names one folder instead).
 
-const EXIT_REFUSED = 1;
-const EXIT_USAGE = 2;
+Exit codes:
+  0  done, on every proxy asked
+  1  refused: a proxy answered with an error (an invalid policy, a tool not denied, ...)
+  2  usage: a bad command line, or several proxies and neither --control nor --all
+  3  no proxy: none is running where ctl looked
+  4  bad socket path: nothing answers at the path (absent, stale, not a socket, no access)
+  5  no answer within --timeout: the request may still apply
+With --all, the first of 5, 1, 4 that happened.`;
+
+const DEFAULT_TIMEOUT_MS = 5_000;
 
 interface Command {
   method: ControlMethod;
   params?: Record<string, unknown>;
+  /** The tool or pattern named on the command line, for "did you mean". */
+  tool?: string;
 }
-
-interface Failure {
-  path: string;
-  /** The JSON-RPC error code; null when no answer came (not reachable, timed out). */
-  error: { code: number | null; message: string; data?: unknown };
-}
-
-type Outcome = { path: string; result: unknown } | Failure;
 
 export async function runCtl(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, [
     { name: "control", value: true },
     { name: "all" },
     { name: "reason", value: true },
+    { name: "timeout", value: true },
     { name: "json" },
     { name: "help", short: "h" },
   ], {
@@ -60,44 +74,44 @@ export async function runCtl(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const command = parseCommand([...args.positionals, ...(args.rest ?? [])], args);
+  const timeoutMs = ctlTimeout(args);
   const all = args.flags.has("all");
   // INTERCEPT_CONTROL is only a default: --all overrides it, a --control flag does not.
   if (all && argv.some((arg) => arg === "--control" || arg.startsWith("--control="))) {
     throw new UsageError("Give either --control PATH or --all, not both", "ctl");
   }
 
-  if (all) {
-    const paths = await discoverProxies();
-    if (paths.length === 0) return noProxy();
-    const outcomes = await Promise.all(paths.map((path) => runOn(path, command)));
-    console.log(JSON.stringify(outcomes, null, 2));
-    for (const outcome of outcomes) if ("error" in outcome) reportFailure(outcome);
-    return outcomes.some((outcome) => "error" in outcome) ? EXIT_REFUSED : 0;
+  const explicit = all ? undefined : stringFlag(args, "control");
+  let paths: string[];
+  if (explicit !== undefined) paths = [explicit];
+  else {
+    const dirs = discoveryDirs();
+    paths = await discoverProxies(dirs, {
+      onProblem: (problem) => console.error(`intercept ctl: warning: ${problem}`),
+    });
+    if (paths.length === 0) {
+      console.error(
+        `intercept ctl: no running intercept proxy found in ${dirs.join(", ")} ` +
+          "(start one, or give --control PATH)",
+      );
+      return EXIT.noProxy;
+    }
   }
+  const single = explicit !== undefined || paths.length === 1;
+  const mutating = command.method !== "status";
+  if (!single && !all && mutating) return await severalProxies(paths, timeoutMs);
 
-  let path = stringFlag(args, "control");
-  if (path === undefined) {
-    const paths = await discoverProxies();
-    if (paths.length === 0) return noProxy();
-    if (paths.length > 1) return severalProxies(paths);
-    path = paths[0];
-  }
-  let client: ControlClient;
-  try {
-    client = await ControlClient.connect(path);
-  } catch (error) {
-    // Nothing answers at the path: nothing was refused, the target is wrong.
-    console.error(`intercept ctl: ${(error as Error).message}`);
-    return EXIT_USAGE;
-  }
-  const outcome = await request(client, command);
-  if ("result" in outcome) {
-    console.log(JSON.stringify(outcome.result, null, 2));
-    return 0;
-  }
-  console.log(JSON.stringify({ error: outcome.error }, null, 2));
-  reportFailure(outcome);
-  return EXIT_REFUSED;
+  const targets = await askEverywhere(paths, command, {
+    timeoutMs,
+    idempotentAllow: all,
+    by: operatorName(),
+  });
+  const warning = unknownToolWarning(command.method, command.tool, targets);
+  if (warning) console.error(`intercept ctl: warning: ${warning}`);
+  if (single) printSingle(targets[0]);
+  else console.log(JSON.stringify(targets.map(outcomeJson), null, 2));
+  for (const target of targets) reportFailure(target);
+  return exitCodeOf(targets.map((target) => target.answer));
 }
 
 function parseCommand(words: string[], args: ReturnType<typeof parseArgs>): Command {
@@ -115,11 +129,11 @@ function parseCommand(words: string[], args: ReturnType<typeof parseArgs>): Comm
     }
   };
   const needTool = (usage: string) => {
-    if (operands.length === 0 || operands[0] === "") {
+    if (operands.length === 0 || operands[0].trim() === "") {
       throw new UsageError(`${name} needs a tool name; usage: ${usage}`, "ctl");
     }
     most(1, usage);
-    return operands[0];
+    return operands[0].trim();
   };
   switch (name) {
     case "status":
@@ -128,13 +142,18 @@ function parseCommand(words: string[], args: ReturnType<typeof parseArgs>): Comm
       return { method: name };
     case "deny": {
       const tool = needTool("ctl deny TOOL [--reason R]");
-      return { method: "deny", params: reason === undefined ? { tool } : { tool, reason } };
+      const params = reason === undefined ? { tool } : { tool, reason };
+      return { method: "deny", params, tool };
     }
-    case "allow":
-      return { method: "allow", params: { tool: needTool("ctl allow TOOL") } };
+    case "allow": {
+      const tool = needTool("ctl allow TOOL");
+      return { method: "allow", params: { tool }, tool };
+    }
     case "reset":
       most(1, "ctl reset [TOOL]");
-      return { method: "reset", params: operands.length ? { tool: operands[0] } : {} };
+      return operands.length
+        ? { method: "reset", params: { tool: operands[0] }, tool: operands[0] }
+        : { method: "reset", params: {} };
     default:
       throw new UsageError(
         `Unknown command "${name}"; the commands are status, reload, deny, allow and reset`,
@@ -143,52 +162,60 @@ function parseCommand(words: string[], args: ReturnType<typeof parseArgs>): Comm
   }
 }
 
-async function runOn(path: string, command: Command): Promise<Outcome> {
-  let client: ControlClient;
+function ctlTimeout(args: ReturnType<typeof parseArgs>): number {
   try {
-    client = await ControlClient.connect(path);
+    return integerFlag(args, "timeout", DEFAULT_TIMEOUT_MS, { min: 1, max: 600_000 });
   } catch (error) {
-    return { path, error: { code: null, message: (error as Error).message } };
-  }
-  return await request(client, command);
-}
-
-async function request(client: ControlClient, command: Command): Promise<Outcome> {
-  const { path } = client;
-  try {
-    return { path, result: await client.request(command.method, command.params) };
-  } catch (error) {
-    if (error instanceof ControlRequestError) {
-      const { code, message, data } = error;
-      return { path, error: data === undefined ? { code, message } : { code, message, data } };
-    }
-    return { path, error: { code: null, message: (error as Error).message } };
-  } finally {
-    client.close();
-    await client.closed;
+    throw new UsageError((error as Error).message, "ctl");
   }
 }
 
-function reportFailure(outcome: Failure): void {
-  const { message, data } = outcome.error;
-  console.error(`intercept ctl: ${outcome.path}: ${message}`);
+function printSingle(target: Target): void {
+  const { answer } = target;
+  if (answer.kind === "result") console.log(JSON.stringify(answer.result, null, 2));
+  else console.log(JSON.stringify({ error: answer.error }, null, 2));
+}
+
+function outcomeJson(target: Target): Record<string, unknown> {
+  const { answer } = target;
+  const base = { path: target.path, name: target.name };
+  return answer.kind === "result"
+    ? { ...base, result: answer.result }
+    : { ...base, error: answer.error };
+}
+
+function reportFailure(target: Target): void {
+  const { answer } = target;
+  if (answer.kind === "result") return;
+  const { message, data } = answer.error;
+  console.error(`intercept ctl: ${describe(target)}: ${message}`);
   const errors = (data as { errors?: unknown } | undefined)?.errors;
   if (Array.isArray(errors)) { for (const line of errors) console.error(String(line)); }
 }
 
-function noProxy(): number {
-  console.error(
-    `intercept ctl: no running intercept proxy found in ${controlDir()} ` +
-      "(start one, or give --control PATH)",
-  );
-  return EXIT_USAGE;
+function describe(target: Target): string {
+  return target.name ? `${target.name} (${target.path})` : target.path;
 }
 
-function severalProxies(paths: string[]): number {
-  const lines = paths.map((path) => `  pid ${pidOfSocket(path) ?? "?"}  ${path}`);
+/** Several proxies and no choice made: list them by name, act on none. */
+async function severalProxies(paths: string[], timeoutMs: number): Promise<number> {
+  const targets = await askEverywhere(paths, { method: "status" }, {
+    timeoutMs: Math.min(timeoutMs, 2_000),
+    idempotentAllow: false,
+    by: null,
+  });
+  const lines = targets.map((target) => {
+    const status = target.answer.kind === "result"
+      ? target.answer.result as { pid?: number }
+      : null;
+    const pid = status?.pid ?? "?";
+    return `  pid ${pid}  ${target.name ?? "(no name)"}  ${target.path}`;
+  });
   console.error(
     `intercept ctl: ${paths.length} intercept proxies are running; ` +
       `pick one with --control PATH, or use --all:\n${lines.join("\n")}`,
   );
-  return EXIT_USAGE;
+  return EXIT.usage;
 }
+
+export type { Answer };

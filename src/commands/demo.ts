@@ -5,10 +5,11 @@
  */
 import { parseArgs, stringFlag, UsageError } from "../cli/args.ts";
 import { controlDir } from "../control/socket_path.ts";
-import { loadPolicyFile } from "../policy/loader.ts";
 import { DemoTally, formatCallLine, formatNote } from "../demo/demo_report.ts";
 import { selfCommand } from "../demo/self_command.ts";
-import { AgentError, type AgentOptions, runSimulatedAgent } from "../demo/simulated_agent.ts";
+import type { AgentOptions } from "../demo/simulated_agent.ts";
+import { styleLine } from "../../tui/ansi.ts";
+import { ScreenWriter, terminalWrite } from "../../tui/screen_writer.ts";
 
 /** The policy the demo runs under. */
 export const DEMO_POLICY = "builtin:confluent-kafka";
@@ -38,6 +39,11 @@ Flags:
 const MAX_DURATION_S = 7 * 24 * 3600;
 /** How long the dashboard waits for the proxy's control socket. */
 const SOCKET_WAIT_MS = 15_000;
+/** What the dashboard calls the demo's proxy. */
+const DEMO_NAME = "kafka-demo";
+/** For newcomers, in the dashboard's footer. */
+const GUIDE = "New here? ↓ to produce-message, d to stop it for the agent, a to allow it " +
+  "again, ? for every key";
 
 interface DemoOptions {
   headless: boolean;
@@ -63,9 +69,49 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
     paceMs: paceFlag(stringFlag(args, "pace-ms")),
     policy: stringFlag(args, "policy") ?? DEMO_POLICY,
   };
-  // A bad policy is a usage error here, before anything starts.
-  await loadPolicyFile(options.policy);
-  return await demo(options);
+  const dashboard = !options.headless && Deno.stdout.isTerminal() && Deno.stdin.isTerminal();
+  // A splash at once, drawn without React; the dashboard's modules load meanwhile and take
+  // over the same screen.
+  const splash = dashboard ? showSplash(splashLines(options.policy)) : null;
+  // The agent's MCP client loads meanwhile too.
+  const agent = import("../demo/simulated_agent.ts");
+  agent.catch(() => {});
+  try {
+    if (dashboard) void (await import("./tui.ts")).loadDashboard().catch(() => {});
+    // A bad policy is a usage error here, before anything starts.
+    const { loadPolicyFile } = await import("../policy/loader.ts");
+    await loadPolicyFile(options.policy);
+  } catch (error) {
+    splash?.close();
+    throw error;
+  }
+  return await demo(options, splash, await agent);
+}
+
+function splashLines(policy: string): string[] {
+  return [
+    "Starting the intercept demo…",
+    "  a demo Kafka MCP server (in memory), the intercept proxy in front of it under",
+    `  ${policy}, and a simulated agent calling tools through it.`,
+    "  The dashboard shows them in a moment; q quits.",
+  ];
+}
+
+/** The splash as the dashboard draws it, on the screen the dashboard then paints on. */
+function showSplash(lines: string[]): ScreenWriter {
+  const screen = new ScreenWriter(terminalWrite);
+  screen.open();
+  const { columns, rows } = Deno.consoleSize();
+  const styled = [
+    styleLine([{ text: "intercept dashboard", bold: true }], { color: false }),
+    ...lines.map((text, i) =>
+      styleLine([i === 0 ? { text, colour: "yellow" } : { text, dim: true }], {
+        color: !Deno.env.get("NO_COLOR"),
+      })
+    ),
+  ];
+  screen.draw(styled, columns, rows);
+  return screen;
 }
 
 function secondsFlag(text: string | undefined): number | null {
@@ -93,9 +139,13 @@ function paceFlag(text: string | undefined): number {
   return ms;
 }
 
-async function demo(options: DemoOptions): Promise<number> {
+async function demo(
+  options: DemoOptions,
+  screen: ScreenWriter | null,
+  { AgentError, runSimulatedAgent }: typeof import("../demo/simulated_agent.ts"),
+): Promise<number> {
   const interactive = !options.headless && Deno.stdout.isTerminal();
-  const dashboard = interactive && Deno.stdin.isTerminal();
+  const dashboard = screen !== null;
   // In the usual folder, so that "intercept --tui" and "intercept ctl" elsewhere find it too.
   const controlPath = `${controlDir()}/demo-${Deno.pid}.sock`;
   const [self, ...selfArgs] = selfCommand();
@@ -109,6 +159,8 @@ async function demo(options: DemoOptions): Promise<number> {
     policy,
     "--control",
     controlPath,
+    "--name",
+    DEMO_NAME,
     "--",
     self,
     ...selfArgs,
@@ -154,7 +206,7 @@ async function demo(options: DemoOptions): Promise<number> {
   let code = 0;
   try {
     const agent = runSimulatedAgent(proxyCommand, agentOptions);
-    if (dashboard) code = await showDashboard(controlPath, agent, stop);
+    if (screen) code = await showDashboard(controlPath, options.policy, agent, stop, screen);
     await agent;
   } catch (error) {
     if (!(error instanceof AgentError)) throw error;
@@ -174,31 +226,49 @@ async function demo(options: DemoOptions): Promise<number> {
   return code;
 }
 
-/** The dashboard on the proxy's control socket, once it is up; quitting it ends the demo. */
+/**
+ * The dashboard on the proxy's control socket, drawn at once with a splash while the server,
+ * the proxy and the agent start; quitting it ends the demo. A proxy that does not come up ends
+ * it too, with the agent's error.
+ */
 async function showDashboard(
   path: string,
+  policy: string,
   agent: Promise<unknown>,
   stop: AbortController,
+  screen: ScreenWriter,
 ): Promise<number> {
-  let agentDone = false;
-  agent.then(() => agentDone = true, () => agentDone = true);
-  const deadline = Date.now() + SOCKET_WAIT_MS;
-  while (!(await exists(path))) {
-    // The agent's own failure (a proxy that did not start) is reported by the caller.
-    if (agentDone || stop.signal.aborted) return 0;
-    if (Date.now() > deadline) {
-      console.error(`intercept demo: The proxy's control socket ${path} did not appear`);
-      stop.abort();
-      return 1;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  const { runTui } = await import("./tui.ts");
+  let code = 0;
+  let agentFailed = false;
+  const closed = new AbortController();
+  agent.catch(() => {
+    // The caller reports the agent's error (a proxy that did not start).
+    agentFailed = true;
+    closed.abort();
+  });
+  stop.signal.addEventListener("abort", () => closed.abort());
+  const deadline = setTimeout(async () => {
+    if (await exists(path)) return;
+    console.error(`intercept demo: The proxy's control socket ${path} did not appear`);
+    code = 1;
+    closed.abort();
+  }, SOCKET_WAIT_MS);
+  const { showDashboard: show } = await import("./tui.ts");
   try {
-    return await runTui(["--control", path]);
+    await show({
+      control: path,
+      splash: splashLines(policy),
+      screen,
+      guide: GUIDE,
+      discoverMs: 100,
+      signal: closed.signal,
+    });
   } finally {
-    stop.abort();
+    clearTimeout(deadline);
+    screen.close();
+    if (!agentFailed) stop.abort();
   }
+  return code;
 }
 
 async function exists(path: string): Promise<boolean> {

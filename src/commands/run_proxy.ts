@@ -13,6 +13,7 @@ import { LISTEN_FLAGS, LISTEN_HELP, listenOptions, parseHostPort } from "../cli/
 
 export const PROXY_FLAGS = [
   { name: "config", short: "c", value: true },
+  { name: "name", value: true },
   { name: "max-message-bytes", value: true },
   { name: "shutdown-grace-ms", value: true },
   { name: "log-level", value: true },
@@ -34,12 +35,14 @@ tools/call by POLICY before it reaches the server.
 
 Flags:
   -c, --config POLICY          policy file (INTERCEPT_CONFIG)
+      --name NAME              what the dashboard and ctl call this proxy (default: the
+                               server's own name from initialize)
       --max-message-bytes N    largest JSON-RPC message either way (default 16777216)
       --shutdown-grace-ms N    wait for the server to exit before SIGTERM, then SIGKILL
                                (default 5000)
       --control PATH           control socket for ctl and the dashboard (default
-                               $XDG_RUNTIME_DIR/intercept/<pid>.sock, else
-                               \${TMPDIR:-/tmp}/intercept-<uid>/<pid>.sock)
+                               \${TMPDIR:-/tmp}/intercept-<uid>/<pid>.sock, or
+                               $INTERCEPT_CONTROL_DIR/<pid>.sock)
       --no-control             no control socket
       --audit FILE             append one JSON line per decision and lifecycle event
                                ("-" for stderr); arguments are SHA-256 hashed
@@ -80,6 +83,7 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
   const maxBytes = integerFlag(args, "max-message-bytes", 16 * MIB, { min: 1024, max: 1024 * MIB });
   const graceMs = integerFlag(args, "shutdown-grace-ms", 5_000, { min: 0, max: 600_000 });
   const listen = listenOptions(args);
+  const name = nameFlag(args);
   const log = loggerFrom(args);
   const operations = operationsFrom(args, log);
   const loadPolicy = () => loadPolicyOffThread(policyPath);
@@ -89,31 +93,36 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
   if (listen) {
     const tokens = listen.authTokens === null ? null : await authTokensFrom(listen.authTokens);
     const [command, ...commandArgs] = args.rest;
-    return await serveHttp({
-      policy: loadPolicy(),
-      reloadPolicy: loadPolicy,
-      watchPath,
-      startUpstream: () =>
-        UpstreamProcess.spawn({
-          command,
-          args: commandArgs,
-          onWriteError: (error) => log.debug(`Writing to a server failed: ${error.message}`),
-        }),
-      upstreamDescription: args.rest,
-      hostname: listen.hostname,
-      port: listen.port,
-      tokens,
-      allowedOrigins: listen.allowedOrigins,
-      poolSize: listen.poolSize,
-      maxSessions: listen.maxSessions,
-      sessionIdleMs: listen.sessionIdleMs,
-      version: denoJson.version,
-      maxBytes,
-      graceMs,
-      log,
-      attach: (runtime, bus) => attachOperations(runtime, bus, operations),
-      tracer: await tracerFromEnv(),
-    });
+    try {
+      return await serveHttp({
+        name,
+        policy: loadPolicy(),
+        reloadPolicy: loadPolicy,
+        watchPath,
+        startUpstream: () =>
+          UpstreamProcess.spawn({
+            command,
+            args: commandArgs,
+            onWriteError: (error) => log.debug(`Writing to a server failed: ${error.message}`),
+          }),
+        upstreamDescription: args.rest,
+        hostname: listen.hostname,
+        port: listen.port,
+        tokens,
+        allowedOrigins: listen.allowedOrigins,
+        poolSize: listen.poolSize,
+        maxSessions: listen.maxSessions,
+        sessionIdleMs: listen.sessionIdleMs,
+        version: denoJson.version,
+        maxBytes,
+        graceMs,
+        log,
+        attach: (runtime, bus) => attachOperations(runtime, bus, operations),
+        tracer: await tracerFromEnv(),
+      });
+    } finally {
+      await log.flush(LOG_FLUSH_MS);
+    }
   }
 
   // The server boots while the policy loads. Nothing reaches it before the policy gate
@@ -124,18 +133,40 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
     args: commandArgs,
     onWriteError: (error) => log.debug(`Writing to the server failed: ${error.message}`),
   });
-  return await serveStdio({
-    policy: loadPolicy(),
-    reloadPolicy: loadPolicy,
-    watchPath,
-    upstream,
-    version: denoJson.version,
-    maxBytes,
-    graceMs,
-    log,
-    attach: (runtime, bus) => attachOperations(runtime, bus, operations),
-    tracer: await tracerFromEnv(),
-  });
+  try {
+    return await serveStdio({
+      policy: loadPolicy(),
+      reloadPolicy: loadPolicy,
+      watchPath,
+      upstream,
+      name,
+      version: denoJson.version,
+      maxBytes,
+      graceMs,
+      log,
+      attach: (runtime, bus) => attachOperations(runtime, bus, operations),
+      tracer: await tracerFromEnv(),
+    });
+  } finally {
+    // Queued lines get a bounded time to go out: a stderr nobody reads never holds the exit.
+    await log.flush(LOG_FLUSH_MS);
+  }
+}
+
+const LOG_FLUSH_MS = 1_000;
+
+const MAX_NAME = 64;
+
+function nameFlag(args: ParsedArgs): string | null {
+  const name = stringFlag(args, "name");
+  if (name === undefined) return null;
+  // deno-lint-ignore no-control-regex
+  if (name.trim() === "" || name.length > MAX_NAME || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw new UsageError(
+      `--name must be 1 to ${MAX_NAME} characters without line breaks, got ${JSON.stringify(name)}`,
+    );
+  }
+  return name.trim();
 }
 
 /** OpenTelemetry is loaded only when it is asked for (`OTEL_DENO=true`): start-up skips it. */

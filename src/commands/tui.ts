@@ -1,19 +1,26 @@
 /** `intercept --tui [--control PATH]`: the live dashboard of every running proxy. */
 import { parseArgs, stringFlag } from "../cli/args.ts";
-import { controlDir } from "../control/socket_path.ts";
+import { discoveryDirs } from "../control/socket_path.ts";
 
 export const TUI_HELP = `Usage: intercept --tui [--control PATH]
 
-The live dashboard. Without --control it shows every proxy whose control socket is in
-${controlDir()} (and keeps watching for new ones); with it, the one proxy at PATH.
+The live dashboard. Without --control it shows every proxy of this user, looking in
+${discoveryDirs().join(", ")}
+(and keeps watching for new ones; INTERCEPT_CONTROL_DIR names one folder instead); with it,
+the one proxy at PATH.
 
-Keys:
-  ↑ ↓          select a tool            tab          next proxy
-  d            deny it (asks a reason)   a            allow it again
-  D / A        deny / allow it on every proxy shown
-  r            reload the policy file    x            reset the tool's quotas
+Keys (? shows them all):
+  ↑ ↓          select a tool             tab          next proxy
+  d            deny it (asks a reason)    a            allow it again
+  D / A        deny / allow it on every proxy shown (asks to confirm)
+  r            reload the policy file     x            reset the tool's quotas
+  e            the full error of a refused reload
+  s            sort by calls per minute or by name
+  p            pause the stream (PgUp PgDn scroll it)   v   this proxy's stream or all
   /            filter tools and decisions (Esc clears)
-  q            quit
+  ?            help                       q            quit
+
+Needs a terminal of at least 80×24. NO_COLOR turns colours off.
 
 Flags:
   --control PATH   the control socket of one proxy (env INTERCEPT_CONTROL)
@@ -41,35 +48,106 @@ export async function runTui(argv: readonly string[], io: TuiIo = realIo): Promi
     );
     return 2;
   }
-  const control = stringFlag(args, "control");
-  const [React, { render }, { App }, { DashboardStore }, { socketExists }, client, discovery] =
-    await Promise.all([
-      import("react"),
-      import("ink"),
-      import("../../tui/app.tsx"),
-      import("../../tui/dashboard_store.ts"),
-      import("../../tui/proxy_link.ts"),
-      import("../control/control_client.ts"),
-      import("../control/discover.ts"),
-    ]);
-  const store = new DashboardStore({
+  await showDashboard({ control: stringFlag(args, "control") ?? null });
+  return 0;
+}
+
+export interface DashboardOptions {
+  /** One proxy's socket, or null for every proxy found. */
+  control: string | null;
+  /** A hint for newcomers in the footer. */
+  guide?: string;
+  /** Shown while no proxy is up yet. */
+  splash?: string[];
+  /** How often to look for proxies (2 s); the demo looks more often while it starts. */
+  discoverMs?: number;
+  /** Closes the dashboard, as q does. */
+  signal?: AbortSignal;
+  /** The screen to paint on, already showing something (the demo's splash); else a new one. */
+  screen?: import("../../tui/screen_writer.ts").ScreenWriter;
+}
+
+let modules: ReturnType<typeof importDashboard> | null = null;
+
+/** Starts loading the dashboard's modules (React, Ink, the app), once; the demo does it early. */
+export function loadDashboard(): ReturnType<typeof importDashboard> {
+  return modules ??= importDashboard();
+}
+
+function importDashboard() {
+  // React's production build: the development one costs several times the CPU per frame.
+  if (!Deno.env.get("NODE_ENV")) Deno.env.set("NODE_ENV", "production");
+  return Promise.all([
+    import("react"),
+    import("ink"),
+    import("node:process"),
+    import("../../tui/app.tsx"),
+    import("../../tui/dashboard_store.ts"),
+    import("../../tui/proxy_link.ts"),
+    import("../control/control_client.ts"),
+    import("../control/discover.ts"),
+    import("../../tui/ansi.ts"),
+    import("../../tui/screen_writer.ts"),
+  ]);
+}
+
+/** Draws the dashboard until the operator quits. Needs a terminal. */
+export async function showDashboard(options: DashboardOptions): Promise<void> {
+  const [React, { render }, process, app, store, link, client, discovery, ansi, screen] =
+    await loadDashboard();
+  const { control } = options;
+  const dirs = discoveryDirs();
+  const dashboard = new store.DashboardStore({
     connect: (path) => client.ControlClient.connect(path, { timeoutMs: 2000 }),
     discover: control
-      ? async () => (await socketExists(control)) ? [control] : []
-      : () => discovery.discoverProxies(),
-    source: control ? { kind: "path", location: control } : { kind: "dir", location: controlDir() },
+      ? async () => (await link.socketExists(control)) ? [control] : []
+      : (onProblem) => discovery.discoverProxies(dirs, { onProblem }),
+    source: control ? { kind: "path", location: control } : { kind: "dirs", locations: dirs },
+    discoverMs: options.discoverMs,
   });
-  store.start();
+  const stdout = process.default.stdout;
+  // The frame is painted by the screen writer, changed lines only, one write a frame; Ink runs
+  // the app and the keyboard, and draws nothing itself.
+  const painter = options.screen ?? new screen.ScreenWriter(screen.terminalWrite);
+  dashboard.start();
   try {
-    // A terminal was checked above: stay live even where CI=true is set (Ink's CI mode would
-    // draw only the last frame).
-    const app = render(React.createElement(App, { store }), {
-      alternateScreen: true,
-      interactive: true,
+    const element = React.createElement(app.App, {
+      store: dashboard,
+      color: ansi.colorWanted((name) => Deno.env.get(name)),
+      guide: options.guide ?? null,
+      splash: options.splash ?? null,
+      screen: painter,
     });
-    await app.waitUntilExit();
+    // A terminal was checked: stay live even where CI=true is set (Ink's CI mode would draw
+    // only the last frame).
+    const instance = render(element, { stdout: silent(stdout), interactive: true });
+    const close = () => instance.unmount();
+    if (options.signal?.aborted) close();
+    options.signal?.addEventListener("abort", close);
+    try {
+      await instance.waitUntilExit();
+    } finally {
+      options.signal?.removeEventListener("abort", close);
+    }
   } finally {
-    store.stop();
+    painter.close();
+    dashboard.stop();
   }
-  return 0;
+}
+
+/** Stdout as Ink sees it: the terminal's size and resizes, and writes that go nowhere. */
+function silent(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
+  return new Proxy(stdout, {
+    get(target, property) {
+      if (property === "write") {
+        return (...args: unknown[]) => {
+          const done = args.find((arg) => typeof arg === "function") as (() => void) | undefined;
+          if (done) queueMicrotask(done);
+          return true;
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }

@@ -15,6 +15,11 @@ export class ControlRequestError extends Error {
   }
 }
 
+/** The proxy did not answer in time; the request may still be carried out. */
+export class ControlTimeoutError extends Error {
+  override name = "ControlTimeoutError";
+}
+
 /** Nobody answered at the socket; `notRunning` when nothing listens there (absent or stale). */
 export class ControlConnectError extends Error {
   override name = "ControlConnectError";
@@ -103,7 +108,9 @@ export class ControlClient {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new Error(`${this.path} did not answer "${method}" within ${timeoutMs} ms`));
+        reject(
+          new ControlTimeoutError(`${this.path} did not answer "${method}" within ${timeoutMs} ms`),
+        );
       }, timeoutMs);
       this.#pending.set(id, { method, resolve: resolve as (v: unknown) => void, reject, timer });
       this.#write(JSON.stringify(message) + "\n");

@@ -18,6 +18,8 @@ export interface ConnectionHandlers {
 export interface ConnectionLimits {
   lineLimit: number;
   maxQueuedLines: number;
+  /** A connection that sends nothing and waits for nothing this long is closed. */
+  idleMs: number;
 }
 
 /** Lines per write: large enough to catch up quickly, small enough to interleave answers. */
@@ -25,10 +27,14 @@ const BATCH_LINES = 256;
 const READ_BUFFER = 64 * 1024;
 
 const encoder = new TextEncoder();
+/** Orders connections by their last activity, without a clock. */
+let activityTick = 0;
 
 export class ControlConnection {
   static #nextId = 1;
   readonly id = ControlConnection.#nextId++;
+  /** Higher is more recent: bumped by every read and every answered request. */
+  lastActivity = ++activityTick;
   readonly #conn: Deno.Conn;
   readonly #handlers: ConnectionHandlers;
   readonly #queue: OutboundQueue;
@@ -39,17 +45,31 @@ export class ControlConnection {
   #open = true;
   #dropping = false;
   #finished: Promise<void> | null = null;
+  #idleTimer: ReturnType<typeof setTimeout> | null = null;
+  #keptAlive = false;
 
   constructor(conn: Deno.Conn, limits: ConnectionLimits, handlers: ConnectionHandlers) {
     this.#conn = conn;
     this.#limits = limits;
     this.#handlers = handlers;
     this.#queue = new OutboundQueue(limits.maxQueuedLines);
+    this.#armIdle();
     this.#reading = this.#read();
   }
 
   get open(): boolean {
     return this.#open;
+  }
+
+  /** Whether a request of this connection is still being answered. */
+  get busy(): boolean {
+    return this.#inFlight.size > 0;
+  }
+
+  /** Exempts the connection from the idle timeout (a subscriber waits for events). */
+  keepAlive(): void {
+    this.#keptAlive = true;
+    this.#clearIdle();
   }
 
   /** Queues an answer; answers are never dropped. */
@@ -74,7 +94,10 @@ export class ControlConnection {
 
   /** Keeps the connection open until an asynchronous request is answered. */
   track(work: Promise<void>): void {
-    const done = () => void this.#inFlight.delete(work);
+    const done = () => {
+      this.#inFlight.delete(work);
+      this.#touch();
+    };
     this.#inFlight.add(work);
     work.then(done, done);
   }
@@ -97,6 +120,7 @@ export class ControlConnection {
       while (this.#open) {
         const n = await this.#conn.read(buffer);
         if (n === null) break;
+        this.#touch();
         splitter.push(buffer.subarray(0, n));
         // A client that sends requests without reading the answers waits for them.
         while (this.#open && this.#pumping && this.#queue.responses > this.#limits.maxQueuedLines) {
@@ -112,6 +136,27 @@ export class ControlConnection {
     } finally {
       this.#shutdown();
     }
+  }
+
+  #touch(): void {
+    this.lastActivity = ++activityTick;
+    this.#armIdle();
+  }
+
+  #armIdle(): void {
+    this.#clearIdle();
+    if (this.#keptAlive || !this.#open) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = null;
+      // A slow request (a large reload) is not idleness: wait for its answer.
+      if (this.busy) this.#armIdle();
+      else this.#shutdown();
+    }, this.#limits.idleMs);
+  }
+
+  #clearIdle(): void {
+    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
   }
 
   #schedule(): void {
@@ -137,6 +182,7 @@ export class ControlConnection {
   #shutdown(): void {
     if (!this.#open) return;
     this.#open = false;
+    this.#clearIdle();
     this.#queue.clear();
     try {
       this.#conn.close();

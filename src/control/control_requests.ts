@@ -13,6 +13,7 @@ import {
   CONTROL_METHODS,
   type ControlMethod,
   type DecisionNotice,
+  NOT_DENIED,
   RELOAD_FAILED,
   REQUEST_FAILED,
 } from "./protocol.ts";
@@ -30,10 +31,14 @@ export interface RequestContext {
   /** Sends `backfill` to `connection`, then every event as it happens. */
   subscribe(connection: ControlConnection, backfill: DecisionNotice[]): void;
   subscribed(connection: ControlConnection): boolean;
+  /** How many more connections may subscribe. */
+  subscriberSlots(): number;
   log(message: string): void;
 }
 
 class ParamsError extends Error {}
+
+const MAX_BY = 200;
 
 /** Handles one line a client sent. */
 export function handleLine(context: RequestContext, connection: ControlConnection, text: string) {
@@ -126,6 +131,14 @@ function call(
       return { result: target.status() };
     case "subscribe": {
       if (context.subscribed(connection)) return { result: { ok: true, backfill: 0 } };
+      if (context.subscriberSlots() <= 0) {
+        return {
+          error: {
+            code: REQUEST_FAILED,
+            message: "Too many dashboards are subscribed to this proxy; close one and retry",
+          },
+        };
+      }
       const backfill = target.recentDecisions();
       // Subscribing right after the answer is queued, in the same turn: the answer comes
       // first, then the backfill, and no event falls in between.
@@ -142,21 +155,25 @@ function call(
       if (reason !== undefined && reason !== null && typeof reason !== "string") {
         throw new ParamsError("deny: params.reason must be a string");
       }
-      target.deny(tool, reason ?? null);
+      target.deny(tool, reason ?? null, byParam(params, "deny"));
       return { result: { ok: true, tool } };
     }
     case "allow": {
       const tool = toolParam(params, "allow", true)!;
-      if (!target.allow(tool)) {
+      if (!target.allow(tool, byParam(params, "allow"))) {
         return {
-          error: { code: REQUEST_FAILED, message: `Tool "${tool}" is not live-denied` },
+          error: {
+            code: REQUEST_FAILED,
+            message: `Tool "${tool}" is not live-denied`,
+            data: { reason: NOT_DENIED },
+          },
         };
       }
       return { result: { ok: true, tool } };
     }
     case "reset": {
       const tool = toolParam(params, "reset", false);
-      target.reset(tool);
+      target.reset(tool, byParam(params, "reset"));
       return { result: { ok: true, tool } };
     }
   }
@@ -177,11 +194,26 @@ function toolParam(params: Record<string, unknown>, method: string, required: bo
   return tool.trim();
 }
 
+/** Who asked, as the client says: optional, one line, bounded. */
+function byParam(params: Record<string, unknown>, method: string): string | null {
+  const by = params.by;
+  if (by === undefined || by === null) return null;
+  if (typeof by !== "string" || by.length > MAX_BY) {
+    throw new ParamsError(`${method}: params.by must be a string of at most ${MAX_BY} characters`);
+  }
+  // deno-lint-ignore no-control-regex
+  return by.replace(/[\u0000-\u001f\u007f]+/g, " ").trim() || null;
+}
+
 function failure(context: RequestContext, error: unknown): Outcome {
   if (error instanceof ParamsError) {
     return {
       error: { code: ErrorCode.invalidParams, message: `Invalid params: ${error.message}` },
     };
+  }
+  if (error instanceof RangeError) {
+    // A bound of the proxy (too many live denies): the request is refused, nothing changed.
+    return { error: { code: REQUEST_FAILED, message: error.message } };
   }
   if (error instanceof PolicyLoadError) {
     const errors = error.errors.map(formatLocatedError);

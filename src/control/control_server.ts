@@ -7,6 +7,7 @@ import { ControlConnection } from "./control_connection.ts";
 import {
   claimSocketPath,
   ControlSocketError,
+  parentOf,
   prepareControlFolder,
   removeIfPresent,
 } from "./control_folder.ts";
@@ -28,11 +29,20 @@ export interface ControlServerOptions {
   maxQueuedLines?: number;
   /** Longest request line in bytes (default CONTROL_LINE_LIMIT). */
   lineLimit?: number;
+  /** Connections held at once (default 64); past it the longest idle one gives way. */
+  maxConnections?: number;
+  /** Subscribed connections (dashboards) held at once (default 16). */
+  maxSubscribers?: number;
+  /** A connection that is not subscribed and sends nothing this long is closed (10 s). */
+  idleMs?: number;
 }
 
 const DEFAULT_MAX_QUEUED_LINES = 1000;
 /** Dashboards and ctl calls of one machine; more is a runaway client. */
-const MAX_CONNECTIONS = 64;
+const DEFAULT_MAX_CONNECTIONS = 64;
+/** Well under the connection bound, so that a request always finds a slot. */
+const DEFAULT_MAX_SUBSCRIBERS = 16;
+const DEFAULT_IDLE_MS = 10_000;
 
 /** Listens on `path`, after making its folder safe and clearing a stale socket there. */
 export async function startControlServer(
@@ -69,12 +79,16 @@ class UnixControlServer implements ControlServer {
   readonly #subscribers = new Set<ControlConnection>();
   readonly #listener: Deno.UnixListener;
   readonly #log: (message: string) => void;
-  readonly #limits: { lineLimit: number; maxQueuedLines: number };
+  readonly #limits: { lineLimit: number; maxQueuedLines: number; idleMs: number };
+  readonly #maxConnections: number;
+  readonly #maxSubscribers: number;
   readonly #context: RequestContext;
   readonly #unsubscribe: () => void;
   readonly #accepting: Promise<void>;
   /** Said once per run of refused connections, not once each. */
   #refusing = false;
+  /** Said once: a client that opens connections in a loop would flood the log. */
+  #evicting = false;
   #closing: Promise<void> | null = null;
 
   constructor(
@@ -88,12 +102,19 @@ class UnixControlServer implements ControlServer {
     this.#limits = {
       lineLimit: options.lineLimit ?? CONTROL_LINE_LIMIT,
       maxQueuedLines: options.maxQueuedLines ?? DEFAULT_MAX_QUEUED_LINES,
+      idleMs: options.idleMs ?? DEFAULT_IDLE_MS,
     };
+    this.#maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.#maxSubscribers = Math.min(
+      options.maxSubscribers ?? DEFAULT_MAX_SUBSCRIBERS,
+      this.#maxConnections - 1,
+    );
     this.#context = {
       target,
       log: this.#log,
       subscribe: (connection, backfill) => this.#subscribe(connection, backfill),
       subscribed: (connection) => this.#subscribers.has(connection),
+      subscriberSlots: () => this.#maxSubscribers - this.#subscribers.size,
     };
     this.#unsubscribe = target.subscribe((event) => this.#broadcast(event));
     this.#accepting = this.#accept();
@@ -119,9 +140,11 @@ class UnixControlServer implements ControlServer {
   async #accept(): Promise<void> {
     try {
       for await (const conn of this.#listener) {
-        if (this.#closing || this.#connections.size >= MAX_CONNECTIONS) {
+        if (this.#closing || !this.#makeRoom()) {
           if (!this.#closing && !this.#refusing) {
-            this.#log(`Control socket ${this.path}: ${MAX_CONNECTIONS} connections, refusing more`);
+            this.#log(
+              `Control socket ${this.path}: ${this.#maxConnections} connections busy, refusing more`,
+            );
           }
           this.#refusing = true;
           conn.close();
@@ -149,8 +172,38 @@ class UnixControlServer implements ControlServer {
     log: (message: string) => this.#log(message),
   };
 
+  /**
+   * Whether a new connection fits: at the bound, the connection idle the longest that is
+   * neither subscribed nor waiting for an answer is closed to make room. Subscribers are
+   * bounded below the connection bound, so there is always one unless every request is busy.
+   */
+  #makeRoom(): boolean {
+    if (this.#connections.size < this.#maxConnections) {
+      this.#evicting = false;
+      return true;
+    }
+    let oldest: ControlConnection | null = null;
+    for (const connection of this.#connections) {
+      if (this.#subscribers.has(connection) || connection.busy) continue;
+      if (!oldest || connection.lastActivity < oldest.lastActivity) oldest = connection;
+    }
+    if (!oldest) return false;
+    if (!this.#evicting) {
+      this.#log(
+        `Control socket ${this.path}: ${this.#maxConnections} connections, ` +
+          "closing the longest idle ones to make room",
+      );
+    }
+    this.#evicting = true;
+    // Removed at once, so the count is right before the close completes.
+    this.#connections.delete(oldest);
+    void oldest.close();
+    return true;
+  }
+
   #subscribe(connection: ControlConnection, backfill: DecisionNotice[]): void {
     if (!connection.open) return;
+    connection.keepAlive();
     for (const notice of backfill) connection.sendNotice("decision", JSON.stringify(notice));
     this.#subscribers.add(connection);
   }
@@ -167,10 +220,4 @@ class UnixControlServer implements ControlServer {
     }
     for (const connection of this.#subscribers) connection.sendNotice(event.method, params);
   }
-}
-
-function parentOf(path: string): string {
-  const slash = path.replace(/\/+$/, "").lastIndexOf("/");
-  if (slash < 0) return ".";
-  return slash === 0 ? "/" : path.slice(0, slash);
 }

@@ -1,16 +1,42 @@
 /**
- * Finds the running proxies of this user: the sockets in the control folder that accept a
+ * Finds the running proxies of this user: the sockets in the control folders that accept a
  * connection. A socket left by a proxy that died (its name is `<pid>.sock` and that process is
  * gone) is removed; other stale ones are only skipped.
  */
 import { ControlClient, ControlConnectError } from "./control_client.ts";
 import { checkControlFolder } from "./control_folder.ts";
-import { controlDir } from "./socket_path.ts";
+import { discoveryDirs } from "./socket_path.ts";
 
 const CONNECT_TIMEOUT_MS = 1000;
 
-/** Paths of the live control sockets in `dir` (default: this user's control folder), sorted. */
-export async function discoverProxies(dir: string = controlDir()): Promise<string[]> {
+export interface DiscoverOptions {
+  /** A folder that cannot be trusted is skipped and reported here instead of failing all. */
+  onProblem?: (problem: string) => void;
+}
+
+/**
+ * Paths of the live control sockets in `dirs` (default: every place proxies of this user put
+ * them), sorted. A single folder that cannot be trusted throws; among several it is skipped
+ * and reported to `onProblem` (or thrown when there is none).
+ */
+export async function discoverProxies(
+  dirs: string | readonly string[] = discoveryDirs(),
+  options: DiscoverOptions = {},
+): Promise<string[]> {
+  if (typeof dirs === "string") return await discoverIn(dirs);
+  const found = await Promise.all(dirs.map(async (dir) => {
+    try {
+      return await discoverIn(dir);
+    } catch (error) {
+      if (!options.onProblem) throw error;
+      options.onProblem((error as Error).message);
+      return [];
+    }
+  }));
+  return [...new Set(found.flat())].sort();
+}
+
+async function discoverIn(dir: string): Promise<string[]> {
   // Sockets in a folder someone else controls could be anyone's: refuse to look there.
   if (!await checkControlFolder(dir)) return [];
   const candidates: string[] = [];

@@ -2,9 +2,10 @@
  * The control protocol between a running proxy and `intercept ctl` / the dashboard:
  * newline-delimited JSON-RPC 2.0 over a Unix socket, one socket per proxy process.
  *
- * Requests: `status`, `subscribe`, `reload`, `deny {tool, reason?}`, `allow {tool}`,
- * `reset {tool?}`. After `subscribe` the proxy sends `decision` and `policy` notifications
- * (and `control` ones for live denies), starting with a backfill of recent decisions.
+ * Requests: `status`, `subscribe`, `reload`, `deny {tool, reason?, by?}`, `allow {tool, by?}`,
+ * `reset {tool?, by?}`. After `subscribe` the proxy sends `decision` and `policy` notifications
+ * (and `control` ones for live denies), starting with a backfill of recent decisions. Fields
+ * marked optional were added after the first release: readers must do without them.
  */
 import type { Per } from "../policy/compiled.ts";
 
@@ -42,6 +43,8 @@ export interface ToolView {
   quotas: QuotaView[];
   /** Set when posture is live-deny. */
   liveDenyReason?: string;
+  /** The glob (or `*`) that live-denies the tool, when it is not denied by its own name. */
+  liveDenyPattern?: string;
 }
 
 export interface SessionView {
@@ -62,6 +65,10 @@ export interface PolicyView {
 }
 
 export interface StatusResult {
+  /** What operators call the proxy: `--name`, else the server's own name; null before both. */
+  name?: string | null;
+  /** The server's `serverInfo` from `initialize`, once it answered. */
+  server?: { name: string; version: string } | null;
   pid: number;
   version: string;
   startedAt: number;
@@ -69,7 +76,8 @@ export interface StatusResult {
   policy: PolicyView;
   state: string;
   sessions: SessionView[];
-  liveDenies: { tool: string; reason: string; at: number }[];
+  /** `tool` is a name, a glob or `*`; `by` says who denied it, when they said. */
+  liveDenies: { tool: string; reason: string; at: number; by?: string | null }[];
   tools: ToolView[];
   controlPath: string | null;
 }
@@ -79,6 +87,8 @@ export interface DecisionNotice {
   ts: number;
   session: string;
   client: string | null;
+  /** Who the agent is, as far as the transport can tell (`uid:NAME` over stdio). */
+  principal?: string | null;
   tool: string;
   decision: "allow" | "deny";
   rule: string;
@@ -107,6 +117,8 @@ export interface ControlNotice {
   event: "deny" | "allow" | "reset";
   tool: string | null;
   reason: string | null;
+  /** Who asked, as their tool said (`alice via ctl`); null when it did not say. */
+  by?: string | null;
 }
 
 export type ControlEvent =
@@ -124,3 +136,5 @@ export interface ReloadResult {
 export const RELOAD_FAILED = -32001;
 /** JSON-RPC error code for a request the proxy cannot act on (unknown tool for allow, ...). */
 export const REQUEST_FAILED = -32002;
+/** `data.reason` of the REQUEST_FAILED answer to `allow` of a tool that is not live-denied. */
+export const NOT_DENIED = "not_denied";

@@ -1,14 +1,14 @@
 /** How the policy treats a tool before any arguments are seen: what the dashboard shows. */
 import type { Posture } from "../control/protocol.ts";
 import type { CompiledPolicy } from "../policy/compiled.ts";
-import { findEntry, isHidden } from "./evaluate.ts";
+import { findEntry, isHidden, type LiveDenyLookup } from "./evaluate.ts";
 
 export function postureOf(
   policy: CompiledPolicy,
   tool: string,
-  liveDenies: ReadonlyMap<string, string>,
+  liveDenies: LiveDenyLookup,
 ): Posture {
-  if (liveDenies.has(tool) || liveDenies.has("*")) return "live-deny";
+  if (liveDenies.reasonFor(tool) !== undefined) return "live-deny";
   if (isHidden(policy, tool)) return "hidden";
   const entry = findEntry(policy, tool);
   if (!entry && policy.defaultPosture === "deny") return "deny";

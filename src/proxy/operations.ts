@@ -128,6 +128,6 @@ function auditEvent(audit: AuditLog, event: ControlEvent): void {
       : params.event === "allow"
       ? "live_allow"
       : "reset";
-    audit.lifecycle(kind, { tool: params.tool, reason: params.reason });
+    audit.lifecycle(kind, { tool: params.tool, reason: params.reason, by: params.by ?? null });
   }
 }

@@ -15,6 +15,7 @@ import {
 } from "../engine/evaluate.ts";
 import { conclude, isPlan, type Plan, scopeOf, type TakeFacts } from "../engine/plan.ts";
 import type { CompiledPolicy } from "../policy/compiled.ts";
+import { LiveDenies } from "../state/live_denies.ts";
 import { MemoryBackend } from "../state/memory_backend.ts";
 import type { StateBackend } from "../state/state_backend.ts";
 
@@ -41,11 +42,10 @@ export const STATE_TIMEOUT_MS = 250;
 
 export class PolicyGate {
   #policy: CompiledPolicy;
-  readonly liveDenies = new Map<string, string>();
+  /** The operator's denies on this proxy: names, globs or `"*"`. */
+  readonly liveDenies = new LiveDenies();
   readonly backend: StateBackend;
-  readonly #lookup: LiveDenyLookup = {
-    reasonFor: (tool) => this.liveDenies.get(tool) ?? this.liveDenies.get("*"),
-  };
+  readonly #lookup: LiveDenyLookup = this.liveDenies;
   readonly #now: () => number;
   readonly #options: PolicyGateOptions;
 

@@ -23,6 +23,10 @@ export interface RuntimeInfo {
   upstreamPid: number | null;
   controlPath: string | null;
   state: string;
+  /** `--name`; null to use the server's own name. */
+  name?: string | null;
+  /** Who the agent is, as far as this transport can tell (`uid:NAME` over stdio). */
+  principal?: string | null;
 }
 
 export interface ProxyRuntimeOptions {
@@ -38,6 +42,8 @@ export interface ProxyRuntimeOptions {
   sessions?: () => StatusResult["sessions"];
   /** Requests taken on and not answered yet. */
   inflight?: () => number;
+  /** The server's `serverInfo` from `initialize` or `server/discover`, once it answered. */
+  serverInfo?: () => { name: string; version: string } | null;
   /** Called when the set of tools the agent may see changed. */
   onToolsChanged: () => void;
   /** How many recent decisions a new subscriber gets first. */
@@ -57,6 +63,7 @@ export class ProxyRuntime implements ControlTarget {
   #recentNext = 0;
   readonly #counts = new Map<string, { allowed: number; denied: number }>();
   readonly #liveDeniedAt = new Map<string, number>();
+  readonly #liveDeniedBy = new Map<string, string>();
   readonly #startedAt: number;
   #loadedAt: number;
   #lastError: string | null = null;
@@ -84,6 +91,7 @@ export class ProxyRuntime implements ControlTarget {
       ts: event.ts,
       session: event.session,
       client: event.client,
+      principal: event.principal,
       tool: decision.tool,
       decision: decision.allowed ? "allow" : "deny",
       rule: decision.rule,
@@ -117,7 +125,10 @@ export class ProxyRuntime implements ControlTarget {
   status(): StatusResult {
     const policy = this.#gate.policy;
     const { info } = this.#options;
+    const server = this.#options.serverInfo?.() ?? null;
     return {
+      name: info.name ?? server?.name ?? null,
+      server,
       pid: Deno.pid,
       version: info.version,
       startedAt: this.#startedAt,
@@ -139,6 +150,7 @@ export class ProxyRuntime implements ControlTarget {
         tool,
         reason,
         at: this.#liveDeniedAt.get(tool) ?? this.#startedAt,
+        by: this.#liveDeniedBy.get(tool) ?? null,
       })),
       tools: this.#toolNames().map((name) => this.#toolView(name)),
       controlPath: info.controlPath,
@@ -197,30 +209,33 @@ export class ProxyRuntime implements ControlTarget {
     return { ok: true, source: next.source, toolsChanged };
   }
 
-  deny(tool: string, reason: string | null): void {
+  deny(tool: string, reason: string | null, by: string | null = null): void {
     const text = reason?.trim() || `Tool "${tool}" was stopped by an operator`;
     const changed = this.#gate.liveDenies.get(tool) !== text;
     this.#gate.liveDenies.set(tool, text);
     this.#liveDeniedAt.set(tool, this.#gate.now());
+    if (by) this.#liveDeniedBy.set(tool, by);
+    else this.#liveDeniedBy.delete(tool);
     if (changed) this.#options.onToolsChanged();
     this.#emit({
       method: "control",
-      params: { ts: this.#gate.now(), event: "deny", tool, reason: text },
+      params: { ts: this.#gate.now(), event: "deny", tool, reason: text, by },
     });
   }
 
-  allow(tool: string): boolean {
+  allow(tool: string, by: string | null = null): boolean {
     if (!this.#gate.liveDenies.delete(tool)) return false;
     this.#liveDeniedAt.delete(tool);
+    this.#liveDeniedBy.delete(tool);
     this.#options.onToolsChanged();
     this.#emit({
       method: "control",
-      params: { ts: this.#gate.now(), event: "allow", tool, reason: null },
+      params: { ts: this.#gate.now(), event: "allow", tool, reason: null, by },
     });
     return true;
   }
 
-  reset(tool: string | null): void {
+  reset(tool: string | null, by: string | null = null): void {
     if (tool === null) this.#gate.backend.reset();
     else {
       const entry = this.#gate.entryKeyOf(tool);
@@ -228,7 +243,7 @@ export class ProxyRuntime implements ControlTarget {
     }
     this.#emit({
       method: "control",
-      params: { ts: this.#gate.now(), event: "reset", tool, reason: null },
+      params: { ts: this.#gate.now(), event: "reset", tool, reason: null, by },
     });
   }
 
@@ -246,7 +261,7 @@ export class ProxyRuntime implements ControlTarget {
     const names = new Set(this.#options.upstreamTools());
     for (const name of this.#gate.policy.exact.keys()) names.add(name);
     for (const name of this.#counts.keys()) names.add(name);
-    for (const name of this.#gate.liveDenies.keys()) names.add(name);
+    for (const name of this.#gate.liveDenies.exactNames()) names.add(name);
     return [...names].sort();
   }
 
@@ -259,8 +274,12 @@ export class ProxyRuntime implements ControlTarget {
       denied: counts?.denied ?? 0,
       quotas: this.#gate.quotaViews(name, this.#options.session) as ToolView["quotas"],
     };
-    const liveReason = this.#gate.liveDenies.get(name);
-    if (liveReason !== undefined) view.liveDenyReason = liveReason;
+    const liveReason = this.#gate.liveDenies.reasonFor(name);
+    if (liveReason !== undefined) {
+      view.liveDenyReason = liveReason;
+      const pattern = this.#gate.liveDenies.patternFor(name);
+      if (pattern !== undefined && pattern !== name) view.liveDenyPattern = pattern;
+    }
     return view;
   }
 }

@@ -19,6 +19,8 @@ import { ReloadScheduler } from "./reload_scheduler.ts";
 import type { Attachment } from "./serve_stdio.ts";
 
 export interface ServeHttpOptions {
+  /** What operators call this proxy (`--name`); else the server's own name. */
+  name?: string | null;
   policy: Promise<CompiledPolicy>;
   reloadPolicy: (() => Promise<CompiledPolicy>) | null;
   watchPath: string | null;
@@ -75,6 +77,7 @@ export async function serveHttp(options: ServeHttpOptions): Promise<number> {
     upstreamPid: null,
     controlPath: null as string | null,
     state: "memory",
+    name: options.name ?? null,
   };
   const runtime = new ProxyRuntime({
     gate,
@@ -85,6 +88,7 @@ export async function serveHttp(options: ServeHttpOptions): Promise<number> {
     upstreamTools: () => host.upstreamTools(),
     clientInfo: () => null,
     inflight: () => host.inflight(),
+    serverInfo: () => host.serverInfo(),
     sessions: () =>
       host.sessions().map((session) => ({
         id: session.id,

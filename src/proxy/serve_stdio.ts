@@ -27,6 +27,8 @@ export interface ServeStdioOptions {
   watchPath: string | null;
   /** The upstream server, already started (or connected). */
   upstream: Upstream;
+  /** What operators call this proxy (`--name`); else the server's own name. */
+  name?: string | null;
   version: string;
   maxBytes: number;
   graceMs: number;
@@ -60,12 +62,15 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
       log.error(`Engine error on ${call.tool}, call denied: ${error.stack ?? error.message}`),
   });
   const session = crypto.randomUUID();
+  const principal = osPrincipal();
   const info = {
     version: options.version,
     upstreamCommand: [...upstream.description],
     upstreamPid: upstream.pid,
     controlPath: null as string | null,
     state: "memory",
+    name: options.name ?? null,
+    principal,
   };
   const client = new StreamChannel(
     Deno.stdout.writable,
@@ -80,7 +85,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
   const proxy: McpProxy = new McpProxy({
     gate,
     session,
-    principal: osPrincipal(),
+    principal,
     client,
     upstream: upstream.channel,
     log,
@@ -102,6 +107,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
       upstreamTools: () => proxy.schemas.names(),
       clientInfo: () => proxy.clientInfo,
       inflight: () => proxy.inFlight,
+      serverInfo: () => proxy.serverInfo,
       onToolsChanged: () => proxy.notifyToolsChanged(),
     });
     bus.subscribe((event) => {

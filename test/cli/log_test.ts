@@ -1,6 +1,6 @@
 /** createLogger: text and JSON lines, level filtering, the old call forms. */
 import { deepEqual, equal } from "node:assert/strict";
-import { createLogger, isLogFormat, isLogLevel } from "../../src/cli/log.ts";
+import { createLogger, isLogFormat, isLogLevel, LineQueue } from "../../src/cli/log.ts";
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0, 250);
 
@@ -95,4 +95,69 @@ Deno.test("createLogger() writes to stderr by default, never stdout", async () =
   const [json, text] = new TextDecoder().decode(stderr).trimEnd().split("\n");
   equal(JSON.parse(json).msg, "to stderr");
   equal(text, "intercept: error: text too");
+});
+
+/** A sink whose writes wait until released, like a pipe nobody reads. */
+function stalledSink() {
+  const chunks: string[] = [];
+  let release = () => {};
+  let stalled = new Promise<void>((resolve) => release = resolve);
+  return {
+    chunks,
+    text: () => chunks.join(""),
+    release: () => release(),
+    stall: () => stalled = new Promise<void>((resolve) => release = resolve),
+    async write(bytes: Uint8Array): Promise<number> {
+      await stalled;
+      chunks.push(new TextDecoder().decode(bytes));
+      return bytes.length;
+    },
+  };
+}
+
+Deno.test("LineQueue.push() never waits; past the bound it drops and counts, then reports", async () => {
+  const sink = stalledSink();
+  const queue = new LineQueue(sink, { maxLines: 10, note: (n) => `dropped ${n}` });
+  for (let i = 0; i < 25; i++) queue.push(`line ${i}`);
+  equal(queue.droppedTotal, 15);
+  sink.release();
+  equal(await queue.flush(5_000), true);
+  const lines = sink.text().trimEnd().split("\n");
+  deepEqual(lines, [...Array.from({ length: 10 }, (_, i) => `line ${i}`), "dropped 15"]);
+  queue.push("after");
+  await queue.flush(5_000);
+  equal(sink.text().trimEnd().split("\n").at(-1), "after");
+});
+
+Deno.test("LineQueue reports drops before the first line it takes again", async () => {
+  const sink = stalledSink();
+  const queue = new LineQueue(sink, { maxLines: 2, note: (n) => `dropped ${n}` });
+  queue.push("a");
+  await Promise.resolve();
+  await Promise.resolve();
+  // "a" is being written and waits; the queue holds two more, then drops.
+  for (const line of ["b", "c", "d", "e"]) queue.push(line);
+  sink.release();
+  await queue.flush(5_000);
+  queue.push("f");
+  await queue.flush(5_000);
+  deepEqual(sink.text().trimEnd().split("\n"), ["a", "b", "c", "dropped 2", "f"]);
+});
+
+Deno.test("LineQueue.flush() gives up after its timeout while the sink is stuck", async () => {
+  const sink = stalledSink();
+  const queue = new LineQueue(sink, { note: (n) => `dropped ${n}` });
+  queue.push("stuck");
+  equal(await queue.flush(50), false);
+  sink.release();
+  equal(await queue.flush(5_000), true);
+});
+
+Deno.test("LineQueue cuts a line longer than a quarter of its byte bound", async () => {
+  const sink = stalledSink();
+  sink.release();
+  const queue = new LineQueue(sink, { maxBytes: 40, note: (n) => `dropped ${n}` });
+  queue.push("x".repeat(100));
+  await queue.flush(5_000);
+  equal(sink.text(), `${"x".repeat(10)}…\n`);
 });

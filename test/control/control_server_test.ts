@@ -1,5 +1,5 @@
 /** startControlServer(): every method, its errors, and subscribe's backfill and live events. */
-import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
 import { startControlServer } from "../../src/control/control_server.ts";
 import { RELOAD_FAILED, REQUEST_FAILED } from "../../src/control/protocol.ts";
 import { PolicyLoadError } from "../../src/policy/loader.ts";
@@ -273,18 +273,124 @@ Deno.test("control server answers requests on several connections at once", asyn
   });
 });
 
-Deno.test("control server closes connections past its bound and serves the ones it holds", async () => {
+Deno.test("control server: idle connections at the bound give way, so a request always gets in", async () => {
   await withServer(async (first, _target, path) => {
-    const others: RawClient[] = [];
+    equal((await first.request({ id: 1, method: "subscribe" })).id, 1);
+    const idle: RawClient[] = [];
     try {
-      for (let i = 1; i < 64; i++) others.push(await RawClient.connect(path));
-      const extra = await RawClient.connect(path);
-      others.push(extra);
-      ok((await extra.next(5_000).catch((error: Error) => error)) instanceof Error);
-      equal(extra.ended, true, "the 65th connection is closed at once");
-      equal((await first.request({ id: 1, method: "status" })).id, 1);
+      // 63 more connections that never send anything: the bound of 64 is reached.
+      for (let i = 1; i < 64; i++) idle.push(await RawClient.connect(path));
+      // A 65th gets in, and it is the idle one that waited longest that is closed, not the
+      // subscriber.
+      const late = await RawClient.connect(path);
+      idle.push(late);
+      equal((await late.request({ id: 7, method: "status" })).id, 7);
+      await rejects(idle[0].next(5_000), /closed the connection/);
+      for (let i = 0; i < 5; i++) {
+        const again = await RawClient.connect(path);
+        idle.push(again);
+        equal((await again.request({ id: i, method: "status" })).id, i);
+      }
+      equal((await first.request({ id: 2, method: "status" })).id, 2, "the subscriber stays");
     } finally {
-      await Promise.all(others.map((client) => client.close()));
+      await Promise.all(idle.map((client) => client.close()));
     }
+  });
+});
+
+Deno.test("control server closes a connection idle past idleMs, but never a subscriber", async () => {
+  await using temp = await tempRoot();
+  const server = await startControlServer(`${temp.dir}/1.sock`, new FakeTarget(), {
+    idleMs: 200,
+  });
+  const idle = await RawClient.connect(server.path);
+  const subscriber = await RawClient.connect(server.path);
+  try {
+    equal((await subscriber.request({ id: 1, method: "subscribe" })).id, 1);
+    const started = Date.now();
+    await rejects(idle.next(10_000), /closed the connection/);
+    ok(Date.now() - started >= 150, "not before its idle time");
+    // Well past the idle time, the subscriber still answers.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    equal((await subscriber.request({ id: 2, method: "status" })).id, 2);
+  } finally {
+    await idle.close();
+    await subscriber.close();
+    await server.close();
+  }
+});
+
+Deno.test("control server keeps a connection whose request is still being answered", async () => {
+  await using temp = await tempRoot();
+  const target = new FakeTarget();
+  let finish = () => {};
+  target.reloadWith = () =>
+    new Promise((resolve) => {
+      finish = () => resolve({ ok: true, source: "k.yaml", toolsChanged: false });
+    });
+  const server = await startControlServer(`${temp.dir}/1.sock`, target, { idleMs: 100 });
+  const client = await RawClient.connect(server.path);
+  try {
+    await client.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "reload" }));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    finish();
+    deepEqual((await client.next()).result, { ok: true, source: "k.yaml", toolsChanged: false });
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+Deno.test("control server bounds subscribers apart from other connections", async () => {
+  await using temp = await tempRoot();
+  const server = await startControlServer(`${temp.dir}/1.sock`, new FakeTarget(), {
+    maxConnections: 4,
+    maxSubscribers: 2,
+  });
+  const clients: RawClient[] = [];
+  try {
+    for (let i = 0; i < 3; i++) clients.push(await RawClient.connect(server.path));
+    equal((await clients[0].request({ id: 1, method: "subscribe" })).id, 1);
+    equal((await clients[1].request({ id: 1, method: "subscribe" })).id, 1);
+    const third = errorOf(await clients[2].request({ id: 1, method: "subscribe" }));
+    equal(third.code, REQUEST_FAILED);
+    match(third.message, /Too many dashboards/);
+    // With every other slot taken, requests still get in.
+    for (let i = 0; i < 3; i++) {
+      const ctl = await RawClient.connect(server.path);
+      clients.push(ctl);
+      equal((await ctl.request({ id: 9, method: "status" })).id, 9);
+    }
+  } finally {
+    await Promise.all(clients.map((client) => client.close()));
+    await server.close();
+  }
+});
+
+Deno.test("control server refuses a deny past the proxy's bound with -32002, nothing applied", async () => {
+  const target = new FakeTarget();
+  target.deny = (tool: string) => {
+    throw new RangeError(`Cannot deny "${tool}": 1000 live denies are in force already`);
+  };
+  await withServer(async (client) => {
+    const error = errorOf(await client.request({ id: 1, method: "deny", params: { tool: "x-*" } }));
+    equal(error.code, REQUEST_FAILED);
+    match(error.message, /1000 live denies are in force already/);
+  }, target);
+});
+
+Deno.test("control server passes who asked to the proxy, and refuses a bad one", async () => {
+  await withServer(async (client, target) => {
+    const by = "ann via ctl";
+    equal((await client.request({ id: 1, method: "deny", params: { tool: "x", by } })).id, 1);
+    deepEqual(target.calls.at(-1), ["deny", "x", null, by]);
+    const bad = errorOf(
+      await client.request({ id: 2, method: "allow", params: { tool: "x", by: 42 } }),
+    );
+    equal(bad.code, -32602);
+    match(bad.message, /params\.by must be a string of at most 200 characters/);
+    const allowed = await client.request({ id: 3, method: "allow", params: { tool: "y" } });
+    const notDenied = errorOf(allowed);
+    deepEqual(notDenied.data, { reason: "not_denied" });
   });
 });

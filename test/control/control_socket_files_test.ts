@@ -4,6 +4,7 @@
  */
 import { equal, match, ok, rejects } from "node:assert/strict";
 import { startControlServer } from "../../src/control/control_server.ts";
+import { prepareControlFolder } from "../../src/control/control_folder.ts";
 import { FakeTarget, makeStaleSocket, RawClient, tempRoot } from "./support.ts";
 
 const isRoot = Deno.uid() === 0;
@@ -149,4 +150,56 @@ Deno.test("ControlServer.close() removes the socket, ends connections, and can b
   await rejects(client.next(), /closed the connection/);
   await client.close();
   equal(target.listenerCount, 0);
+});
+
+Deno.test("prepareControlFolder() never follows a link planted just before its mkdir", async () => {
+  await using temp = await tempRoot();
+  const victim = `${temp.root}/victim`;
+  await Deno.mkdir(victim);
+  await Deno.chmod(victim, 0o755);
+  // The attacker wins the race: the link appears between the check and the mkdir.
+  const realMkdir = Deno.mkdir;
+  Deno.mkdir = async (path: string | URL, options?: Deno.MkdirOptions) => {
+    if (String(path) === temp.dir) await Deno.symlink(victim, temp.dir);
+    return await realMkdir(path, options);
+  };
+  try {
+    await rejects(
+      prepareControlFolder(temp.dir),
+      /Refusing control folder .*: it is a symbolic link/,
+    );
+  } finally {
+    Deno.mkdir = realMkdir;
+  }
+  equal((await Deno.stat(victim)).mode! & 0o777, 0o755, "the link's target keeps its mode");
+  ok((await Deno.lstat(temp.dir)).isSymlink);
+});
+
+Deno.test("prepareControlFolder() refuses a parent where others could swap the folder", async () => {
+  await using temp = await tempRoot();
+  const open = `${temp.root}/open`;
+  await Deno.mkdir(open);
+  await Deno.chmod(open, 0o777);
+  await rejects(
+    prepareControlFolder(`${open}/intercept`),
+    /its parent .*\/open \(mode 0777\) lets other users replace the folder/,
+  );
+  await rejects(Deno.lstat(`${open}/intercept`), Deno.errors.NotFound);
+  // A sticky world-writable parent, like /tmp, is safe: others cannot rename our entries.
+  await Deno.chmod(open, 0o1777);
+  await prepareControlFolder(`${open}/intercept`);
+  equal((await Deno.lstat(`${open}/intercept`)).mode! & 0o777, 0o700);
+});
+
+Deno.test("prepareControlFolder() sets 0700 when the umask took the owner's bits", async () => {
+  await using temp = await tempRoot();
+  const previous = Deno.umask(0o277);
+  try {
+    await prepareControlFolder(temp.dir);
+  } finally {
+    Deno.umask(previous);
+  }
+  const info = await Deno.lstat(temp.dir);
+  ok(info.isDirectory);
+  equal(info.mode! & 0o777, 0o700);
 });

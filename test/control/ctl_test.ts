@@ -12,8 +12,8 @@ interface Run {
   stderr: string;
 }
 
-/** Runs `intercept ctl ARGS...` with `runtimeDir` as $XDG_RUNTIME_DIR. */
-async function ctl(runtimeDir: string, ...args: string[]): Promise<Run> {
+/** Runs `intercept ctl ARGS...` looking for proxies in `<root>/intercept` only. */
+async function ctl(root: string, ...args: string[]): Promise<Run> {
   const env = Object.fromEntries(
     Object.entries(Deno.env.toObject()).filter(([name]) => !name.startsWith("INTERCEPT_")),
   );
@@ -21,7 +21,7 @@ async function ctl(runtimeDir: string, ...args: string[]): Promise<Run> {
   const output = await new Deno.Command(command, {
     args: argv,
     cwd: ROOT,
-    env: { ...env, XDG_RUNTIME_DIR: runtimeDir },
+    env: { ...env, INTERCEPT_CONTROL_DIR: `${root}/intercept` },
     clearEnv: true,
     stdin: "null",
   }).output();
@@ -78,11 +78,12 @@ Deno.test("intercept ctl deny, allow and reset reach the proxy", async () => {
     equal((await ctl(root, "allow", "produce-message")).code, 0);
     equal((await ctl(root, "reset", "produce-message")).code, 0);
     equal((await ctl(root, "reset")).code, 0);
-    deepEqual(target.calls, [
-      ["deny", "produce-message", "incident 42"],
-      ["allow", "produce-message"],
-      ["reset", "produce-message"],
-      ["reset", null],
+    const by = `${Deno.env.get("USER") || Deno.env.get("LOGNAME") || `uid ${Deno.uid()}`} via ctl`;
+    deepEqual(target.actions, [
+      ["deny", "produce-message", "incident 42", by],
+      ["allow", "produce-message", by],
+      ["reset", "produce-message", by],
+      ["reset", null, by],
     ]);
   });
 });
@@ -117,28 +118,47 @@ Deno.test("intercept ctl reload exits 1 on a refused policy and prints every err
   });
 });
 
-Deno.test("intercept ctl without a running proxy exits 2 naming the folder", async () => {
+Deno.test("intercept ctl without a running proxy exits 3 naming where it looked", async () => {
   await using temp = await tempRoot();
   const run = await ctl(temp.root, "status");
-  equal(run.code, 2);
+  equal(run.code, 3);
   match(run.stderr, new RegExp(`no running intercept proxy found in ${temp.dir}`));
-  const named = await ctl(temp.root, "--control", `${temp.root}/x.sock`, "status");
-  equal(named.code, 2);
-  match(named.stderr, /x\.sock: the proxy is not running/);
 });
 
-Deno.test("intercept ctl with several proxies and no --all exits 2 listing them", async () => {
+Deno.test("intercept ctl exits 4 when nothing answers at --control PATH", async () => {
+  await using temp = await tempRoot();
+  const missing = await ctl(temp.root, "--control", `${temp.root}/x.sock`, "status");
+  equal(missing.code, 4);
+  match(missing.stderr, /x\.sock: the proxy is not running/);
+  await Deno.writeTextFile(`${temp.root}/file.sock`, "");
+  const notSocket = await ctl(temp.root, "--control", `${temp.root}/file.sock`, "deny", "x");
+  equal(notSocket.code, 4, notSocket.stderr);
+});
+
+Deno.test("intercept ctl with several proxies and no --all exits 2 listing them by name", async () => {
   await withProxies(2, async (root, proxies) => {
+    proxies[0].target.statusResult = { ...fakeStatus(1001), name: "kafka-prod" };
     const run = await ctl(root, "deny", "x");
     equal(run.code, 2);
     match(
       run.stderr,
       /2 intercept proxies are running; pick one with --control PATH, or use --all/,
     );
-    for (const [i, { server }] of proxies.entries()) {
-      match(run.stderr, new RegExp(`pid ${1001 + i}\\s+${server.path}`));
-    }
-    for (const { target } of proxies) deepEqual(target.calls, []);
+    match(run.stderr, new RegExp(`pid 1001\\s+kafka-prod\\s+${proxies[0].server.path}`));
+    match(run.stderr, new RegExp(`pid 1002\\s+\\(no name\\)\\s+${proxies[1].server.path}`));
+    for (const { target } of proxies) deepEqual(target.actions, []);
+  });
+});
+
+Deno.test("intercept ctl status with several proxies prints every one of them", async () => {
+  await withProxies(3, async (root, proxies) => {
+    proxies[1].target.statusResult = { ...fakeStatus(1002), name: "github" };
+    const run = await ctl(root, "status");
+    equal(run.code, 0, run.stderr);
+    const printed = JSON.parse(run.stdout);
+    deepEqual(printed.map((p: { path: string }) => p.path), proxies.map((p) => p.server.path));
+    deepEqual(printed.map((p: { name: string | null }) => p.name), [null, "github", null]);
+    deepEqual(printed.map((p: { result: { pid: number } }) => p.result.pid), [1001, 1002, 1003]);
   });
 });
 
@@ -150,26 +170,32 @@ Deno.test("intercept ctl --all runs on every proxy and prints each path's result
       JSON.parse(run.stdout),
       proxies.map(({ server }) => ({
         path: server.path,
+        name: null,
         result: { ok: true, tool: "produce-message" },
       })),
     );
     for (const { target } of proxies) {
-      deepEqual(target.calls, [["deny", "produce-message", "stop"]]);
+      equal(target.actions.length, 1);
+      deepEqual(target.actions[0].slice(0, 3), ["deny", "produce-message", "stop"]);
+      match(String(target.actions[0][3]), / via ctl$/);
     }
     proxies[1].target.liveDenies.clear();
+    // Allowing everywhere is idempotent: a proxy where the tool was not denied is done too.
     const allow = await ctl(root, "--all", "allow", "produce-message");
-    equal(allow.code, 1);
+    equal(allow.code, 0, allow.stderr);
     const [first, second] = JSON.parse(allow.stdout);
     deepEqual(first.result, { ok: true, tool: "produce-message" });
     equal(second.path, proxies[1].server.path);
-    equal(second.error.code, -32002);
-    match(allow.stderr, new RegExp(`${proxies[1].server.path}: Tool "produce-message" is not`));
+    deepEqual(second.result, { ok: true, tool: "produce-message", wasDenied: false });
+    const again = await ctl(root, "--all", "allow", "produce-message");
+    equal(again.code, 0, again.stderr);
   });
 });
 
 Deno.test("intercept ctl refuses bad usage with exit 2", async () => {
   await using temp = await tempRoot();
   const cases: [string[], RegExp][] = [
+    [["--timeout", "soon", "status"], /--timeout must be a whole number/],
     [[], /Name a command/],
     [["stop"], /Unknown command "stop"/],
     [["deny"], /deny needs a tool name/],
@@ -187,4 +213,82 @@ Deno.test("intercept ctl refuses bad usage with exit 2", async () => {
   equal(help.code, 0);
   match(help.stdout, /Usage: intercept ctl/);
   ok(help.stdout.includes(`${temp.dir}`), "help names the control folder");
+});
+
+Deno.test("intercept ctl warns with a did-you-mean when no proxy lists the tool", async () => {
+  await withProxies(1, async (root, [{ target }]) => {
+    target.statusResult = {
+      ...fakeStatus(1001),
+      tools: [{ name: "produce-message", posture: "allow", allowed: 0, denied: 0, quotas: [] }],
+    };
+    const typo = await ctl(root, "deny", "prodce-message");
+    equal(typo.code, 0, typo.stderr);
+    match(
+      typo.stderr,
+      /warning: no proxy lists a tool named "prodce-message"; did you mean "produce-message"\? \(denied anyway\)/,
+    );
+    const glob = await ctl(root, "deny", "get-*");
+    equal(glob.code, 0);
+    match(glob.stderr, /no tool any proxy lists matches "get-\*" \(denied anyway\)/);
+    const known = await ctl(root, "deny", "produce-*");
+    equal(known.stderr, "");
+    const allow = await ctl(root, "allow", "produce-messag");
+    equal(allow.code, 1);
+    match(allow.stderr, /no proxy has "produce-messag" live-denied/);
+  });
+});
+
+Deno.test("intercept ctl --timeout: a proxy that does not answer exits 5, may still apply", async () => {
+  await using temp = await tempRoot();
+  await Deno.mkdir(temp.dir, { mode: 0o700 });
+  // Accepts connections and never answers: a frozen proxy.
+  const frozen = Deno.listen({ transport: "unix", path: `${temp.dir}/2001.sock` });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of frozen) held.push(conn);
+  })();
+  const live = await startControlServer(`${temp.dir}/2002.sock`, new FakeTarget());
+  try {
+    const started = Date.now();
+    const one = await ctl(
+      temp.root,
+      "--control",
+      `${temp.dir}/2001.sock`,
+      "--timeout",
+      "300",
+      "deny",
+      "x",
+    );
+    equal(one.code, 5, one.stderr);
+    match(one.stderr, /did not answer "deny" within 300 ms; the request may still apply/);
+    const all = await ctl(temp.root, "--timeout", "300", "status");
+    equal(all.code, 5, all.stderr);
+    const printed = JSON.parse(all.stdout);
+    equal(printed.length, 2);
+    equal(printed[0].error.code, null);
+    equal(printed[1].result.pid, 4242);
+    // Far below the 15 s a request waited before --timeout.
+    ok(Date.now() - started < 10_000);
+  } finally {
+    frozen.close();
+    await accepting;
+    for (const conn of held) conn.close();
+    await live.close();
+  }
+});
+
+Deno.test("intercept ctl status gets in while the proxy holds its most idle connections", async () => {
+  await withProxies(1, async (root, [{ server }]) => {
+    const idle: Deno.Conn[] = [];
+    try {
+      for (let i = 0; i < 64; i++) {
+        idle.push(await Deno.connect({ transport: "unix", path: server.path }));
+      }
+      const run = await ctl(root, "status");
+      equal(run.code, 0, run.stderr);
+      equal(JSON.parse(run.stdout).pid, 1001);
+    } finally {
+      for (const conn of idle) conn.close();
+    }
+  });
 });

@@ -1,5 +1,5 @@
 /** discoverProxies(): live sockets found, stale ones skipped, dead proxies' sockets removed. */
-import { deepEqual, equal, ok, rejects } from "node:assert/strict";
+import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
 import { startControlServer } from "../../src/control/control_server.ts";
 import { discoverProxies, pidOfSocket } from "../../src/control/discover.ts";
 import { FakeTarget, makeStaleSocket, tempRoot } from "./support.ts";
@@ -40,16 +40,37 @@ Deno.test("discoverProxies() is empty for a missing or empty folder", async () =
   deepEqual(await discoverProxies(temp.dir), []);
 });
 
-Deno.test("discoverProxies() defaults to $XDG_RUNTIME_DIR/intercept", async () => {
+Deno.test("discoverProxies() looks in every default place, $XDG_RUNTIME_DIR/intercept too", async () => {
   await using temp = await tempRoot();
   const previous = Deno.env.get("XDG_RUNTIME_DIR");
   Deno.env.set("XDG_RUNTIME_DIR", temp.root);
   const server = await startControlServer(`${temp.dir}/1001.sock`, new FakeTarget());
   try {
-    deepEqual(await discoverProxies(), [server.path]);
+    // Other proxies of this user may run in /tmp/intercept-<uid> meanwhile.
+    ok((await discoverProxies()).includes(server.path));
   } finally {
     if (previous === undefined) Deno.env.delete("XDG_RUNTIME_DIR");
     else Deno.env.set("XDG_RUNTIME_DIR", previous);
+    await server.close();
+  }
+});
+
+Deno.test("discoverProxies() over several folders skips an unsafe one and reports it", async () => {
+  await using temp = await tempRoot();
+  const server = await startControlServer(`${temp.dir}/1001.sock`, new FakeTarget());
+  const open = `${temp.root}/open`;
+  await Deno.mkdir(open);
+  await Deno.chmod(open, 0o777);
+  try {
+    const problems: string[] = [];
+    const found = await discoverProxies([temp.dir, open, `${temp.root}/missing`], {
+      onProblem: (problem) => problems.push(problem),
+    });
+    deepEqual(found, [server.path]);
+    equal(problems.length, 1);
+    match(problems[0], /Refusing control folder .*open: mode 0777/);
+    await rejects(discoverProxies([temp.dir, open]), /mode 0777/);
+  } finally {
     await server.close();
   }
 });

@@ -77,18 +77,24 @@ export class FakeTarget implements ControlTarget {
     return this.reloadWith();
   }
 
-  deny(tool: string, reason: string | null): void {
-    this.calls.push(["deny", tool, reason]);
+  /** Who asked is recorded only when given. */
+  deny(tool: string, reason: string | null, by?: string | null): void {
+    this.calls.push(by ? ["deny", tool, reason, by] : ["deny", tool, reason]);
     this.liveDenies.add(tool);
   }
 
-  allow(tool: string): boolean {
-    this.calls.push(["allow", tool]);
+  allow(tool: string, by?: string | null): boolean {
+    this.calls.push(by ? ["allow", tool, by] : ["allow", tool]);
     return this.liveDenies.delete(tool);
   }
 
-  reset(tool: string | null): void {
-    this.calls.push(["reset", tool]);
+  reset(tool: string | null, by?: string | null): void {
+    this.calls.push(by ? ["reset", tool, by] : ["reset", tool]);
+  }
+
+  /** The calls other than status (which ctl makes before each command). */
+  get actions(): unknown[][] {
+    return this.calls.filter(([method]) => method !== "status");
   }
 
   subscribe(listener: (event: ControlEvent) => void): () => void {

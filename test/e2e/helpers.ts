@@ -121,13 +121,19 @@ export class RawProxy {
   #counter = 0;
   #encoder = new TextEncoder();
 
-  /** Starts `intercept ARGS...` (or, given `program`, that program instead: a bare server). */
-  constructor(args: string[], program?: InterceptCommand) {
-    const { command, args: argv } = program ?? interceptCommand(args);
+  /**
+   * Starts `intercept ARGS...` (or, given `program`, that program instead: a bare server).
+   * `env` is its whole environment (default: ours without INTERCEPT_*).
+   */
+  constructor(
+    args: string[],
+    options: { program?: InterceptCommand; env?: Record<string, string> } = {},
+  ) {
+    const { command, args: argv } = options.program ?? interceptCommand(args);
     this.child = new Deno.Command(command, {
       args: argv,
       cwd: ROOT,
-      env: childEnv(),
+      env: options.env ?? childEnv(),
       clearEnv: true,
       stdin: "piped",
       stdout: "piped",
@@ -137,8 +143,13 @@ export class RawProxy {
     this.#readers = [this.#readStdout(), this.#readStderr()];
   }
 
-  static start(policy: string, upstream: readonly string[], flags: string[] = []): RawProxy {
-    return new RawProxy(proxyArgs(policy, upstream, flags));
+  static start(
+    policy: string,
+    upstream: readonly string[],
+    flags: string[] = [],
+    env?: Record<string, string>,
+  ): RawProxy {
+    return new RawProxy(proxyArgs(policy, upstream, flags), { env });
   }
 
   /** What the proxy and its upstream wrote to stderr so far. */

@@ -42,7 +42,7 @@ export function modernParams(params: JsonObject = {}, options: EnvelopeOptions =
 export function startRaw(command: readonly string[]): RawProxy {
   const [program, ...args] = command;
   if (!program) throw new Error("The command line is empty");
-  return new RawProxy([], { command: program, args });
+  return new RawProxy([], { program: { command: program, args } });
 }
 
 /** A modern request through `raw`, with the envelope; resolves with its answer. */

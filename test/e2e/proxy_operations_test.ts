@@ -73,6 +73,8 @@ Deno.test("intercept ctl deny stops a tool live and ctl allow brings it back", a
     assert.equal(kinds[0], "start");
     assert.equal(kinds.at(-1), "stop");
     assert.ok(kinds.includes("live_deny") && kinds.includes("live_allow"));
+    const liveDeny = lines.find((line) => line.type === "live_deny");
+    assert.match(liveDeny.by, / via ctl$/, "the audit says who denied it");
     await assert.rejects(Deno.stat(control), Deno.errors.NotFound);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -96,6 +98,45 @@ Deno.test("intercept refuses to start when an explicit --control path cannot be 
     assert.match(result.stderr, /Cannot open the control socket/);
     assert.equal(result.stderr.trim().split("\n").length, 1);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("intercept ctl deny of a glob stops every tool it matches; --name names the proxy", async () => {
+  const dir = await Deno.makeTempDir();
+  const control = `${dir}/proxy.sock`;
+  const client = await connectClient(policyPath("allow_all.yaml"), EVERYTHING, [
+    "--control",
+    control,
+    "--name",
+    "everything (test)",
+  ]);
+  const listed = async () =>
+    (await client.listTools()).tools.map((tool: { name: string }) => tool.name);
+  try {
+    const before = await listed();
+    const matching = before.filter((name: string) => name.startsWith("ec"));
+    assert.deepEqual(matching, ["echo"]);
+    const denied = await ctl(control, "deny", "ec*", "--reason", "Echoes paused");
+    assert.equal(denied.code, 0, denied.stderr);
+    assert.equal(denied.stderr, "", "the glob matches a listed tool: no warning");
+    const refused = await client.callTool({ name: "echo", arguments: { message: "hi" } });
+    assert.equal(textOf(refused as JsonObject), `${DENIAL_PREFIX}Echoes paused`);
+    const after = await listed();
+    assert.deepEqual(after, before.filter((name: string) => name !== "echo"));
+
+    const status = await ctl(control, "status");
+    assert.equal(status.json.name, "everything (test)");
+    assert.equal(typeof status.json.server.name, "string");
+    assert.deepEqual(status.json.liveDenies.map((d: JsonObject) => d.tool), ["ec*"]);
+    assert.match(status.json.liveDenies[0].by, / via ctl$/);
+    const echoView = status.json.tools.find((tool: JsonObject) => tool.name === "echo");
+    assert.deepEqual([echoView.posture, echoView.liveDenyPattern], ["live-deny", "ec*"]);
+
+    assert.equal((await ctl(control, "allow", "ec*")).code, 0);
+    assert.deepEqual(await listed(), before);
+  } finally {
+    await client.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -1,9 +1,10 @@
 /** postureOf(): what the dashboard shows for a tool, and which posture wins when several apply. */
 import { equal } from "node:assert/strict";
 import { postureOf } from "../../src/engine/posture.ts";
+import { liveDeniesOf, NO_LIVE_DENIES } from "../../src/state/decide_now.ts";
 import { policy } from "./support.ts";
 
-const NONE = new Map<string, string>();
+const NONE = NO_LIVE_DENIES;
 
 const compiled = policy(`version: "1"
 default: allow
@@ -47,8 +48,8 @@ Deno.test("postureOf() ranks live-deny over hidden over deny over limited over c
   equal(postureOf(compiled, "paced-and-checked", NONE), "limited");
   equal(postureOf(compiled, "closed-and-paced", NONE), "deny");
   equal(postureOf(compiled, "hidden-closed", NONE), "hidden");
-  equal(postureOf(compiled, "secret", new Map([["secret", "incident"]])), "live-deny");
-  equal(postureOf(compiled, "checked", new Map([["*", "all stop"]])), "live-deny");
+  equal(postureOf(compiled, "secret", liveDeniesOf(new Map([["secret", "incident"]]))), "live-deny");
+  equal(postureOf(compiled, "checked", liveDeniesOf(new Map([["*", "all stop"]]))), "live-deny");
 });
 
 Deno.test("postureOf() shows an unlisted tool as deny under default deny, unless hidden", () => {

@@ -208,3 +208,32 @@ Deno.test("ProxyRuntime recentDecisions() keeps the latest ones, oldest first, p
     "list-topics",
   ]);
 });
+
+Deno.test("ProxyRuntime deny() of a glob denies and hides every tool it matches", () => {
+  const { runtime, decide, gate, events } = setUp();
+  runtime.deny("list-*", "Reads paused for the migration", "alice via ctl");
+  const denied = decide("list-topics");
+  equal(denied.allowed, false);
+  equal(denied.reason, "Reads paused for the migration");
+  equal(decide("produce-message").allowed, true);
+  equal(gate.isVisible("list-topics"), false);
+  equal(gate.isVisible("produce-message"), true);
+  const status = runtime.status();
+  const listTopics = status.tools.find((tool) => tool.name === "list-topics")!;
+  equal(listTopics.posture, "live-deny");
+  equal(listTopics.liveDenyReason, "Reads paused for the migration");
+  equal(listTopics.liveDenyPattern, "list-*");
+  equal(status.tools.some((tool) => tool.name === "list-*"), false, "a pattern is not a tool");
+  deepEqual(status.liveDenies.map(({ tool, by }) => [tool, by]), [["list-*", "alice via ctl"]]);
+  const notice = events.findLast((event) => event.method === "control");
+  deepEqual(notice?.params, {
+    ts: notice?.params.ts,
+    event: "deny",
+    tool: "list-*",
+    reason: "Reads paused for the migration",
+    by: "alice via ctl",
+  });
+  equal(runtime.allow("list-topics"), false, "the glob, not the tool, is what was denied");
+  equal(runtime.allow("list-*"), true);
+  equal(decide("list-topics").allowed, true);
+});

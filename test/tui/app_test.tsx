@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { render } from "ink-testing-library";
 import { App } from "../../tui/app.tsx";
 import { DashboardStore } from "../../tui/dashboard_store.ts";
 import { decision, FakeNetwork, quota, tool } from "./fakes.ts";
@@ -29,7 +28,8 @@ function storeOver(net: FakeNetwork): DashboardStore {
     connect: net.connect,
     discover: net.discover,
     exists: net.exists,
-    source: { kind: "dir", location: "/run/user/1000/intercept" },
+    source: { kind: "dirs", locations: ["/tmp/intercept-1000", "/run/user/1000/intercept"] },
+    operator: null,
     pollMs: 60_000,
     discoverMs: 60_000,
     frameMs: 10,
@@ -44,9 +44,14 @@ function setup(pids: number[] = [4242]) {
   return { net, proxies, store: storeOver(net) };
 }
 
+/** The app on a 100×30 terminal (or `size`). */
+function show(store: DashboardStore, size = { columns: 100, rows: 30 }) {
+  return renderAt(<App store={store} />, size);
+}
+
 Deno.test("App shows the proxy header, the tool table and the decision stream", async () => {
   const { proxies, store } = setup();
-  const app = render(<App store={store} />);
+  const app = show(store);
   try {
     const frame = await waitForFrame(app.lastFrame, "produce-message");
     assert.match(frame, /pid 4242 · npx -y @confluentinc\/mcp-confluent\s+● live/);
@@ -54,11 +59,10 @@ Deno.test("App shows the proxy header, the tool table and the decision stream", 
       frame,
       /policy kafka\.yaml \(default deny\) · state memory · 1 session: claude-code 1\.0/,
     );
-    assert.match(frame, /› list-topics\s+allow\s+4\s+0/);
+    assert.match(frame, /› delete-topics\s+deny\s+0\s+1/, "by name while nothing is busy");
     assert.match(frame, /produce-message\s+limited\s+27\s+2 █+░+ 3\/30\s+1m30s/);
-    assert.match(frame, /delete-topics\s+deny/);
-    assert.match(frame, /── decisions ─+/);
-    assert.match(frame, /q quit/);
+    assert.match(frame, /── decisions · pid 4242 ─+/);
+    assert.match(frame, /\? help {2}q quit/);
     proxies[0].link.emit(decision("produce-message", Date.now() + 1, {
       decision: "deny",
       rule: "produce-limit",
@@ -68,9 +72,10 @@ Deno.test("App shows the proxy header, the tool table and the decision stream", 
     const live = await waitForFrame(app.lastFrame, "✓ allow list-topics");
     assert.match(
       live,
-      /✗ deny {2}produce-message\s+produce-limit\s+Rate limit 30\/minute exceeded/,
+      /✗ deny {2}produce-message\s+produce-limit\s+claude-code\s+Rate limit 30\/minute exceeded/,
     );
-    assert.match(live, /produce-message\s+limited\s+27\s+3/, "the deny is counted");
+    // The busiest tools come first now, the selection stays where it was.
+    assert.match(live, /produce-message\s+limited\s+1\s+27\s+3/, "the deny is counted");
   } finally {
     app.unmount();
     store.stop();
@@ -79,8 +84,10 @@ Deno.test("App shows the proxy header, the tool table and the decision stream", 
 
 Deno.test("App d asks for a reason, and Enter denies the selected tool with it", async () => {
   const { proxies, store } = setup();
-  const app = render(<App store={store} />);
+  const app = show(store);
   try {
+    await waitForFrame(app.lastFrame, "› delete-topics");
+    app.stdin.write(DOWN);
     await waitForFrame(app.lastFrame, "› list-topics");
     app.stdin.write(DOWN);
     await waitForFrame(app.lastFrame, "› produce-message");
@@ -103,13 +110,13 @@ Deno.test("App d asks for a reason, and Enter denies the selected tool with it",
 
 Deno.test("App Esc cancels the deny prompt without sending anything", async () => {
   const { proxies, store } = setup();
-  const app = render(<App store={store} />);
+  const app = show(store);
   try {
-    await waitForFrame(app.lastFrame, "› list-topics");
+    await waitForFrame(app.lastFrame, "› delete-topics");
     app.stdin.write("d");
-    await waitForFrame(app.lastFrame, "Deny list-topics, reason");
+    await waitForFrame(app.lastFrame, "Deny delete-topics, reason");
     app.stdin.write(ESC);
-    await waitForFrameWithout(app.lastFrame, "Deny list-topics, reason");
+    await waitForFrameWithout(app.lastFrame, "Deny delete-topics, reason");
     assert.deepEqual(proxies[0].calls("deny"), []);
   } finally {
     app.unmount();
@@ -117,7 +124,7 @@ Deno.test("App Esc cancels the deny prompt without sending anything", async () =
   }
 });
 
-Deno.test("App a, x and r send allow, reset and reload; a refused reload shows its error", async () => {
+Deno.test("App a, x and r send allow, reset and reload; e opens a refused reload's error", async () => {
   const { proxies, store } = setup();
   proxies[0].handlers.reload = () => {
     throw Object.assign(new Error("Policy kafka.yaml is invalid; the old policy stays"), {
@@ -125,21 +132,26 @@ Deno.test("App a, x and r send allow, reset and reload; a refused reload shows i
       data: { errors: ["kafka.yaml:3:5: Unknown key actoin"] },
     });
   };
-  const app = render(<App store={store} />);
+  const app = show(store);
   try {
-    await waitForFrame(app.lastFrame, "› list-topics");
+    await waitForFrame(app.lastFrame, "› delete-topics");
     app.stdin.write("a");
-    await waitForFrame(app.lastFrame, "Allowed list-topics on pid 4242");
+    await waitForFrame(app.lastFrame, "Allowed delete-topics on pid 4242");
     app.stdin.write("x");
-    await waitForFrame(app.lastFrame, "Reset the quotas of list-topics on pid 4242");
+    await waitForFrame(app.lastFrame, "Reset the quotas of delete-topics on pid 4242");
     app.stdin.write("r");
     const frame = await waitForFrame(app.lastFrame, "Reload refused on pid 4242");
     assert.match(
       frame,
-      /✗ reload refused: Policy kafka\.yaml is invalid; the old policy stays \(\+1 more\)/,
+      /✗ reload refused \(e shows all\) Policy kafka\.yaml is invalid; the old policy stays \(\+1/,
     );
-    assert.deepEqual(proxies[0].calls("allow"), [{ tool: "list-topics" }]);
-    assert.deepEqual(proxies[0].calls("reset"), [{ tool: "list-topics" }]);
+    app.stdin.write("e");
+    const error = await waitForFrame(app.lastFrame, "Reload refused; the previous policy stays");
+    assert.match(error, /^kafka\.yaml:3:5: Unknown key actoin$/m);
+    app.stdin.write(ESC);
+    await waitForFrame(app.lastFrame, "› delete-topics");
+    assert.deepEqual(proxies[0].calls("allow"), [{ tool: "delete-topics" }]);
+    assert.deepEqual(proxies[0].calls("reset"), [{ tool: "delete-topics" }]);
     assert.deepEqual(proxies[0].calls("reload"), [{}]);
   } finally {
     app.unmount();
@@ -147,30 +159,29 @@ Deno.test("App a, x and r send allow, reset and reload; a refused reload shows i
   }
 });
 
-Deno.test("App D and A act on every proxy shown, and tab moves to the next proxy", async () => {
+Deno.test("App D asks a reason and a confirmation naming every proxy; A too; tab moves on", async () => {
   const { proxies, store } = setup([4242, 4243]);
-  const app = render(<App store={store} />);
+  const app = show(store);
   try {
     await waitForFrame(app.lastFrame, "proxies [pid 4242]  pid 4243");
     app.stdin.write(TAB);
     await waitForFrame(app.lastFrame, "proxies  pid 4242  [pid 4243]");
     assert.match(app.lastFrame()!, /pid 4243 · npx/);
-    app.stdin.write(DOWN);
-    await waitForFrame(app.lastFrame, "› produce-message");
     app.stdin.write("D");
-    await waitForFrame(app.lastFrame, "Deny produce-message on all 2 proxies");
-    app.stdin.write("incident 42");
-    await waitForFrame(app.lastFrame, "incident 42█");
-    app.stdin.write(ENTER);
-    await waitForFrame(app.lastFrame, "Denied produce-message on 2 of 2 proxies");
+    await waitForFrame(app.lastFrame, "Deny delete-topics on all 2 proxies");
+    app.stdin.write(`incident 42${ENTER}`);
+    await waitForFrame(app.lastFrame, "Deny delete-topics on all 2 proxies: pid 4242, pid 4243?");
+    assert.deepEqual(proxies[0].calls("deny"), [], "nothing before y");
+    app.stdin.write("y");
+    await waitForFrame(app.lastFrame, "Denied delete-topics on 2 of 2 proxies");
     for (const proxy of proxies) {
-      assert.deepEqual(proxy.calls("deny"), [{ tool: "produce-message", reason: "incident 42" }]);
+      assert.deepEqual(proxy.calls("deny"), [{ tool: "delete-topics", reason: "incident 42" }]);
     }
     app.stdin.write("A");
-    await waitForFrame(app.lastFrame, "Allowed produce-message on 2 of 2 proxies");
-    for (const proxy of proxies) {
-      assert.deepEqual(proxy.calls("allow"), [{ tool: "produce-message" }]);
-    }
+    await waitForFrame(app.lastFrame, "Allow delete-topics on all 2 proxies: pid 4242, pid 4243?");
+    app.stdin.write("n");
+    await waitForFrame(app.lastFrame, "Cancelled: nothing was sent");
+    for (const proxy of proxies) assert.deepEqual(proxy.calls("allow"), []);
   } finally {
     app.unmount();
     store.stop();
@@ -179,9 +190,9 @@ Deno.test("App D and A act on every proxy shown, and tab moves to the next proxy
 
 Deno.test("App / filters the tools and the stream; Esc clears the filter", async () => {
   const { proxies, store } = setup();
-  const app = render(<App store={store} />);
+  const app = show(store);
   try {
-    await waitForFrame(app.lastFrame, "› list-topics");
+    await waitForFrame(app.lastFrame, "› delete-topics");
     proxies[0].link.emit(decision("list-topics", Date.now() + 1));
     await waitForFrame(app.lastFrame, "✓ allow list-topics");
     app.stdin.write("/");
@@ -190,7 +201,7 @@ Deno.test("App / filters the tools and the stream; Esc clears the filter", async
     await waitForFrame(app.lastFrame, "/produce█");
     const frame = await waitForFrameWithout(app.lastFrame, "list-topics");
     assert.match(frame, /› produce-message/);
-    assert.match(frame, /decisions matching "produce"/);
+    assert.match(frame, /decisions · pid 4242 · matching "produce"/);
     app.stdin.write(ENTER);
     await waitForFrame(app.lastFrame, "filter: produce (Esc clears)");
     app.stdin.write("d");
@@ -206,13 +217,40 @@ Deno.test("App / filters the tools and the stream; Esc clears the filter", async
   }
 });
 
-Deno.test("App says where it looked when no proxy runs, and q quits", async () => {
+Deno.test("App ? shows every key, and p pauses the stream while decisions keep coming", async () => {
+  const { proxies, store } = setup();
+  const app = show(store);
+  try {
+    await waitForFrame(app.lastFrame, "› delete-topics");
+    app.stdin.write("?");
+    const help = await waitForFrame(app.lastFrame, "Keys");
+    assert.match(help, /^ {2}A {5}allow it on every proxy shown/m);
+    app.stdin.write(ESC);
+    await waitForFrameWithout(app.lastFrame, "allow it on every proxy shown");
+    proxies[0].link.emit(decision("list-topics", Date.now() + 1));
+    await waitForFrame(app.lastFrame, "✓ allow list-topics");
+    app.stdin.write("p");
+    await waitForFrame(app.lastFrame, "paused (p follows)");
+    proxies[0].link.emit(decision("produce-message", Date.now() + 2));
+    const paused = await waitForFrame(app.lastFrame, "1 newer");
+    assert.doesNotMatch(paused, /✓ allow produce-message/);
+    app.stdin.write("p");
+    await waitForFrame(app.lastFrame, "✓ allow produce-message");
+  } finally {
+    app.unmount();
+    store.stop();
+  }
+});
+
+Deno.test("App says every place it looked when no proxy runs, and q quits", async () => {
   const { store } = setup([]);
-  const app = renderAt(<App store={store} />, { columns: 80, rows: 24 });
+  const app = show(store, { columns: 80, rows: 24 });
   let exited = false;
   const exit = app.waitUntilExit().then(() => exited = true);
   try {
-    await waitForFrame(app.lastFrame, "No running proxies found in /run/user/1000/intercept");
+    const frame = await waitForFrame(app.lastFrame, "No running proxies found.");
+    assert.match(frame, /looked in \/tmp\/intercept-1000/);
+    assert.match(frame, /looked in \/run\/user\/1000\/intercept/);
     app.stdin.write("q");
     await waitUntil(() => exited, () => "the app did not exit on q");
     await exit;
@@ -222,7 +260,7 @@ Deno.test("App says where it looked when no proxy runs, and q quits", async () =
   }
 });
 
-Deno.test("App fits an 80x24 terminal with many tools and a full stream", async () => {
+Deno.test("App fits an 80x24 terminal with many tools and a full stream; says when it is smaller", async () => {
   const net = new FakeNetwork();
   const proxy = net.add(
     4242,
@@ -241,16 +279,20 @@ Deno.test("App fits an 80x24 terminal with many tools and a full stream", async 
       }),
   );
   const full = storeOver(net);
-  const app = renderAt(<App store={full} />, { columns: 80, rows: 24 });
+  const app = show(full, { columns: 80, rows: 24 });
+  const small = show(full, { columns: 70, rows: 20 });
   try {
     const frame = await waitForFrame(app.lastFrame, /tool-39/);
-    const lines = frame.split("\n");
+    const lines = frame.replace(/\n$/, "").split("\n");
     assert.ok(lines.length <= 24, `${lines.length} lines`);
     for (const line of lines) assert.ok(line.length <= 80, `too wide: ${JSON.stringify(line)}`);
     assert.match(lines.at(-1)!, /q quit$/);
-    assert.match(frame, /› a-rather-long-tool-name-num… limited/);
+    assert.match(frame, /› a-rather-long-tool-name-… limited/);
+    const tooSmall = await waitForFrame(small.lastFrame, "Terminal too small");
+    assert.match(tooSmall, /this one is 70×20/);
   } finally {
     app.unmount();
+    small.unmount();
     full.stop();
   }
 });

@@ -29,7 +29,7 @@ Deno.test("DashboardStore commands send their requests and report the outcome", 
     assert.deepEqual(proxy.calls("allow"), [{ tool: "produce-message" }]);
     assert.deepEqual(proxy.calls("reset"), [{ tool: "produce-message" }, {}]);
     assert.deepEqual(proxy.calls("reload"), [{}]);
-    await clock.advance(50);
+    await clock.advance(100);
     assert.deepEqual(store.getSnapshot().notice?.text, "Reloaded the policy on pid 4242");
   } finally {
     store.stop();
@@ -52,7 +52,7 @@ Deno.test("DashboardStore surfaces a refused reload with its located errors", as
     assert.equal(outcome.ok, false);
     assert.match(outcome.text, /^Reload refused on pid 4242: Policy kafka.yaml is invalid/);
     assert.match(outcome.text, /kafka.yaml:3:5: Unknown key actoin; kafka.yaml:9:1: Bad window/);
-    await clock.advance(50);
+    await clock.advance(100);
     const snapshot = store.getSnapshot();
     assert.equal(snapshot.notice?.level, "error");
     assert.match(snapshot.proxies[0].policyError ?? "", /kafka.yaml:3:5: Unknown key actoin/);
@@ -81,7 +81,7 @@ Deno.test("DashboardStore denyEverywhere and allowEverywhere reach every connect
       allowed.text,
       "Allowed produce-message on 1 of 2 proxies. Allow failed on pid 4243: produce-message is not live-denied",
     );
-    await clock.advance(50);
+    await clock.advance(100);
     assert.equal(store.getSnapshot().notice?.level, "warn");
   } finally {
     store.stop();

@@ -39,7 +39,7 @@ Deno.test("DashboardStore counts decisions and takes quotas from them", async ()
       quotas: [quota({ remaining: 0, resetInMs: 42_000 })],
     }));
     proxy.link.emit(decision("not-listed", ts + 2));
-    await clock.advance(50);
+    await clock.advance(100);
     const [list, produce] = store.getSnapshot().proxies[0].tools;
     assert.equal(list.allowed, 5);
     assert.equal(produce.denied, 1);
@@ -82,8 +82,8 @@ Deno.test("DashboardStore keeps the last streamLimit entries, in time order", as
   try {
     for (let i = 1; i <= 8; i++) proxy.link.emit(decision("list-topics", clock.time + i));
     proxy.link.emit(decision("list-topics", clock.time + 6.5));
-    await clock.advance(50);
-    const times = store.getSnapshot().stream.map((e) => e.notice.ts - clock.time + 50);
+    await clock.advance(100);
+    const times = store.getSnapshot().stream.map((e) => e.notice.ts - clock.time + 100);
     assert.deepEqual(times, [5, 6, 6.5, 7, 8]);
   } finally {
     store.stop();
@@ -107,7 +107,7 @@ Deno.test("DashboardStore shows a refused reload's error and clears it on the ne
         toolsChanged: false,
       },
     });
-    await clock.advance(50);
+    await clock.advance(100);
     assert.equal(store.getSnapshot().proxies[0].policyError, error);
     assert.equal(store.getSnapshot().stream.at(-1)?.kind, "policy");
     const statusCalls = proxy.calls("status").length;
@@ -121,7 +121,7 @@ Deno.test("DashboardStore shows a refused reload's error and clears it on the ne
         toolsChanged: true,
       },
     });
-    await clock.advance(50);
+    await clock.advance(100);
     assert.equal(store.getSnapshot().proxies[0].policyError, null);
     assert.equal(proxy.calls("status").length, statusCalls + 1, "a reload fetches the status");
   } finally {
@@ -130,7 +130,7 @@ Deno.test("DashboardStore shows a refused reload's error and clears it on the ne
 });
 
 Deno.test("DashboardStore retries a closed connection with backoff while the socket exists", async () => {
-  const { clock, net, store } = setup({ retryMs: { first: 100, max: 400 } });
+  const { clock, net, store } = setup({ retryMs: { first: 100, max: 400 }, frameMs: 50 });
   const proxy = net.add(4242, TOOLS());
   store.start();
   await clock.advance(0);
@@ -162,7 +162,7 @@ Deno.test("DashboardStore drops a proxy whose socket is gone", async () => {
   try {
     assert.equal(store.getSnapshot().proxies.length, 2);
     proxy.exit();
-    await clock.advance(50);
+    await clock.advance(100);
     const snapshot = store.getSnapshot();
     assert.deepEqual(snapshot.proxies.map((p) => p.status?.pid), [4243]);
     assert.equal(snapshot.notice?.text, "pid 4242 is gone");
@@ -217,7 +217,7 @@ Deno.test("DashboardStore coalesces 50 decisions into one render", async () => {
   try {
     const before = renders();
     for (let i = 0; i < 50; i++) proxy.link.emit(decision("list-topics", clock.time + i));
-    await clock.advance(50);
+    await clock.advance(100);
     assert.equal(renders() - before, 1);
     assert.equal(store.getSnapshot().stream.length, 50);
     assert.equal(store.getSnapshot().proxies[0].tools[0].allowed, 54);
@@ -226,7 +226,7 @@ Deno.test("DashboardStore coalesces 50 decisions into one render", async () => {
   }
 });
 
-Deno.test("DashboardStore renders 50 decisions a second at most 20 times a second", async () => {
+Deno.test("DashboardStore renders 50 decisions a second at most 10 times a second", async () => {
   const { clock, net, store, renders } = setup({ pollMs: 60_000, discoverMs: 60_000 });
   const proxy = net.add(4242, TOOLS());
   store.start();
@@ -237,10 +237,10 @@ Deno.test("DashboardStore renders 50 decisions a second at most 20 times a secon
       proxy.link.emit(decision("list-topics", clock.time + 1));
       await clock.advance(20);
     }
-    await clock.advance(50);
+    await clock.advance(100);
     const count = renders() - before;
-    assert.ok(count <= 21, `${count} renders for 50 decisions in 1 s`);
-    assert.ok(count >= 15, `${count} renders: updates still show every frame`);
+    assert.ok(count <= 11, `${count} renders for 50 decisions in 1 s`);
+    assert.ok(count >= 8, `${count} renders: updates still show every frame`);
     assert.equal(store.getSnapshot().stream.length, 50);
   } finally {
     store.stop();

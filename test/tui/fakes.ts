@@ -236,8 +236,11 @@ export class FakeNetwork {
     return Promise.resolve(link);
   };
 
-  discover = (): Promise<string[]> => {
+  problems: string[] = [];
+
+  discover = (onProblem: (problem: string) => void = () => {}): Promise<string[]> => {
     if (this.discoverError) return Promise.reject(this.discoverError);
+    for (const problem of this.problems) onProblem(problem);
     return Promise.resolve(
       [...this.proxies.values()].filter((p) => p.listening).map((p) => p.path),
     );
@@ -255,9 +258,10 @@ export function storeSetup(options: Partial<DashboardStoreOptions> = {}) {
     connect: net.connect,
     discover: net.discover,
     exists: net.exists,
-    source: { kind: "dir", location: "/run/intercept" },
+    source: { kind: "dirs", locations: ["/run/intercept"] },
     now: clock.now,
     timers: clock,
+    operator: null,
     ...options,
   });
   let renders = 0;

@@ -85,3 +85,9 @@ Deno.test("titledRule() draws a titled line of exactly the width", () => {
   assert.equal(titledRule("decisions", 20), "── decisions ───────");
   assert.equal(titledRule("a very long title indeed", 10), "── a very…");
 });
+
+Deno.test("truncate() turns escape sequences and C1 controls from a proxy into spaces", () => {
+  assert.equal(truncate("evil\u001b[2Jtool\u009b31m", 40), "evil [2Jtool 31m");
+  assert.equal(truncate("wide 😀 emoji", 7), "wide 😀…");
+  assert.equal(fit("😀", 3), "😀  ");
+});

@@ -96,8 +96,20 @@ export function renderAt(tree: ReactElement, size: { columns: number; rows: numb
   });
   return {
     stdin,
-    lastFrame: () => stdout.frames.at(-1),
+    /** The last frame as text, without its styling. */
+    lastFrame: () => {
+      const frame = stdout.frames.at(-1);
+      return frame === undefined ? undefined : stripAnsi(frame);
+    },
+    /** The last frame as written, styling included. */
+    lastRawFrame: () => stdout.frames.at(-1),
     unmount: instance.unmount,
     waitUntilExit: instance.waitUntilExit,
   };
+}
+
+/** Text without its SGR styling codes. */
+export function stripAnsi(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, "");
 }

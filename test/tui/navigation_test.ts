@@ -9,6 +9,9 @@ import {
   moveSelection,
   resolveSelection,
   scrollStart,
+  sortTools,
+  streamOf,
+  tooSmall,
 } from "../../tui/navigation.ts";
 import { decisionNotice } from "./fakes.ts";
 
@@ -18,6 +21,8 @@ const tools: ToolSnapshot[] = ["list-topics", "produce-message", "delete-topics"
   allowed: 0,
   denied: 0,
   quotas: [],
+  perMinute: 0,
+  nextSlotAt: null,
 }));
 
 Deno.test("matchesFilter() needs every word, in any case; an empty filter matches all", () => {
@@ -37,11 +42,11 @@ Deno.test("filterTools() keeps the tools whose name or posture match", () => {
 
 Deno.test("filterStream() matches tool, verdict, rule and reason", () => {
   const entries: StreamEntry[] = [
-    { kind: "decision", proxy: "/p", pid: 1, notice: decisionNotice("list-topics", 1) },
+    { kind: "decision", proxy: "/p", label: "kafka", notice: decisionNotice("list-topics", 1) },
     {
       kind: "decision",
       proxy: "/p",
-      pid: 1,
+      label: "kafka",
       notice: decisionNotice("produce-message", 2, {
         decision: "deny",
         rule: "limit",
@@ -51,7 +56,7 @@ Deno.test("filterStream() matches tool, verdict, rule and reason", () => {
     {
       kind: "control",
       proxy: "/p",
-      pid: 1,
+      label: "kafka",
       notice: { ts: 3, event: "deny", tool: "produce-message", reason: null },
     },
   ];
@@ -99,12 +104,43 @@ Deno.test("scrollStart() keeps the selected row in view", () => {
 });
 
 Deno.test("layoutRows() splits 80x24 between tools and the stream, both visible", () => {
-  assert.deepEqual(layoutRows(24, 2, 4), { toolRows: 4, streamRows: 14 });
-  assert.deepEqual(layoutRows(24, 2, 40), { toolRows: 10, streamRows: 8 });
-  assert.deepEqual(layoutRows(24, 4, 0), { toolRows: 1, streamRows: 15 });
+  assert.deepEqual(layoutRows(24, 2, 4), { toolRows: 4, streamRows: 13 });
+  assert.deepEqual(layoutRows(24, 2, 40), { toolRows: 10, streamRows: 7 });
+  assert.deepEqual(layoutRows(24, 4, 0), { toolRows: 1, streamRows: 14 });
 });
 
 Deno.test("layoutRows() gives a tiny terminal what it can and never a negative count", () => {
-  assert.deepEqual(layoutRows(8, 2, 10), { toolRows: 2, streamRows: 0 });
+  assert.deepEqual(layoutRows(8, 2, 10), { toolRows: 1, streamRows: 0 });
   assert.deepEqual(layoutRows(3, 2, 10), { toolRows: 0, streamRows: 0 });
+});
+
+Deno.test("tooSmall() below 80 columns or 24 rows", () => {
+  assert.equal(tooSmall(80, 24), false);
+  assert.equal(tooSmall(79, 50), true);
+  assert.equal(tooSmall(200, 23), true);
+});
+
+Deno.test("sortTools() puts the busiest first, ties by name; or sorts by name", () => {
+  const busy = tools.map((tool, i) => ({ ...tool, perMinute: [5, 40, 5][i] }));
+  assert.deepEqual(sortTools(busy, "activity").map((t) => t.name), [
+    "produce-message",
+    "delete-topics",
+    "list-topics",
+  ]);
+  assert.deepEqual(sortTools(busy, "name").map((t) => t.name), [
+    "delete-topics",
+    "list-topics",
+    "produce-message",
+  ]);
+});
+
+Deno.test("streamOf() keeps one proxy's entries, or all of them", () => {
+  const entries: StreamEntry[] = ["/a", "/b", "/a"].map((proxy, i) => ({
+    kind: "decision",
+    proxy,
+    label: proxy,
+    notice: decisionNotice("echo", i),
+  }));
+  assert.deepEqual(streamOf(entries, "/a").map((e) => e.notice.ts), [0, 2]);
+  assert.equal(streamOf(entries, null), entries);
 });

@@ -85,6 +85,19 @@ export class TmuxSession {
     await tmux(this.#socket, ["send-keys", "-t", this.name, ...keys]);
   }
 
+  /** Resizes the window, as a person dragging the terminal's edge. */
+  async resize(columns: number, rows: number): Promise<void> {
+    await tmux(this.#socket, [
+      "resize-window",
+      "-t",
+      this.name,
+      "-x",
+      String(columns),
+      "-y",
+      String(rows),
+    ]);
+  }
+
   /** Types text literally, each character a key. */
   async type(text: string): Promise<void> {
     await tmux(this.#socket, ["send-keys", "-t", this.name, "-l", text]);

@@ -1,0 +1,40 @@
+/** `intercept demo` in a terminal: a splash at once, then the dashboard, a guide, q ends it all. */
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { hasTmux, shellQuote, TmuxSession } from "../tui/tmux_helpers.ts";
+import { interceptShellLine } from "../e2e/intercept_command.ts";
+import { leftBehind, ROOT } from "./support.ts";
+
+Deno.test({
+  name: "intercept demo shows a splash, then the dashboard with a readable name and a guide",
+  ignore: !hasTmux(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "intercept-demo-" });
+    const marker = crypto.randomUUID();
+    const command = interceptShellLine(["demo", "--pace-ms", "100"]);
+    const started = Date.now();
+    const tui = await TmuxSession.start(command, {
+      cwd: ROOT,
+      env: { INTERCEPT_CONTROL_DIR: `${dir}/intercept`, DEMO_TEST_MARKER: marker },
+    });
+    try {
+      const splash = await tui.waitForText(/Starting the intercept demo…|kafka-demo · pid/);
+      const splashMs = Date.now() - started;
+      const screen = await tui.waitForText(
+        /kafka-demo · pid \d+ · intercept-demo-kafka \S+\s+● live/,
+      );
+      const liveMs = Date.now() - started;
+      console.log(`demo: first frame after ${splashMs} ms, live dashboard after ${liveMs} ms`);
+      ok(/Starting the intercept demo…/.test(splash) || splashMs <= liveMs);
+      match(screen, /New here\? ↓ to produce-message, d to stop it for the agent/);
+      await tui.waitForText(/✓ allow|✗ deny/);
+      await tui.sendKeys("q");
+      const exit = await tui.waitForText(/\[exited (\d+)\]/);
+      match(exit, /^Summary: \d+ calls/m);
+      equal(await tui.waitForExit(), 0);
+      deepEqual(await leftBehind(marker), [], "the server, the proxy and the agent are gone");
+    } finally {
+      await tui.kill();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
