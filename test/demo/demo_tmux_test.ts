@@ -1,6 +1,6 @@
 /** `intercept demo` in a terminal: a splash at once, then the dashboard, a guide, q ends it all. */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { hasTmux, shellQuote, TmuxSession } from "../tui/tmux_helpers.ts";
+import { hasTmux, TmuxSession } from "../tui/tmux_helpers.ts";
 import { interceptShellLine } from "../e2e/intercept_command.ts";
 import { leftBehind, ROOT } from "./support.ts";
 

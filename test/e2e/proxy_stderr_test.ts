@@ -1,15 +1,17 @@
 /** The proxy with a stderr nobody reads: its log lines must never stall MCP traffic. */
 import { deepEqual, ok } from "node:assert/strict";
 import { childEnv, fixturePath, policyPath, proxyArgs, ROOT } from "./helpers.ts";
+import { interceptCommand } from "./intercept_command.ts";
 
 Deno.test("intercept keeps answering calls while nobody reads its stderr", async () => {
-  const child = new Deno.Command("deno", {
-    args: proxyArgs(policyPath("allow_all.yaml"), [
-      "deno",
-      "run",
-      "-A",
-      fixturePath("mini_server.ts"),
-    ], ["--no-control"]),
+  const { command, args } = interceptCommand(proxyArgs(policyPath("allow_all.yaml"), [
+    "deno",
+    "run",
+    "-A",
+    fixturePath("mini_server.ts"),
+  ], ["--no-control"]));
+  const child = new Deno.Command(command, {
+    args,
     cwd: ROOT,
     env: childEnv(),
     clearEnv: true,

@@ -48,7 +48,10 @@ Deno.test("postureOf() ranks live-deny over hidden over deny over limited over c
   equal(postureOf(compiled, "paced-and-checked", NONE), "limited");
   equal(postureOf(compiled, "closed-and-paced", NONE), "deny");
   equal(postureOf(compiled, "hidden-closed", NONE), "hidden");
-  equal(postureOf(compiled, "secret", liveDeniesOf(new Map([["secret", "incident"]]))), "live-deny");
+  equal(
+    postureOf(compiled, "secret", liveDeniesOf(new Map([["secret", "incident"]]))),
+    "live-deny",
+  );
   equal(postureOf(compiled, "checked", liveDeniesOf(new Map([["*", "all stop"]]))), "live-deny");
 });
 
