@@ -4,7 +4,8 @@
  * every message from the server comes on that stream. The session lives as long as the
  * stream: when it ends, the session is gone.
  */
-import { type EventPump, excerpt, pumpEvents } from "./http_exchange.ts";
+import { failOutgoing, type HttpContext, type Outgoing, reason, refused } from "./http_context.ts";
+import { type EventPump, excerpt, pumpEvents, readErrorBody } from "./http_exchange.ts";
 import type { SseEvent } from "./sse_parser.ts";
 
 export interface LegacySseOptions {
@@ -90,4 +91,31 @@ export async function openLegacySse(options: LegacySseOptions): Promise<LegacySs
   clearTimeout(timer);
   if (typeof result === "string") close();
   return result;
+}
+
+/** One message POSTed to the session's endpoint; its answer comes on the stream. */
+export async function postLegacy(ctx: HttpContext, endpoint: URL, out: Outgoing): Promise<void> {
+  const request = out.id === null ? undefined : ctx.pending.get(out.id);
+  const controller = new AbortController();
+  if (request) request.controller = controller;
+  let response: Response;
+  try {
+    response = await ctx.fetch(endpoint, {
+      method: "POST",
+      headers: ctx.headers({ "Content-Type": "application/json" }),
+      body: out.line,
+      signal: controller.signal,
+      redirect: "manual",
+    });
+  } catch (error) {
+    if (controller.signal.aborted) return;
+    return failOutgoing(ctx, out, `Cannot reach the upstream ${ctx.shown}: ${reason(error)}`);
+  }
+  if (response.ok) return void await response.body?.cancel().catch(() => {});
+  const text = await readErrorBody(response.body).catch(() => "");
+  if (response.status === 404) {
+    failOutgoing(ctx, out, "The upstream no longer knows this session (HTTP 404)");
+    return ctx.lose("it answered HTTP 404 for the session's endpoint");
+  }
+  refused(ctx, out, response, text);
 }
