@@ -4,6 +4,9 @@ import { createLogger, isLogFormat, isLogLevel, type Logger } from "../cli/log.t
 import { loadPolicyOffThread } from "../policy/load_off_thread.ts";
 import { serveStdio } from "../proxy/serve_stdio.ts";
 import { UpstreamProcess } from "../transports/upstream_process.ts";
+import { HttpUpstream, REQUEST_TIMEOUT_MS } from "../transports/http_upstream.ts";
+import type { Upstream } from "../transports/upstream.ts";
+import { UPSTREAM_FLAGS, upstreamTarget } from "../cli/upstream_flags.ts";
 import { attachOperations, type OperationsOptions } from "../proxy/operations.ts";
 import { defaultControlPath } from "../control/socket_path.ts";
 import denoJson from "../../deno.json" with { type: "json" };
@@ -19,16 +22,25 @@ export const PROXY_FLAGS = [
   { name: "audit", value: true },
   { name: "audit-args" },
   { name: "no-watch" },
+  ...UPSTREAM_FLAGS,
+  { name: "upstream-timeout-ms", value: true },
   { name: "help", short: "h" },
 ];
 
 export const PROXY_HELP = `Usage: intercept -c POLICY [flags] -- CMD [ARGS...]
+       intercept -c POLICY [flags] --upstream URL [--header "K: V"]...
 
-Runs CMD as the upstream MCP server and speaks MCP on stdin/stdout, deciding every
-tools/call by POLICY before it reaches the server.
+Runs CMD as the upstream MCP server (or reaches the one at URL over Streamable HTTP, or the
+legacy HTTP+SSE transport) and speaks MCP on stdin/stdout, deciding every tools/call by
+POLICY before it reaches the server.
 
 Flags:
   -c, --config POLICY          policy file (INTERCEPT_CONFIG)
+      --upstream URL           the MCP server at an http(s) URL instead of -- CMD
+      --header "K: V"          a header sent with every request to --upstream (credentials:
+                               "Authorization: Bearer TOKEN"); repeatable
+      --upstream-timeout-ms N  answer a request to --upstream with an error when it shows no
+                               sign of life for N ms (default 300000)
       --max-message-bytes N    largest JSON-RPC message either way (default 16777216)
       --shutdown-grace-ms N    wait for the server to exit before SIGTERM, then SIGKILL
                                (default 5000)
@@ -46,7 +58,8 @@ Flags:
   -h, --help                   this help
 
 Every flag also reads INTERCEPT_<FLAG> from the environment (INTERCEPT_LOG_LEVEL=warn).
-Exit code: the server's own; 2 for usage and policy errors.`;
+Exit code: the server's own (--upstream: 0 when the client ends, 1 when the server is lost
+for good, 128 + n after signal n); 2 for usage and policy errors.`;
 
 const MIB = 1024 * 1024;
 
@@ -58,14 +71,29 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
   }
   if (args.positionals.length > 0) {
     throw new UsageError(
-      `Unexpected argument "${args.positionals[0]}": put the server command after --`,
+      `Unexpected argument "${args.positionals[0]}": put the server command after --, or ` +
+        `give its URL with --upstream`,
     );
   }
   const policyPath = stringFlag(args, "config");
   if (!policyPath) throw new UsageError("Missing -c POLICY: the policy file to enforce");
-  if (!args.rest || args.rest.length === 0) {
-    throw new UsageError("Missing the MCP server command: intercept -c POLICY -- CMD [ARGS...]");
+  const target = upstreamTarget(args);
+  const command = args.rest && args.rest.length > 0 ? args.rest : null;
+  if (target && command) {
+    throw new UsageError("Give the MCP server as --upstream URL or as -- CMD, not both");
   }
+  if (!target && !command) {
+    throw new UsageError(
+      "Missing the MCP server: intercept -c POLICY -- CMD [ARGS...], or --upstream URL",
+    );
+  }
+  if (!target && args.flags.has("upstream-timeout-ms")) {
+    throw new UsageError("--upstream-timeout-ms is for --upstream URL");
+  }
+  const requestTimeoutMs = integerFlag(args, "upstream-timeout-ms", REQUEST_TIMEOUT_MS, {
+    min: 100,
+    max: 86_400_000,
+  });
   const maxBytes = integerFlag(args, "max-message-bytes", 16 * MIB, { min: 1024, max: 1024 * MIB });
   const graceMs = integerFlag(args, "shutdown-grace-ms", 5_000, { min: 0, max: 600_000 });
   const log = loggerFrom(args);
@@ -73,12 +101,22 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
 
   // The server boots while the policy loads. Nothing reaches it before the policy gate
   // exists: the client's stdin is read only after that.
-  const [command, ...commandArgs] = args.rest;
-  const upstream = UpstreamProcess.spawn({
-    command,
-    args: commandArgs,
-    onWriteError: (error) => log.debug(`Writing to the server failed: ${error.message}`),
-  });
+  let upstream: Upstream;
+  if (target) {
+    upstream = new HttpUpstream({
+      url: target.url,
+      headers: target.headers,
+      log,
+      requestTimeoutMs,
+    });
+  } else {
+    const [program, ...commandArgs] = command!;
+    upstream = UpstreamProcess.spawn({
+      command: program,
+      args: commandArgs,
+      onWriteError: (error) => log.debug(`Writing to the server failed: ${error.message}`),
+    });
+  }
   const loadPolicy = () => loadPolicyOffThread(policyPath);
   return await serveStdio({
     policy: loadPolicy(),

@@ -56,6 +56,8 @@ export async function postStreamable(
     return failOutgoing(ctx, out, `Cannot reach the upstream ${ctx.shown}: ${reason(error)}`);
   }
   if (request) ctx.pending.alive(request);
+  // Before anything that waited for this answer goes (a client that did not wait for it).
+  if (out.method === "initialize" && response.ok) ctx.session.take(response);
   try {
     if (probe && !(await probe.answered(response))) return;
     await readAnswer(ctx, out, request, response);
@@ -72,7 +74,6 @@ async function readAnswer(
   response: Response,
 ): Promise<void> {
   const status = response.status;
-  if (out.method === "initialize" && response.ok) ctx.session.take(response);
   if (status >= 300 && status < 400) {
     await response.body?.cancel().catch(() => {});
     const location = response.headers.get("location");
