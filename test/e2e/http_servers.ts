@@ -175,7 +175,9 @@ export class RecordingServer {
           this.#hanging.add(() => resolve(new Response(null, { status: 503 })))
         );
       case "huge":
-        return this.#json(body.id, { content: [{ type: "text", text: "x".repeat(this.hugeBytes) }] });
+        return this.#json(body.id, {
+          content: [{ type: "text", text: "x".repeat(this.hugeBytes) }],
+        });
       case "expire":
         this.#sessions.delete(session);
         return this.#json(body.id, { content: [{ type: "text", text: "expired" }] });

@@ -100,7 +100,10 @@ async function checkClient(client: TestClient, upstream: Upstream): Promise<void
   // First action: the proxy fetches the tool list over HTTP, in the client's era.
   const [tool, args, missing] = upstream.incomplete;
   const incomplete = await client.callTool(tool, args);
-  ok(assertDenial(incomplete).includes(`missing required argument: ${missing}`), textOf(incomplete));
+  ok(
+    assertDenial(incomplete).includes(`missing required argument: ${missing}`),
+    textOf(incomplete),
+  );
 
   const names = (await client.listTools()).map((t) => t.name);
   ok(names.includes("echo"), names.join(", "));
