@@ -90,3 +90,8 @@ export function refused(
 export function reason(error: unknown): string {
   return excerpt(error instanceof Error ? error.message : String(error));
 }
+
+/** The URL as logs and status show it: without its query, which may hold a key. */
+export function shownUrl(url: URL): string {
+  return `${url.origin}${url.pathname}${url.search ? "?…" : ""}`;
+}

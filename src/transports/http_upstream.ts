@@ -8,7 +8,13 @@
  * rule, tried on the first POST). Every request is answered: by the server, or with a
  * JSON-RPC error when the exchange fails or shows no sign of life for the timeout.
  */
-import type { HttpContext, JsonObject, Outgoing, UpstreamLog } from "./http_context.ts";
+import {
+  type HttpContext,
+  type JsonObject,
+  type Outgoing,
+  shownUrl,
+  type UpstreamLog,
+} from "./http_context.ts";
 import { excerpt, isModernError, type JsonRpcId, readErrorBody } from "./http_exchange.ts";
 import { Inbox } from "./http_inbox.ts";
 import { type PendingRequest, PendingRequests } from "./http_pending.ts";
@@ -21,7 +27,7 @@ import type { LineChannelHandlers } from "./stdio.ts";
 import { httpError, postStreamable } from "./streamable_post.ts";
 import type { Upstream, UpstreamChannel } from "./upstream.ts";
 
-export type { UpstreamLog } from "./http_context.ts";
+export { shownUrl, type UpstreamLog } from "./http_context.ts";
 
 export interface HttpUpstreamOptions {
   url: URL;
@@ -360,11 +366,6 @@ export class HttpUpstream implements Upstream {
       return null;
     });
   }
-}
-
-/** The URL as logs and status show it: without its query, which may hold a key. */
-export function shownUrl(url: URL): string {
-  return `${url.origin}${url.pathname}${url.search ? "?…" : ""}`;
 }
 
 async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
