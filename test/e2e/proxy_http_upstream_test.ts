@@ -29,7 +29,7 @@ const UPSTREAMS: Upstream[] = [
   {
     name: "server-everything over Streamable HTTP",
     start: () => startEverything("streamableHttp"),
-    kinds: ["v1", "v2-auto", "v2-legacy"],
+    kinds: ["v1", "v2-auto"],
     hidden: [],
     incomplete: ["get-sum", { a: 1 }, "b"],
     paced: ["get-sum", { a: 1, b: 2 }],
