@@ -36,6 +36,8 @@ export interface HttpUpstreamOptions {
   log: UpstreamLog;
   /** A request showing no sign of life this long is given up (default `REQUEST_TIMEOUT_MS`). */
   requestTimeoutMs?: number;
+  /** How long what follows the first POST waits for its status (default `DETECT_WAIT_MS`). */
+  detectWaitMs?: number;
   fetch?: typeof fetch;
 }
 
@@ -65,6 +67,7 @@ export class HttpUpstream implements Upstream {
   readonly #log: UpstreamLog;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
+  readonly #detectWaitMs: number;
   readonly #pending: PendingRequests;
   readonly #tools: ToolHeaders;
   readonly #session: LegacySession;
@@ -92,6 +95,7 @@ export class HttpUpstream implements Upstream {
     this.#log = options.log;
     this.#fetch = options.fetch ?? fetch;
     this.#timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+    this.#detectWaitMs = options.detectWaitMs ?? DETECT_WAIT_MS;
     this.#pending = new PendingRequests(this.#timeoutMs, (request) => this.#timedOut(request));
     this.#tools = new ToolHeaders((message) => this.#log.warn(message));
     this.#session = new LegacySession({
@@ -261,7 +265,7 @@ export class HttpUpstream implements Upstream {
     const probe = this.#mode === "unknown";
     if (probe) {
       this.#mode = "probing";
-      this.#detectTimer = setTimeout(() => this.#decide("streamable"), DETECT_WAIT_MS);
+      this.#detectTimer = setTimeout(() => this.#decide("streamable"), this.#detectWaitMs);
     }
     void this.#post(out, probe);
   }

@@ -515,3 +515,49 @@ Deno.test("HttpUpstream ends a session on SIGTERM at once, failing what is in fl
     await settlesWithin(server.close(), 200);
   }
 });
+
+Deno.test("HttpUpstream holds later messages while the first POST finds the transport, at most the wait", async () => {
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => release = resolve);
+  const server = new FakeServer(async (_req, body) => {
+    if (body?.method === "first") await held;
+    return json(result(body?.id, { method: body?.method }));
+  });
+  const h = new Harness({ url: server.url, detectWaitMs: 300 });
+  try {
+    h.send({ id: 1, method: "first" });
+    h.send({ id: 2, method: "second" });
+    equal(h.upstream.channel.backlog > 0, true, "the second waits in the queue");
+    // The first has no answer yet: after the wait, Streamable HTTP is assumed and it goes.
+    deepEqual((await h.answer(2)).result, { method: "second" });
+    equal(h.upstream.channel.backlog, 0);
+    release();
+    deepEqual((await h.answer(1)).result, { method: "first" });
+  } finally {
+    release();
+    await h.upstream.terminate(100);
+    await server.close();
+  }
+});
+
+Deno.test("HttpUpstream never POSTs to a legacy SSE endpoint on another origin", async () => {
+  const server: FakeServer = new FakeServer((req) => {
+    if (req.method === "GET") {
+      const stream = server.stream();
+      stream.push(`event: endpoint\ndata: http://elsewhere.invalid:1/message?s=1\n\n`);
+      return stream.response;
+    }
+    return new Response("Cannot POST /mcp", { status: 404 });
+  });
+  const h = new Harness({ url: server.url, headers: [["Authorization", "Bearer t"]] });
+  try {
+    h.send({ id: 1, method: "initialize", params: INIT_PARAMS });
+    const error = (await h.answer(1)).error as { message: string };
+    match(error.message, /HTTP 404 .*Cannot POST \/mcp/);
+    match(h.logs.join("\n"), /its endpoint http:\/\/elsewhere\.invalid:1 is not on http:\/\/127/);
+    equal(server.requests.filter((r) => r.method === "POST").length, 1);
+  } finally {
+    await h.upstream.terminate(100);
+    await server.close();
+  }
+});
