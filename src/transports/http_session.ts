@@ -80,7 +80,7 @@ export class LegacySession {
           method: "GET",
           headers: this.#headers({
             "Accept": "text/event-stream",
-            ...(lastEventId ? { "Last-Event-ID": lastEventId } : {}),
+            ...(isResumeId(lastEventId) ? { "Last-Event-ID": lastEventId } : {}),
           }),
           signal,
           redirect: "manual",
@@ -117,4 +117,9 @@ export class LegacySession {
   close(): void {
     this.#stream?.close();
   }
+}
+
+/** An event id the server gave that can go back in a header (else the stream starts afresh). */
+function isResumeId(id: string): boolean {
+  return id !== "" && id.length <= MAX_SESSION_ID_CHARS && /^[\x20-\x7e]+$/.test(id);
 }

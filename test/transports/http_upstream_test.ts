@@ -561,3 +561,36 @@ Deno.test("HttpUpstream never POSTs to a legacy SSE endpoint on another origin",
     await server.close();
   }
 });
+
+Deno.test("HttpUpstream resumes the GET stream only after an event id that fits in a header", async () => {
+  const streams: EventStream[] = [];
+  const server: FakeServer = new FakeServer((req, body) => {
+    if (req.method === "GET") {
+      const stream = server.stream();
+      streams.push(stream);
+      if (streams.length === 1) stream.push(`id: café\ndata: {"jsonrpc":"2.0","method":"n1"}\n\n`);
+      return stream.response;
+    }
+    if (body?.method === "initialize") {
+      return json(result(body.id, { protocolVersion: "2025-06-18" }), {
+        headers: { "mcp-session-id": "s" },
+      });
+    }
+    return new Response(null, { status: 202 });
+  });
+  const h = new Harness({ url: server.url });
+  try {
+    h.send({ id: 1, method: "initialize", params: INIT_PARAMS });
+    await h.answer(1);
+    h.send({ method: "notifications/initialized" });
+    await h.waitFor((m) => m.method === "n1");
+    const first = server.requests.find((r) => r.method === "GET");
+    streams[0].close();
+    const second = await server.waitFor((r) => r.method === "GET" && r !== first);
+    equal(second.headers.get("last-event-id"), null);
+  } finally {
+    for (const stream of streams) stream.close();
+    await h.upstream.terminate(100);
+    await server.close();
+  }
+});
