@@ -34,7 +34,7 @@ export class ServerStream {
   readonly #closed = new AbortController();
   #lastEventId = "";
   #serverRetryMs: number | null = null;
-  #opened = false;
+  #attempts = 0;
 
   constructor(options: ServerStreamOptions) {
     this.#options = options;
@@ -74,6 +74,7 @@ export class ServerStream {
   }
 
   async #attempt(): Promise<Attempt> {
+    const first = this.#attempts++ === 0;
     const controller = new AbortController();
     const stop = () => controller.abort();
     this.#closed.signal.addEventListener("abort", stop);
@@ -90,7 +91,6 @@ export class ServerStream {
       }
       const type = response.headers.get("content-type") ?? "";
       if (response.ok && type.toLowerCase().startsWith("text/event-stream") && response.body) {
-        this.#opened = true;
         try {
           this.#lastEventId = await pumpEvents(response.body, this.#options.maxBytes, {
             ...this.#options.pump,
@@ -102,8 +102,9 @@ export class ServerStream {
         return "ended";
       }
       await response.body?.cancel().catch(() => {});
-      // A server that never had a GET stream for us does not offer one (405, or another way).
-      if (!this.#opened || response.status === 405) {
+      // Refused at the first attempt (405, or another way): the server offers no GET stream.
+      // Refused later, after a stream or a failure: the server came back without the session.
+      if (first || response.status === 405) {
         this.#options.debug(`The upstream offers no GET stream (HTTP ${response.status})`);
         return "unsupported";
       }

@@ -117,7 +117,8 @@ Deno.test("intercept --upstream ends with code 1 when server-everything restarts
     // Its GET stream comes back refused: the session is gone for good.
     const status = await proxy.exited(60_000);
     equal(status?.code, 1, proxy.stderr);
-    match(proxy.stderr, /is gone: the server no longer knows the session/);
+    // Refused once it is back; or, on a slow machine, not back within the GET stream's retries.
+    match(proxy.stderr, /is gone: (the server no longer knows the session|its GET stream could)/);
   } finally {
     await proxy.dispose();
     await server.stop();

@@ -72,3 +72,14 @@ Deno.test("ServerStream stops at once when closed", async () => {
   await running;
   equal(h.gone(), null);
 });
+
+Deno.test("ServerStream reports the session gone when the server is back without it after failures", async () => {
+  // The first attempt fails (the server is down), the second is refused: it lost the session.
+  const h = harness([
+    () => Promise.reject(new Error("refused")),
+    () => new Response(null, { status: 400 }),
+  ]);
+  await h.stream.run();
+  equal(h.opened.length, 2);
+  match(h.gone()!, /no longer knows the session/);
+});
