@@ -12,6 +12,8 @@ const HELP = `intercept ${denoJson.version}: a policy proxy for MCP tool calls
 
 Usage:
   intercept -c POLICY [flags] -- CMD [ARGS...]   run CMD as the MCP server, behind POLICY
+  intercept -c POLICY [flags] --upstream URL [--header "K: V"]...
+                                                 the MCP server at URL, behind POLICY
   intercept validate POLICY...                   check policy files
   intercept check -c POLICY --tool NAME [--args JSON]
                                                  dry-run one call through the engine
