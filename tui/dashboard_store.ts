@@ -258,6 +258,7 @@ export class DashboardStore {
 
   #event(proxy: ProxyConnection, event: ControlEvent): void {
     const base = { proxy: proxy.path, label: this.#labels().get(proxy.path) ?? proxy.path };
+    if (event.method === "approval") return; // approvals: shown from status (a later pane)
     const added = event.method === "decision"
       ? this.#stream.add({ ...base, kind: "decision", notice: event.params })
       : event.method === "policy"

@@ -10,7 +10,12 @@ export type LifecycleEvent =
   | "policy_refused"
   | "live_deny"
   | "live_allow"
-  | "reset";
+  | "reset"
+  | "approval_requested"
+  | "approval_granted"
+  | "approval_rejected"
+  | "approval_expired"
+  | "approval_withdrawn";
 
 /** Hex SHA-256 of the canonical JSON of a call's arguments (synchronous: the path is hot). */
 export function argsSha256(args: unknown): string {

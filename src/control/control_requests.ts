@@ -14,6 +14,7 @@ import {
   type ControlMethod,
   type DecisionNotice,
   NOT_DENIED,
+  NOT_WAITING,
   RELOAD_FAILED,
   REQUEST_FAILED,
 } from "./protocol.ts";
@@ -175,6 +176,33 @@ function call(
       const tool = toolParam(params, "reset", false);
       target.reset(tool, byParam(params, "reset"));
       return { result: { ok: true, tool } };
+    }
+    case "approvals":
+      return { result: { approvals: target.approvals() } };
+    case "approve":
+    case "reject": {
+      const id = params.id;
+      if (typeof id !== "string" || !/^[0-9a-f]{1,64}$/.test(id)) {
+        throw new ParamsError(`${method}: params.id must be an approval id (hex)`);
+      }
+      const by = byParam(params, method) ?? "an operator";
+      const reason = params.reason;
+      if (reason !== undefined && reason !== null && typeof reason !== "string") {
+        throw new ParamsError("reject: params.reason must be a string");
+      }
+      const done = method === "approve"
+        ? target.approve(id, by)
+        : target.reject(id, by, (reason as string | null | undefined)?.slice(0, 500) ?? null);
+      if (!done) {
+        return {
+          error: {
+            code: REQUEST_FAILED,
+            message: `No call waits for an operator's answer under id ${id}`,
+            data: { reason: NOT_WAITING },
+          },
+        };
+      }
+      return { result: { ok: true, id } };
     }
   }
 }

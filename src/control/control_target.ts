@@ -1,5 +1,11 @@
 /** What the control server needs from a running proxy: the contract between the two. */
-import type { ControlEvent, DecisionNotice, ReloadResult, StatusResult } from "./protocol.ts";
+import type {
+  ApprovalView,
+  ControlEvent,
+  DecisionNotice,
+  ReloadResult,
+  StatusResult,
+} from "./protocol.ts";
 
 export interface ControlTarget {
   status(): StatusResult;
@@ -15,4 +21,9 @@ export interface ControlTarget {
   subscribe(listener: (event: ControlEvent) => void): () => void;
   /** The most recent decisions, oldest first, for a new subscriber's backfill. */
   recentDecisions(): DecisionNotice[];
+  /** Calls held for a human, oldest first. */
+  approvals(): ApprovalView[];
+  /** Answers a held call; false when `id` waits for nothing (any more) or not for an operator. */
+  approve(id: string, by: string): boolean;
+  reject(id: string, by: string, reason: string | null): boolean;
 }

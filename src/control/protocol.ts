@@ -3,13 +3,23 @@
  * newline-delimited JSON-RPC 2.0 over a Unix socket, one socket per proxy process.
  *
  * Requests: `status`, `subscribe`, `reload`, `deny {tool, reason?, by?}`, `allow {tool, by?}`,
- * `reset {tool?, by?}`. After `subscribe` the proxy sends `decision` and `policy` notifications
+ * `reset {tool?, by?}`, `approvals`, `approve {id, by?}`, `reject {id, reason?, by?}`. After `subscribe` the proxy sends `decision` and `policy` notifications
  * (and `control` ones for live denies), starting with a backfill of recent decisions. Fields
  * marked optional were added after the first release: readers must do without them.
  */
 import type { Per } from "../policy/compiled.ts";
 
-export const CONTROL_METHODS = ["status", "subscribe", "reload", "deny", "allow", "reset"] as const;
+export const CONTROL_METHODS = [
+  "status",
+  "subscribe",
+  "reload",
+  "deny",
+  "allow",
+  "reset",
+  "approvals",
+  "approve",
+  "reject",
+] as const;
 export type ControlMethod = typeof CONTROL_METHODS[number];
 
 /** Longest line either side accepts, in bytes. */
@@ -121,10 +131,40 @@ export interface ControlNotice {
   by?: string | null;
 }
 
+/** A call held for a human (`action: require_approval`). */
+export interface ApprovalView {
+  id: string;
+  tool: string;
+  /** The arguments as the policy saw them. */
+  args: Record<string, unknown>;
+  session: string;
+  principal: string;
+  client: string | null;
+  rule: string;
+  reason: string | null;
+  requestedAt: number;
+  expiresAt: number;
+  /** Who may answer: `operator`, `user` (through the agent's client). */
+  from: ("operator" | "user")[];
+  /** The agent's user is being asked too. */
+  askingUser: boolean;
+}
+
+/** `approval` notification params: a call held, or what became of it. */
+export interface ApprovalNotice {
+  ts: number;
+  event: "requested" | "granted" | "rejected" | "expired" | "withdrawn";
+  approval: ApprovalView;
+  /** Who answered (`ann via ctl`, `user via client`); null when nobody did. */
+  by: string | null;
+  reason: string | null;
+}
+
 export type ControlEvent =
   | { method: "decision"; params: DecisionNotice }
   | { method: "policy"; params: PolicyNotice }
-  | { method: "control"; params: ControlNotice };
+  | { method: "control"; params: ControlNotice }
+  | { method: "approval"; params: ApprovalNotice };
 
 export interface ReloadResult {
   ok: true;
@@ -136,5 +176,7 @@ export interface ReloadResult {
 export const RELOAD_FAILED = -32001;
 /** JSON-RPC error code for a request the proxy cannot act on (unknown tool for allow, ...). */
 export const REQUEST_FAILED = -32002;
+/** `data.reason` of the REQUEST_FAILED answer to `approve`/`reject` of an id that waits for nothing. */
+export const NOT_WAITING = "not_waiting";
 /** `data.reason` of the REQUEST_FAILED answer to `allow` of a tool that is not live-denied. */
 export const NOT_DENIED = "not_denied";

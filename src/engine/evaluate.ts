@@ -21,6 +21,7 @@ import { checkArguments } from "./input_schema.ts";
 import {
   type CounterAdd,
   type CounterCheck,
+  type Held,
   type Plan,
   type PlanStep,
   type QuotaTake,
@@ -41,6 +42,8 @@ export interface ToolCall {
    * denies, hide, conditions and arguments, but it takes no quota and no counter.
    */
   readonly continuation?: boolean;
+  /** A human approved the call: a `require_approval` rule no longer holds it. */
+  readonly approved?: boolean;
 }
 
 /** Why the operator denied a tool, if they did: names, globs or `"*"`. */
@@ -54,7 +57,7 @@ export function evaluate(
   policy: CompiledPolicy,
   call: ToolCall,
   liveDenies: LiveDenyLookup,
-): Decision | Plan {
+): Decision | Plan | Held {
   const { tool } = call;
   const liveReason = liveDenies.reasonFor(tool);
   if (liveReason !== undefined) return deny(tool, BUILTIN_RULES.operator, liveReason);
@@ -90,6 +93,7 @@ export function evaluate(
 
   let steps: PlanStep[] | null = null;
   let end: Decision | null = null;
+  let held: CompiledRule | null = null;
   for (const rule of rules) {
     const badAmount = rule.counter && badAmounts?.get(rule.counter);
     if (badAmount) {
@@ -102,8 +106,11 @@ export function evaluate(
       end = outcome.end;
       break;
     }
+    if (outcome.holds && !call.approved) held ??= rule;
   }
   if (end && !steps) return end;
+  // A call the policy denies anyway is not put to a human.
+  if (held && !end) return { kind: "held", tool, rule: held, approval: held.approval! };
 
   let quotas: QuotaTake[] | null = null;
   if (!end) {
@@ -139,15 +146,15 @@ function ruleOutcome(
   policy: CompiledPolicy,
   principal: string,
   adds: readonly CounterAdd[] | null,
-): { step?: PlanStep; end?: Decision } {
+): { step?: PlanStep; end?: Decision; holds?: boolean } {
   const { tool } = call;
   let checks: CounterCheck[] | null = null;
   for (const condition of rule.conditions) {
     if (condition.argPath) {
       if (holdsAt(call.args, condition.argPath, 0, condition)) continue;
-      // A deny rule whose arguments do not match never denies; any other rule denies here,
-      // unless one of its counter conditions before this one fails first.
-      if (rule.action === "deny") return {};
+      // A deny rule whose arguments do not match never denies, nor does an approval rule hold
+      // the call; any other rule denies here, unless a counter condition before this one fails.
+      if (rule.action === "deny" || rule.action === "require_approval") return {};
       const step = checks ? { rule, kind: "require" as const, checks } : undefined;
       return {
         step,
@@ -167,7 +174,8 @@ function ruleOutcome(
   }
   const step = checks ? { rule, kind: "require" as const, checks } : undefined;
   const problem = rule.validateArgs ? argumentProblem(tool, call.inputSchema, call.args) : null;
-  return problem === null ? { step } : { step, end: deny(tool, rule.name, problem) };
+  if (problem !== null) return { step, end: deny(tool, rule.name, problem) };
+  return { step, holds: rule.action === "require_approval" };
 }
 
 function argumentProblem(

@@ -5,6 +5,7 @@
  * same rule precedence and reasons as if the engine had read the state itself.
  */
 import type {
+  ApprovalSpec,
   CompiledCondition,
   CompiledRule,
   CounterSpec,
@@ -82,8 +83,23 @@ export interface TakeFacts {
   readonly receipt?: unknown;
 }
 
-export function isPlan(verdict: Decision | Plan): verdict is Plan {
+/**
+ * The call waits for a human (a `require_approval` rule whose conditions hold): nothing is
+ * taken yet. Once approved, it is decided again as `approved`, and its quotas are taken then.
+ */
+export interface Held {
+  readonly kind: "held";
+  readonly tool: string;
+  readonly rule: CompiledRule;
+  readonly approval: ApprovalSpec;
+}
+
+export function isPlan(verdict: Decision | Plan | Held): verdict is Plan {
   return (verdict as Plan).kind === "plan";
+}
+
+export function isHeld(verdict: Decision | Plan | Held): verdict is Held {
+  return (verdict as Held).kind === "held";
 }
 
 /** The scope of a quota or counter for a call. */

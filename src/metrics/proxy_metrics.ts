@@ -36,6 +36,7 @@ export class ProxyMetrics {
   readonly #decisionSeconds: Histogram;
   readonly #upstreamSeconds: Histogram;
   readonly #stateErrors: Counter;
+  readonly #approvals: Counter;
 
   constructor(sources: ProxyMetricsSources) {
     const r = this.#registry;
@@ -70,6 +71,9 @@ export class ProxyMetrics {
     this.#stateErrors = r.add(
       new Counter("intercept_state_errors_total", "State store errors and time-outs"),
     );
+    this.#approvals = r.add(
+      new Counter("intercept_approvals_total", "Held calls by outcome (requested, granted, ...)"),
+    );
   }
 
   decision(event: DecisionEvent): void {
@@ -84,6 +88,10 @@ export class ProxyMetrics {
 
   upstreamAnswered(durationMs: number, outcome: "ok" | "error"): void {
     this.#upstreamSeconds.observe(durationMs / 1000, { outcome });
+  }
+
+  approval(outcome: string): void {
+    this.#approvals.inc({ outcome });
   }
 
   stateError(): void {
@@ -101,6 +109,6 @@ export function feedMetrics(bus: EventBus, metrics: ProxyMetrics): () => void {
     if (event.type === "decision") metrics.decision(event.event);
     else if (event.type === "upstream_answer") {
       metrics.upstreamAnswered(event.durationMs, event.ok ? "ok" : "error");
-    }
+    } else if (event.type === "approval") metrics.approval(event.event.type.slice(9));
   });
 }

@@ -1,5 +1,6 @@
 /** One rule of a policy → a frozen `CompiledRule`; every problem goes to `context.issues`. */
 import {
+  type ApprovalSpec,
   type CompiledCondition,
   type CompiledRule,
   type CounterSpec,
@@ -79,6 +80,24 @@ export function* compileRule(rule: Rule, context: RuleContext): Generator<void, 
       }
     }
   }
+  if (rule.approval !== undefined && action !== "require_approval") {
+    issues.push({
+      path: [...path, "approval"],
+      message: `approval only goes with action: require_approval (this rule's action is ${action})`,
+      atKey: true,
+    });
+  }
+  if (action === "require_approval") {
+    for (const [index, condition] of (rule.conditions ?? []).entries()) {
+      if (condition.path.startsWith("state.")) {
+        issues.push({
+          path: [...path, "conditions", index, "path"],
+          message: "A require_approval rule cannot read a counter: whether a human is asked " +
+            "must not depend on shared state; put the counter condition in a rule of its own",
+        });
+      }
+    }
+  }
   const hasEffect = rule.conditions?.length || rule.rate_limit !== undefined ||
     rule.state !== undefined || rule.validate?.required_args;
   if (action === "evaluate" && !hasEffect) {
@@ -102,7 +121,45 @@ export function* compileRule(rule: Rule, context: RuleContext): Generator<void, 
     quota: rule.rate_limit === undefined ? null : compileQuota(rule.rate_limit, name, context),
     counter: rule.state === undefined ? null : compileCounter(rule.state, context),
     validateArgs: rule.validate?.required_args ?? false,
+    approval: action === "require_approval" ? compileApproval(rule.approval, context) : null,
   });
+}
+
+/** Held calls wait at most a day: a human who has not answered by then will not. */
+const MAX_APPROVAL_MS = 86_400_000;
+const DEFAULT_APPROVAL_MS = 300_000;
+
+function compileApproval(
+  approval: Rule["approval"],
+  context: RuleContext,
+): ApprovalSpec {
+  const path = [...context.path, "approval"];
+  let timeoutMs = DEFAULT_APPROVAL_MS;
+  if (approval?.timeout !== undefined) {
+    const parsed = parseWindow(approval.timeout);
+    if (typeof parsed === "string") {
+      context.issues.push({
+        path: [...path, "timeout"],
+        message: parsed.replace("Window", "Timeout"),
+      });
+    } else if (parsed < 1_000 || parsed > MAX_APPROVAL_MS) {
+      context.issues.push({
+        path: [...path, "timeout"],
+        message: `approval timeout must be from 1 second to 1 day`,
+      });
+    } else timeoutMs = parsed;
+  }
+  const from = approval?.from ?? ["operator"];
+  if (from.length === 0) {
+    context.issues.push({
+      path: [...path, "from"],
+      message: "approval.from must name operator, user, or both",
+    });
+  }
+  if (new Set(from).size !== from.length) {
+    context.issues.push({ path: [...path, "from"], message: "approval.from names someone twice" });
+  }
+  return Object.freeze({ timeoutMs, from: Object.freeze([...new Set(from)]) });
 }
 
 function compileCondition(

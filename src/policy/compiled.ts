@@ -48,14 +48,22 @@ export interface CounterSpec {
   readonly incrementFromText: string | null;
 }
 
+/** How a `require_approval` rule's calls are held. */
+export interface ApprovalSpec {
+  readonly timeoutMs: number;
+  readonly from: readonly ("operator" | "user")[];
+}
+
 export interface CompiledRule {
   readonly name: string;
-  readonly action: "allow" | "evaluate" | "deny";
+  readonly action: "allow" | "evaluate" | "deny" | "require_approval";
   readonly reason: string | null;
   readonly conditions: readonly CompiledCondition[];
   readonly quota: QuotaSpec | null;
   readonly counter: CounterSpec | null;
   readonly validateArgs: boolean;
+  /** Set for `action: require_approval`. */
+  readonly approval: ApprovalSpec | null;
 }
 
 export interface ToolEntry {

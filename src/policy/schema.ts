@@ -45,15 +45,22 @@ export const CounterState = z.strictObject({
   per: Per.optional(),
 });
 
+/** Who may approve a held call: an operator (dashboard, ctl) or the agent's user (elicitation). */
+export const Approval = z.strictObject({
+  timeout: z.union([z.number(), z.string()]).optional(),
+  from: z.array(z.enum(["operator", "user"])).optional(),
+});
+
 export const Rule = z.strictObject({
   name: z.string().optional(),
-  action: z.enum(["allow", "evaluate", "deny"]).optional(),
+  action: z.enum(["allow", "evaluate", "deny", "require_approval"]).optional(),
   reason: z.string().optional(),
   on_deny: z.string().optional(),
   rate_limit: z.union([z.string(), RateLimitObject]).optional(),
   conditions: z.array(Condition).optional(),
   state: CounterState.optional(),
   validate: z.strictObject({ required_args: z.boolean() }).optional(),
+  approval: Approval.optional(),
 });
 export type Rule = z.infer<typeof Rule>;
 

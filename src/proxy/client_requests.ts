@@ -28,6 +28,8 @@ export interface ClientRequest {
   upstreamId: number | null;
   /** Answered or withdrawn: nothing more may be sent for it. */
   done: boolean;
+  /** Called once when it is answered or withdrawn (a held call leaves the approval list). */
+  onEnd: (() => void) | null;
 }
 
 export function newBatch(origin?: unknown): Batch {
@@ -71,6 +73,7 @@ export class ClientRequests {
       origin: batch ? batch.origin : origin,
       upstreamId: null,
       done: false,
+      onEnd: null,
     };
     this.#byId.set(id, request);
     if (batch) batch.open++;
@@ -87,6 +90,7 @@ export class ClientRequests {
     if (request.done) return;
     request.done = true;
     this.#byId.delete(request.id);
+    request.onEnd?.();
     if (!request.batch) {
       this.send(text, request.origin, true);
       return;
@@ -101,6 +105,7 @@ export class ClientRequests {
     if (!request) return undefined;
     request.done = true;
     this.#byId.delete(id);
+    request.onEnd?.();
     if (request.batch) this.settle(request.batch);
     return request;
   }

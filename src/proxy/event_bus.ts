@@ -3,11 +3,13 @@
  * to every observer that subscribed (the runtime the control socket follows, the audit log,
  * metrics). A failing observer never stops the others, nor the call.
  */
+import type { ApprovalEvent } from "./approvals.ts";
 import type { DecisionEvent } from "./events.ts";
 
 export type ProxyEvent =
   | { type: "decision"; event: DecisionEvent }
-  | { type: "upstream_answer"; durationMs: number; ok: boolean };
+  | { type: "upstream_answer"; durationMs: number; ok: boolean }
+  | { type: "approval"; event: ApprovalEvent };
 
 export type ProxyEventListener = (event: ProxyEvent) => void;
 

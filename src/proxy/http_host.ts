@@ -17,6 +17,7 @@ import {
   MODERN_VERSIONS,
   modernClientInfo,
 } from "./era.ts";
+import type { Approvals } from "./approvals.ts";
 import type { EventBus } from "./event_bus.ts";
 import type { CallTracer } from "./events.ts";
 import { abortOnDisconnect, HttpExchange } from "./http_exchange.ts";
@@ -43,6 +44,8 @@ export interface HttpHostOptions {
   log: Logger;
   /** Where every decision and upstream answer goes. */
   bus: EventBus;
+  /** Calls held for a human, over every session. */
+  approvals: Approvals;
   tracer?: CallTracer | null;
 }
 

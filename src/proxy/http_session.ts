@@ -103,6 +103,7 @@ export class HttpSession implements LineChannel {
   end(graceMs = 5_000): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.proxy.end("The session ended");
     this.#stream?.close();
     for (const exchange of this.#exchanges) exchange.close();
     this.#options.upstream.shutdown(graceMs).catch(() => {});

@@ -30,6 +30,8 @@ import {
 import type { PolicyGate } from "./policy_gate.ts";
 import { sniffTopLevelId } from "./top_level_id.ts";
 import { ClientRelay, type RequestKind } from "./client_relay.ts";
+import { Approvals } from "./approvals.ts";
+import { ClientQuestions } from "./client_questions.ts";
 import { Continuations } from "./continuations.ts";
 import { callParamsProblem, ToolCalls } from "./tool_calls.ts";
 import type { ToolSchemas } from "./tool_schemas.ts";
@@ -50,6 +52,8 @@ export interface McpProxyOptions {
   upstream: LineChannel | UpstreamSide;
   /** MRTR continuations, shared by the sessions of one principal (default: this session's own). */
   continuations?: Continuations;
+  /** Calls held for a human, shared by every session of the proxy (default: this one's own). */
+  approvals?: Approvals;
   log: ProxyLogger;
   onDecision?: (event: DecisionEvent) => void;
   /** An allowed call was answered upstream (or failed there), after `durationMs`. */
@@ -90,6 +94,10 @@ export class McpProxy {
   /** The size of the message being handled, charged to it if it has to wait. */
   #messageBytes = 0;
   #clientInfo: ClientInfo | null = null;
+  /** The legacy client declared elicitation in its `initialize`. */
+  #elicits = false;
+  readonly #questions: ClientQuestions;
+  readonly approvals: Approvals;
   /** Answers the messages handled by the current `fromClient` will get (0 or 1). */
   #promised = 0;
 
@@ -115,12 +123,20 @@ export class McpProxy {
       log: options.log,
     });
     if (own) this.#side.defaultClient = this.#relay;
+    this.approvals = options.approvals ?? new Approvals({ now: options.now });
+    const notify = (message: JsonObject, origin: unknown) =>
+      client.send(JSON.stringify(message), origin);
+    this.#questions = new ClientQuestions(notify);
     this.#calls = new ToolCalls({
       gate: options.gate,
       requests: this.#requests,
       side: this.#side,
       relay: this.#relay,
       continuations: options.continuations ?? new Continuations({ now: options.now }),
+      approvals: this.approvals,
+      notify,
+      askClient: (method, params, origin) => this.#questions.ask(method, params, origin),
+      legacyElicitation: () => this.#elicits,
       session: options.session,
       principal: options.principal ?? options.session,
       self: options.self ?? { name: "intercept", version: "0" },
@@ -329,6 +345,7 @@ export class McpProxy {
     if (id === null || !(Object.hasOwn(message, "result") || Object.hasOwn(message, "error"))) {
       return this.#reply(batch, id, ErrorCode.invalidRequest, "Invalid request: no method", origin);
     }
+    if (this.#questions.answered(id, message)) return;
     if (this.#side.link.ended !== null) return;
     const answer = hasNonFinite(message.result)
       ? errorResponse(id, ErrorCode.internalError, "The client's answer held a number out of range")
@@ -361,6 +378,8 @@ export class McpProxy {
   #initialize(message: JsonObject, id: JsonRpcId, batch: Batch | null, origin: unknown): void {
     const params = isObject(message.params) ? message.params : null;
     this.#clientInfo = readClientInfo(params?.clientInfo) ?? this.#clientInfo;
+    const capabilities = params?.capabilities;
+    this.#elicits = isObject(capabilities) && isObject(capabilities.elicitation);
     const asked = params?.protocolVersion;
     if (params && typeof asked === "string" && !isKnownVersion(asked)) {
       // As a server would: answer in a version we know; the client decides if it can speak it.
@@ -452,9 +471,21 @@ export class McpProxy {
     this.#side.link.oversize(line);
   }
 
+  /**
+   * The session is over (an HTTP session deleted or idle): every request still open gets an
+   * error, and a call held for a human leaves the approval list.
+   */
+  end(reason: string): void {
+    this.#questions.clear();
+    for (const request of this.#requests.takeAll()) {
+      this.#requests.answer(request, errorResponse(request.id, ErrorCode.internalError, reason));
+    }
+  }
+
   /** The upstream is gone: every request still waiting, and every later one, gets an error. */
   upstreamEnded(exitCode: number): void {
     this.#side.link.end(exitCode);
+    this.#questions.clear();
     const text = `The MCP server exited (code ${exitCode}) before answering`;
     for (const request of this.#requests.takeAll()) {
       this.#requests.answer(request, errorResponse(request.id, ErrorCode.internalError, text));

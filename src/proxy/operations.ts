@@ -10,6 +10,7 @@ import type { ControlEvent } from "../control/protocol.ts";
 import { settlesWithin } from "../transports/settles_within.ts";
 import { feedMetrics, ProxyMetrics } from "../metrics/proxy_metrics.ts";
 import { type MetricsListener, startMetricsListener } from "../transports/metrics_listener.ts";
+import type { ApprovalEvent } from "./approvals.ts";
 import type { EventBus } from "./event_bus.ts";
 import type { ProxyRuntime } from "./proxy_runtime.ts";
 import type { Attachment } from "./serve_stdio.ts";
@@ -63,7 +64,7 @@ export async function attachOperations(
     const proxyMetrics = new ProxyMetrics({
       sessions: () => 1,
       inflight: () => runtime.inflight(),
-      approvalsPending: () => 0,
+      approvalsPending: () => runtime.approvals().length,
     });
     try {
       const listener = await startMetricsListener(
@@ -83,6 +84,7 @@ export async function attachOperations(
   const unsubscribeCalls = audit
     ? bus.subscribe((event) => {
       if (event.type === "decision") audit!.decision(event.event);
+      else if (event.type === "approval") auditApproval(audit!, event.event);
     })
     : null;
   const status = runtime.status();
@@ -111,6 +113,22 @@ export async function attachOperations(
 
 /** A stalled disk must not keep the proxy from exiting. */
 const AUDIT_CLOSE_MS = 10_000;
+
+/** `approval_requested` … `approval_withdrawn`, with the call and who decided. */
+function auditApproval(audit: AuditLog, event: ApprovalEvent): void {
+  const { approval } = event;
+  audit.lifecycle(event.type, {
+    id: approval.id,
+    tool: approval.tool,
+    rule: approval.rule,
+    session: approval.session,
+    principal: approval.principal,
+    client: approval.client,
+    expiresAt: new Date(approval.expiresAt).toISOString(),
+    by: event.type === "approval_requested" ? null : event.by,
+    reason: event.type === "approval_requested" ? null : event.reason,
+  });
+}
 
 function auditEvent(audit: AuditLog, event: ControlEvent): void {
   if (event.method === "policy") {

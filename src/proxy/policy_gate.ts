@@ -13,7 +13,15 @@ import {
   needsInputSchema,
   type ToolCall,
 } from "../engine/evaluate.ts";
-import { conclude, isPlan, type Plan, scopeOf, type TakeFacts } from "../engine/plan.ts";
+import {
+  conclude,
+  type Held,
+  isHeld,
+  isPlan,
+  type Plan,
+  scopeOf,
+  type TakeFacts,
+} from "../engine/plan.ts";
 import type { CompiledPolicy } from "../policy/compiled.ts";
 import { LiveDenies } from "../state/live_denies.ts";
 import { MemoryBackend } from "../state/memory_backend.ts";
@@ -31,11 +39,22 @@ export interface PolicyGateOptions {
   onStateError?: (error: Error, call: ToolCall) => void;
 }
 
-/** A decision, and what to give back if the allowed call cannot go up after all. */
-export interface Verdict {
+/**
+ * A decision and what to give back if the allowed call cannot go up after all; or, for a call
+ * a `require_approval` rule holds, `held` (its decision comes after a human's answer).
+ */
+export type Verdict = Decided | HeldVerdict;
+
+export interface Decided {
   readonly decision: Decision;
+  readonly held?: undefined;
   readonly plan: Plan | null;
   readonly receipt: unknown;
+}
+
+export interface HeldVerdict {
+  readonly decision?: undefined;
+  readonly held: Held;
 }
 
 export const STATE_TIMEOUT_MS = 250;
@@ -98,12 +117,13 @@ export class PolicyGate {
    * SQLite), else with a promise (Redis), never later than the store's time budget.
    */
   decide(call: ToolCall): Verdict | Promise<Verdict> {
-    let verdict: Decision | Plan;
+    let verdict: Decision | Plan | Held;
     try {
       verdict = evaluate(this.#policy, call, this.#lookup);
     } catch (error) {
       return this.#engineFailed(error as Error, call);
     }
+    if (isHeld(verdict)) return { held: verdict };
     if (!isPlan(verdict)) return { decision: verdict, plan: null, receipt: null };
     const plan = verdict;
     let facts: TakeFacts | Promise<TakeFacts>;
@@ -128,7 +148,11 @@ export class PolicyGate {
 
   /** Gives a verdict's take back: the allowed call could not go up after all. */
   release(verdict: Verdict): void | Promise<void> {
-    if (!verdict.plan || verdict.receipt === null || verdict.receipt === undefined) return;
+    if (
+      verdict.held || !verdict.plan || verdict.receipt === null || verdict.receipt === undefined
+    ) {
+      return;
+    }
     return this.backend.release(verdict.plan, verdict.receipt);
   }
 
@@ -151,7 +175,7 @@ export class PolicyGate {
     }
   }
 
-  #concluded(plan: Plan, facts: TakeFacts, call: ToolCall): Verdict {
+  #concluded(plan: Plan, facts: TakeFacts, call: ToolCall): Decided {
     try {
       return { decision: conclude(plan, facts), plan, receipt: facts.receipt ?? null };
     } catch (error) {
@@ -159,7 +183,7 @@ export class PolicyGate {
     }
   }
 
-  #engineFailed(error: Error, call: ToolCall): Verdict {
+  #engineFailed(error: Error, call: ToolCall): Decided {
     this.#options.onInternalError?.(error, call);
     return {
       decision: denial(
@@ -172,7 +196,7 @@ export class PolicyGate {
     };
   }
 
-  #stateFailed(error: Error, call: ToolCall, plan: Plan): Verdict {
+  #stateFailed(error: Error, call: ToolCall, plan: Plan): Decided {
     this.#options.onStateError?.(error, call);
     if (this.#options.failOpen) {
       return {

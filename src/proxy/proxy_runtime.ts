@@ -5,6 +5,8 @@
  */
 import type { ControlTarget } from "../control/control_target.ts";
 import type {
+  ApprovalNotice,
+  ApprovalView,
   ControlEvent,
   DecisionNotice,
   ReloadResult,
@@ -14,6 +16,7 @@ import type {
 import { postureOf } from "../engine/posture.ts";
 import type { CompiledPolicy } from "../policy/compiled.ts";
 import { formatLocatedError, PolicyLoadError } from "../policy/load_error.ts";
+import type { ApprovalEvent, Approvals, PendingApproval } from "./approvals.ts";
 import type { DecisionEvent } from "./events.ts";
 import type { PolicyGate } from "./policy_gate.ts";
 
@@ -44,6 +47,8 @@ export interface ProxyRuntimeOptions {
   inflight?: () => number;
   /** The server's `serverInfo` from `initialize` or `server/discover`, once it answered. */
   serverInfo?: () => { name: string; version: string } | null;
+  /** Calls held for a human (none when omitted). */
+  approvals?: Approvals;
   /** Called when the set of tools the agent may see changed. */
   onToolsChanged: () => void;
   /** How many recent decisions a new subscriber gets first. */
@@ -74,6 +79,32 @@ export class ProxyRuntime implements ControlTarget {
     this.#options = options;
     this.#gate = options.gate;
     this.#startedAt = this.#loadedAt = options.gate.now();
+  }
+
+  /** Tells every subscriber what became of a held call (or that one is held). */
+  recordApproval(event: ApprovalEvent): void {
+    this.#emit({
+      method: "approval",
+      params: {
+        ts: this.#gate.now(),
+        event: event.type.slice("approval_".length) as ApprovalNotice["event"],
+        approval: approvalView(event.approval),
+        by: event.type === "approval_requested" ? null : event.by,
+        reason: event.type === "approval_requested" ? null : event.reason,
+      },
+    });
+  }
+
+  approvals(): ApprovalView[] {
+    return this.#options.approvals?.list().map(approvalView) ?? [];
+  }
+
+  approve(id: string, by: string): boolean {
+    return this.#options.approvals?.approve(id, by) ?? false;
+  }
+
+  reject(id: string, by: string, reason: string | null): boolean {
+    return this.#options.approvals?.reject(id, by, reason) ?? false;
   }
 
   /** Records a decision the proxy made, and tells every subscriber. */
@@ -282,6 +313,14 @@ export class ProxyRuntime implements ControlTarget {
     }
     return view;
   }
+}
+
+function approvalView(approval: PendingApproval): ApprovalView {
+  return {
+    ...approval,
+    args: approval.args as Record<string, unknown>,
+    from: [...approval.from],
+  };
 }
 
 /** What decides which tools an agent sees: `hide` and `default`. */

@@ -9,6 +9,7 @@ import type { TokenTable } from "../transports/auth_tokens.ts";
 import { startHttpListener } from "../transports/http_listener.ts";
 import type { Upstream } from "../transports/upstream.ts";
 import { feedMetrics, ProxyMetrics } from "../metrics/proxy_metrics.ts";
+import { Approvals } from "./approvals.ts";
 import { EventBus } from "./event_bus.ts";
 import type { CallTracer } from "./events.ts";
 import { HttpHost } from "./http_host.ts";
@@ -52,6 +53,7 @@ export async function serveHttp(options: ServeHttpOptions): Promise<number> {
       log.error(`Engine error on ${call.tool}, call denied: ${error.stack ?? error.message}`),
   });
   const bus = new EventBus((error) => log.error(`An observer of calls failed: ${error.message}`));
+  const approvals = new Approvals({ onEvent: (event) => bus.emit({ type: "approval", event }) });
   const host = new HttpHost({
     gate,
     startUpstream: options.startUpstream,
@@ -63,12 +65,13 @@ export async function serveHttp(options: ServeHttpOptions): Promise<number> {
     self: { name: "intercept", version: options.version },
     log,
     bus,
+    approvals,
     tracer: options.tracer,
   });
   const metrics = new ProxyMetrics({
     sessions: () => host.sessions().length,
     inflight: () => host.inflight(),
-    approvalsPending: () => 0,
+    approvalsPending: () => approvals.size,
   });
   feedMetrics(bus, metrics);
   const info = {
@@ -89,6 +92,7 @@ export async function serveHttp(options: ServeHttpOptions): Promise<number> {
     clientInfo: () => null,
     inflight: () => host.inflight(),
     serverInfo: () => host.serverInfo(),
+    approvals,
     sessions: () =>
       host.sessions().map((session) => ({
         id: session.id,
@@ -100,6 +104,7 @@ export async function serveHttp(options: ServeHttpOptions): Promise<number> {
   });
   bus.subscribe((event) => {
     if (event.type === "decision") runtime.recordDecision(event.event);
+    else if (event.type === "approval") runtime.recordApproval(event.event);
   });
   const attachment = options.attach ? await options.attach(runtime, bus) : null;
   info.controlPath = attachment?.controlPath ?? null;

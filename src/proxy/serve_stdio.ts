@@ -9,6 +9,7 @@ import type { CompiledPolicy } from "../policy/compiled.ts";
 import { settlesWithin } from "../transports/settles_within.ts";
 import { pumpLines, StreamChannel } from "../transports/stdio.ts";
 import type { Upstream } from "../transports/upstream.ts";
+import { Approvals } from "./approvals.ts";
 import { EventBus } from "./event_bus.ts";
 import type { CallTracer } from "./events.ts";
 import { osPrincipal } from "./principal.ts";
@@ -82,6 +83,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     attachment: null,
   };
   const bus = new EventBus((error) => log.error(`An observer of calls failed: ${error.message}`));
+  const approvals = new Approvals({ onEvent: (event) => bus.emit({ type: "approval", event }) });
   const proxy: McpProxy = new McpProxy({
     gate,
     session,
@@ -92,6 +94,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     maxBytes,
     self: { name: "intercept", version: options.version },
     tracer: options.tracer,
+    approvals,
     ...bus.sinks,
   });
   // The session starts at once; tool calls wait until the policy and the side parts are in.
@@ -108,10 +111,12 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
       clientInfo: () => proxy.clientInfo,
       inflight: () => proxy.inFlight,
       serverInfo: () => proxy.serverInfo,
+      approvals,
       onToolsChanged: () => proxy.notifyToolsChanged(),
     });
     bus.subscribe((event) => {
       if (event.type === "decision") runtime.recordDecision(event.event);
+      else if (event.type === "approval") runtime.recordApproval(event.event);
     });
     parts.attachment = options.attach ? await options.attach(runtime, bus) : null;
     info.controlPath = parts.attachment?.controlPath ?? null;

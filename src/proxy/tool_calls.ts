@@ -11,6 +11,8 @@ import { type ClientInfo, envelopeLike, type Era, eraResult, modernClientInfo } 
 import type { CallTrace, CallTracer, DecisionEvent } from "./events.ts";
 import { ErrorCode, errorResponse, isObject, type JsonObject, resultResponse } from "./jsonrpc.ts";
 import type { PolicyGate, Verdict } from "./policy_gate.ts";
+import type { Approvals } from "./approvals.ts";
+import { type ClientQuestion, type HeldCall, HeldCalls, type HoldResult } from "./held_calls.ts";
 import { argsDigest, type Hasher, loadSha256 } from "./sha256.ts";
 import type { ClientRelay } from "./client_relay.ts";
 import type { ProxyLogger } from "./upstream_link.ts";
@@ -23,6 +25,14 @@ export interface ToolCallsOptions {
   relay: ClientRelay;
   /** MRTR continuations: shared by every session of a principal. */
   continuations: Continuations;
+  /** Calls held for a human: shared by every session of the proxy. */
+  approvals: Approvals;
+  /** Sends a notification to the client, toward `origin` (progress while a call is held). */
+  notify: (message: JsonObject, origin: unknown) => void;
+  /** Asks the client something (a legacy elicitation). */
+  askClient: (method: string, params: JsonObject, origin: unknown) => ClientQuestion;
+  /** The legacy client declared elicitation in its `initialize`. */
+  legacyElicitation: () => boolean;
   session: string;
   principal: string;
   self: ClientInfo;
@@ -48,6 +58,13 @@ interface Call {
   readonly trace: CallTrace | null;
   /** Set once computed (MRTR only). */
   digest: string | null;
+  /** MRTR: which round of one logical call (1 for its first attempt). */
+  round: number;
+  /** An MRTR retry of a call already admitted: it takes no quota. */
+  continuation: boolean;
+  inputSchema: unknown;
+  /** Who approved the call, once a human did (it is then decided as approved). */
+  approvedBy: string | null;
 }
 
 /** What is wrong with a `tools/call`'s params, or null when they can be decided. */
@@ -66,6 +83,7 @@ export function callParamsProblem(params: unknown, maxToolName: number): string 
 export class ToolCalls {
   readonly #options: ToolCallsOptions;
   readonly #continuations: Continuations;
+  readonly #held: HeldCalls;
   #hash: Hasher | null = null;
   /** The client named by the latest modern call (display only). */
   lastClient: ClientInfo | null = null;
@@ -73,6 +91,15 @@ export class ToolCalls {
   constructor(options: ToolCallsOptions) {
     this.#options = options;
     this.#continuations = options.continuations;
+    this.#held = new HeldCalls({
+      approvals: options.approvals,
+      requests: options.requests,
+      session: options.session,
+      principal: options.principal,
+      notify: options.notify,
+      askClient: options.askClient,
+      legacyElicitation: options.legacyElicitation,
+    });
   }
 
   /** MRTR continuations waiting for their retry. */
@@ -101,6 +128,10 @@ export class ToolCalls {
       started: performance.now(),
       trace: this.#options.tracer?.start(params.name as string, params._meta) ?? null,
       digest: null,
+      round: 1,
+      continuation: false,
+      inputSchema: undefined,
+      approvedBy: null,
     };
     if (hold) return hold.then(() => this.#decide(call));
     return this.#decide(call);
@@ -108,14 +139,16 @@ export class ToolCalls {
 
   #decide(call: Call): Promise<void> | void {
     if (call.request.done) return;
+    if (call.era === "modern" && this.#held.isApprovalRetry(call.params)) {
+      return this.#approvalAnswered(call);
+    }
     if (call.era === "modern" && isRetry(call.params)) return this.#decideRetry(call);
-    if (this.#needsSchema(call.tool)) return this.#withSchema(call, 1, false);
-    return this.#finish(call, undefined, 1, false);
+    if (this.#needsSchema(call.tool)) return this.#withSchema(call);
+    return this.#finish(call);
   }
 
   async #decideRetry(call: Call): Promise<void> {
-    const hash = await this.#hasher();
-    call.digest = argsDigest(hash, call.args);
+    await this.#digestOf(call);
     if (call.request.done) return;
     const round = this.#continuations.take(this.#identity(call), call.params);
     if (round === null) {
@@ -124,41 +157,50 @@ export class ToolCalls {
           `call the proxy relayed: it is decided as a new call`,
       );
     }
-    if (this.#needsSchema(call.tool)) return this.#withSchema(call, round ?? 1, round !== null);
-    await this.#finish(call, undefined, round ?? 1, round !== null);
+    call.round = round ?? 1;
+    call.continuation = round !== null;
+    if (this.#needsSchema(call.tool)) return this.#withSchema(call);
+    await this.#finish(call);
   }
 
-  async #withSchema(call: Call, round: number, continuation: boolean): Promise<void> {
+  /** A modern client's retry with its user's answer to the proxy's approval question. */
+  async #approvalAnswered(call: Call): Promise<void> {
+    const result = await this.#held.answer(this.#heldCall(call));
+    if (call.request.done) return;
+    if (result === null) {
+      // It answers no question the proxy asked: a new call, decided (and held) as any other.
+      if (this.#needsSchema(call.tool)) return this.#withSchema(call);
+      return await this.#finish(call);
+    }
+    await this.#afterHold(call, result, null);
+  }
+
+  async #withSchema(call: Call): Promise<void> {
     const meta = call.era === "modern" ? envelopeLike(call.params, this.#options.self) : null;
-    let schema: unknown;
     try {
-      schema = await this.#options.side.schemas.get(call.tool, meta);
+      call.inputSchema = await this.#options.side.schemas.get(call.tool, meta);
     } catch (error) {
       this.#options.log.error(
         `Cannot fetch tools/list to check "${call.tool}": ${(error as Error).message}`,
       );
-      schema = undefined; // Unknown schema: the rule denies (fail closed).
+      call.inputSchema = undefined; // Unknown schema: the rule denies (fail closed).
     }
-    await this.#finish(call, schema, round, continuation);
+    await this.#finish(call);
   }
 
-  #finish(
-    call: Call,
-    inputSchema: unknown,
-    round: number,
-    continuation: boolean,
-  ): Promise<void> | void {
+  #finish(call: Call): Promise<void> | void {
     if (this.#gone(call)) return;
     const verdict = this.#options.gate.decide({
       tool: call.tool,
       args: call.args,
       session: this.#options.session,
       principal: this.#options.principal,
-      inputSchema,
-      continuation,
+      inputSchema: call.inputSchema,
+      continuation: call.continuation,
+      approved: call.approvedBy !== null,
     });
-    if (verdict instanceof Promise) return verdict.then((found) => this.#act(call, found, round));
-    this.#act(call, verdict, round);
+    if (verdict instanceof Promise) return verdict.then((found) => this.#act(call, found));
+    return this.#act(call, verdict);
   }
 
   /** True (and the call ended) when it was cancelled, or cannot go up: then it is not decided. */
@@ -183,24 +225,26 @@ export class ToolCalls {
     return true;
   }
 
-  #act(call: Call, verdict: Verdict, round: number): void {
+  #act(call: Call, verdict: Verdict): Promise<void> | void {
     const { request } = call;
-    const { gate, requests, relay } = this.#options;
+    const { gate, relay } = this.#options;
+    if (verdict.held) {
+      if (this.#gone(call)) return;
+      call.trace?.decided(false, verdict.held.rule.name);
+      return this.#held.hold(this.#heldCall(call), verdict.held).then((result) =>
+        this.#afterHold(call, result, verdict.held.rule.name)
+      );
+    }
     const { decision } = verdict;
     if (this.#gone(call)) {
       // Withdrawn while the store answered: what it took goes back, and nothing is recorded.
       if (decision.allowed) void gate.release(verdict);
       return;
     }
-    this.#record(call, decision, round);
+    this.#record(call, decision);
     call.trace?.decided(decision.allowed, decision.rule);
-    if (!decision.allowed) {
-      call.trace?.end();
-      return requests.answer(
-        request,
-        resultResponse(request.id, eraResult(call.era, denialResult(decision))),
-      );
-    }
+    if (!decision.allowed) return this.#deny(call, decision);
+    const round = call.round;
     const hook = call.era === "modern"
       ? (response: JsonObject) => this.#afterAnswer(call, response, round)
       : undefined;
@@ -211,6 +255,53 @@ export class ToolCalls {
       call.trace?.answered(ok);
       this.#options.onUpstreamAnswer?.(performance.now() - forwarded, ok);
     });
+  }
+
+  /** What a human said of a held call: decide it again as approved, or deny it. */
+  #afterHold(call: Call, result: HoldResult, rule: string | null): Promise<void> | void {
+    if (result.kind === "answered" || call.request.done) return call.trace?.end();
+    if (result.kind === "granted") {
+      call.approvedBy = result.by;
+      if (this.#needsSchema(call.tool) && call.inputSchema === undefined) {
+        return this.#withSchema(call);
+      }
+      return this.#finish(call);
+    }
+    const decision: Decision = {
+      allowed: false,
+      tool: call.tool,
+      rule: rule ?? "approval",
+      reason: result.reason,
+      retryAfterMs: null,
+      quotas: [],
+    };
+    this.#record(call, decision);
+    this.#deny(call, decision);
+  }
+
+  #deny(call: Call, decision: Decision): void {
+    call.trace?.end();
+    const { request } = call;
+    this.#options.requests.answer(
+      request,
+      resultResponse(request.id, eraResult(call.era, denialResult(decision))),
+    );
+  }
+
+  #heldCall(call: Call): HeldCall {
+    return {
+      request: call.request,
+      params: call.params,
+      tool: call.tool,
+      args: call.args,
+      era: call.era,
+      client: call.client?.name ?? null,
+      digest: () => this.#digestOf(call),
+    };
+  }
+
+  async #digestOf(call: Call): Promise<string> {
+    return call.digest ??= argsDigest(await this.#hasher(), call.args);
   }
 
   /** An `input_required` answer opens a continuation before the client can retry. */
@@ -247,7 +338,7 @@ export class ToolCalls {
     return this.#hash ??= await loadSha256();
   }
 
-  #record(call: Call, decision: Decision, round: number): void {
+  #record(call: Call, decision: Decision): void {
     try {
       this.#options.onDecision?.({
         ts: this.#options.now(),
@@ -258,7 +349,7 @@ export class ToolCalls {
         decision,
         args: call.args,
         latencyMs: performance.now() - call.started,
-        round,
+        round: call.round,
       });
     } catch (error) {
       this.#options.log.error(`A decision observer failed: ${(error as Error).message}`);

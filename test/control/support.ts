@@ -1,6 +1,7 @@
 /** Shared pieces of the control tests: a fake proxy, a raw socket client, temp folders. */
 import type { ControlTarget } from "../../src/control/control_target.ts";
 import type {
+  ApprovalView,
   ControlEvent,
   DecisionNotice,
   ReloadResult,
@@ -90,6 +91,30 @@ export class FakeTarget implements ControlTarget {
 
   reset(tool: string | null, by?: string | null): void {
     this.calls.push(by ? ["reset", tool, by] : ["reset", tool]);
+  }
+
+  /** Held calls, by id: `approve`/`reject` answer them. */
+  held: ApprovalView[] = [];
+
+  approvals(): ApprovalView[] {
+    this.calls.push(["approvals"]);
+    return [...this.held];
+  }
+
+  approve(id: string, by: string): boolean {
+    this.calls.push(["approve", id, by]);
+    return this.#settle(id);
+  }
+
+  reject(id: string, by: string, reason: string | null): boolean {
+    this.calls.push(["reject", id, by, reason]);
+    return this.#settle(id);
+  }
+
+  #settle(id: string): boolean {
+    const before = this.held.length;
+    this.held = this.held.filter((approval) => approval.id !== id);
+    return this.held.length < before;
   }
 
   /** The calls other than status (which ctl makes before each command). */

@@ -71,7 +71,7 @@ Deno.test("loadPolicyText() reports a value outside an enum, listing the choices
     `p.yaml:2:10: "default" must be "allow" or "deny"`,
   ]);
   deepEqual(errorsOf(withRules(`      - action: permit\n`)), [
-    `p.yaml:5:17: "tools.a.rules[0].action" must be "allow" or "evaluate" or "deny"`,
+    `p.yaml:5:17: "tools.a.rules[0].action" must be "allow" or "evaluate" or "deny" or "require_approval"`,
   ]);
   deepEqual(errorsOf(withRules(`      - rate_limit: { max: 1, window: 60, per: user }\n`)), [
     `p.yaml:5:48: "tools.a.rules[0].rate_limit.per" must be "session" or "principal" or "global"`,

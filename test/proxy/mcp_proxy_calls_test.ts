@@ -2,7 +2,7 @@
 import { deepEqual, doesNotThrow, equal, notEqual, ok } from "node:assert/strict";
 import type { CompiledPolicy } from "../../src/policy/compiled.ts";
 import { loadPolicyText } from "../../src/policy/loader.ts";
-import { PolicyGate, type Verdict } from "../../src/proxy/policy_gate.ts";
+import { type Decided, PolicyGate } from "../../src/proxy/policy_gate.ts";
 import { MemoryBackend } from "../../src/state/memory_backend.ts";
 import type { StateBackend } from "../../src/state/state_backend.ts";
 import { MAX_IN_FLIGHT, MAX_TOOL_NAME } from "../../src/proxy/mcp_proxy.ts";
@@ -304,7 +304,7 @@ function explodingPolicy(): CompiledPolicy {
 
 Deno.test("PolicyGate.decide() fails closed when the engine throws", () => {
   const gate = new PolicyGate(explodingPolicy());
-  const { decision } = gate.decide({ tool: "echo", args: {}, session: "s1" }) as Verdict;
+  const { decision } = gate.decide({ tool: "echo", args: {}, session: "s1" }) as Decided;
   equal(decision.allowed, false);
   equal(decision.rule, "internal error");
 });

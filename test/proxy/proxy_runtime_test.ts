@@ -3,7 +3,7 @@ import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import type { ControlEvent } from "../../src/control/protocol.ts";
 import type { CompiledPolicy } from "../../src/policy/compiled.ts";
 import { loadPolicyText, PolicyLoadError } from "../../src/policy/loader.ts";
-import { PolicyGate, type Verdict } from "../../src/proxy/policy_gate.ts";
+import { type Decided, PolicyGate } from "../../src/proxy/policy_gate.ts";
 import { ProxyRuntime } from "../../src/proxy/proxy_runtime.ts";
 
 const POLICY = `version: "1"
@@ -41,7 +41,7 @@ function setUp(next: () => Promise<CompiledPolicy> = () => Promise.reject(new Er
   });
   runtime.subscribe((event) => events.push(event));
   const decide = (tool: string) => {
-    const { decision } = gate.decide({ tool, args: {}, session: "s1" }) as Verdict;
+    const { decision } = gate.decide({ tool, args: {}, session: "s1" }) as Decided;
     runtime.recordDecision({
       ts: now,
       session: "s1",
@@ -83,7 +83,7 @@ Deno.test("ProxyRuntime status() lists tools with posture, counts and quotas", (
 
 Deno.test("ProxyRuntime recordDecision() tells each call's own client and MRTR round", () => {
   const { runtime, gate, events } = setUp();
-  const { decision } = gate.decide({ tool: "list-topics", args: {}, session: "s1" }) as Verdict;
+  const { decision } = gate.decide({ tool: "list-topics", args: {}, session: "s1" }) as Decided;
   const base = {
     ts: 1,
     session: "s1",

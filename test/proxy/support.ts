@@ -3,6 +3,7 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import type { CompiledPolicy } from "../../src/policy/compiled.ts";
 import { loadPolicyText } from "../../src/policy/loader.ts";
 import { type DecisionEvent, McpProxy } from "../../src/proxy/mcp_proxy.ts";
+import type { Approvals } from "../../src/proxy/approvals.ts";
 import { PolicyGate } from "../../src/proxy/policy_gate.ts";
 import type { LineChannel } from "../../src/transports/stdio.ts";
 
@@ -69,6 +70,7 @@ export interface HarnessOptions {
   gate?: PolicyGate;
   upstreamTimeoutMs?: number;
   maxBytes?: number;
+  approvals?: Approvals;
   /** Replaces the harness's own decision recorder. */
   onDecision?: (event: DecisionEvent) => void;
 }
@@ -93,6 +95,7 @@ export function harness(options: HarnessOptions = {}): Harness {
     onDecision: options.onDecision ?? ((event) => decisions.push(event)),
     upstreamTimeoutMs: options.upstreamTimeoutMs,
     maxBytes: options.maxBytes,
+    approvals: options.approvals,
     now: () => clock.now,
   });
   return { proxy, gate, client, upstream, warnings, errors, decisions, clock, served: 0 };

@@ -1,0 +1,155 @@
+/**
+ * Calls held for a human (`action: require_approval`), across every session of one proxy: what
+ * operators list, approve and reject (dashboard, `ctl`), and what the agent's own user answers
+ * through the client. The first answer wins; the rule's timeout rejects; a cancelled request or
+ * an ended session withdraws. Every step is reported, with who decided.
+ */
+
+export type ApprovalSource = "operator" | "user";
+
+export interface PendingApproval {
+  readonly id: string;
+  readonly tool: string;
+  /** The arguments as the policy saw them. */
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly session: string;
+  readonly principal: string;
+  readonly client: string | null;
+  readonly rule: string;
+  readonly reason: string | null;
+  readonly requestedAt: number;
+  readonly expiresAt: number;
+  /** Who may answer. */
+  readonly from: readonly ApprovalSource[];
+  /** The user is being asked through the client (an elicitation is out). */
+  readonly askingUser: boolean;
+}
+
+export type ApprovalOutcome =
+  | { readonly kind: "granted"; readonly by: string }
+  | { readonly kind: "rejected"; readonly by: string; readonly reason: string | null }
+  | { readonly kind: "expired" }
+  | { readonly kind: "withdrawn" };
+
+export type ApprovalEvent =
+  | { readonly type: "approval_requested"; readonly approval: PendingApproval }
+  | {
+    readonly type:
+      | "approval_granted"
+      | "approval_rejected"
+      | "approval_expired"
+      | "approval_withdrawn";
+    readonly approval: PendingApproval;
+    readonly by: string | null;
+    readonly reason: string | null;
+  };
+
+export interface ApprovalsOptions {
+  now?: () => number;
+  onEvent?: (event: ApprovalEvent) => void;
+  /** Calls held at once, at most: past it a call needing approval is denied. */
+  maxPending?: number;
+}
+
+export const MAX_PENDING_APPROVALS = 1_000;
+
+interface Entry {
+  approval: PendingApproval;
+  resolve: (outcome: ApprovalOutcome) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class Approvals {
+  readonly #entries = new Map<string, Entry>();
+  readonly #now: () => number;
+  readonly #onEvent: (event: ApprovalEvent) => void;
+  readonly #maxPending: number;
+
+  constructor(options: ApprovalsOptions = {}) {
+    this.#now = options.now ?? Date.now;
+    this.#onEvent = options.onEvent ?? (() => {});
+    this.#maxPending = options.maxPending ?? MAX_PENDING_APPROVALS;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * Holds a call for `timeoutMs`; resolves with the first answer. Null when too many calls
+   * are held already (the caller denies this one).
+   */
+  open(
+    details: Omit<PendingApproval, "id" | "requestedAt" | "expiresAt">,
+    timeoutMs: number,
+  ): { id: string; outcome: Promise<ApprovalOutcome> } | null {
+    if (this.#entries.size >= this.#maxPending) return null;
+    const id = newId();
+    const requestedAt = this.#now();
+    const approval: PendingApproval = {
+      ...details,
+      id,
+      requestedAt,
+      expiresAt: requestedAt + timeoutMs,
+    };
+    let resolve!: (outcome: ApprovalOutcome) => void;
+    const outcome = new Promise<ApprovalOutcome>((done) => resolve = done);
+    const timer = setTimeout(() => this.#settle(id, { kind: "expired" }), timeoutMs);
+    this.#entries.set(id, { approval, resolve, timer });
+    this.#onEvent({ type: "approval_requested", approval });
+    return { id, outcome };
+  }
+
+  /** The calls waiting, oldest first. */
+  list(): PendingApproval[] {
+    return [...this.#entries.values()].map((entry) => entry.approval);
+  }
+
+  get(id: string): PendingApproval | undefined {
+    return this.#entries.get(id)?.approval;
+  }
+
+  /** An answer from `source` (`by` names who); false when the id waits for nothing (any more). */
+  approve(id: string, by: string, source: ApprovalSource = "operator"): boolean {
+    if (!this.#accepts(id, source)) return false;
+    return this.#settle(id, { kind: "granted", by });
+  }
+
+  reject(
+    id: string,
+    by: string,
+    reason: string | null,
+    source: ApprovalSource = "operator",
+  ): boolean {
+    if (!this.#accepts(id, source)) return false;
+    return this.#settle(id, { kind: "rejected", by, reason: reason?.trim() || null });
+  }
+
+  /** The request was cancelled or its session ended: the call goes from the list, unanswered. */
+  withdraw(id: string): void {
+    this.#settle(id, { kind: "withdrawn" });
+  }
+
+  #accepts(id: string, source: ApprovalSource): boolean {
+    const entry = this.#entries.get(id);
+    return entry !== undefined && entry.approval.from.includes(source);
+  }
+
+  #settle(id: string, outcome: ApprovalOutcome): boolean {
+    const entry = this.#entries.get(id);
+    if (!entry) return false;
+    this.#entries.delete(id);
+    clearTimeout(entry.timer);
+    const by = outcome.kind === "granted" || outcome.kind === "rejected" ? outcome.by : null;
+    const reason = outcome.kind === "rejected" ? outcome.reason : null;
+    this.#onEvent({ type: `approval_${outcome.kind}`, approval: entry.approval, by, reason });
+    entry.resolve(outcome);
+    return true;
+  }
+}
+
+/** Short enough to type (`intercept ctl approve 3f9a1c2e`), random enough not to guess. */
+function newId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  return [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}

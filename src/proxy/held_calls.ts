@@ -1,0 +1,290 @@
+/**
+ * Calls a `require_approval` rule holds, on their way to a human: operators see them in the
+ * approval list; the agent's user is asked through the client when the rule allows it and the
+ * client can ask (a modern client: an `input_required` result whose elicitation asks to
+ * approve, matched on its retry like an MRTR continuation; a legacy client: an
+ * `elicitation/create` request of the proxy's own). Meanwhile the call is parked: its id stays
+ * reserved, every other message flows, and a progress token gets keep-alives.
+ */
+import type { Held } from "../engine/plan.ts";
+import { formatDuration } from "../policy/windows.ts";
+import type { ApprovalOutcome, Approvals } from "./approvals.ts";
+import type { ClientRequest, ClientRequests } from "./client_requests.ts";
+import { type Era, META } from "./era.ts";
+import { isObject, type JsonObject, resultResponse } from "./jsonrpc.ts";
+
+/** A question the proxy put to the client. */
+export interface ClientQuestion {
+  readonly answer: Promise<JsonObject>;
+  /** No answer is wanted any more: the client is told (`notifications/cancelled`). */
+  cancel(): void;
+}
+
+export interface HeldCall {
+  readonly request: ClientRequest;
+  readonly params: JsonObject;
+  readonly tool: string;
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly era: Era;
+  readonly client: string | null;
+  readonly digest: () => Promise<string>;
+}
+
+/** What became of a held call: granted (decide it again, approved), denied, or already answered. */
+export type HoldResult =
+  | { readonly kind: "granted"; readonly by: string }
+  | { readonly kind: "denied"; readonly reason: string }
+  | { readonly kind: "answered" };
+
+export interface HeldCallsOptions {
+  approvals: Approvals;
+  requests: ClientRequests;
+  session: string;
+  principal: string;
+  /** Sends a notification to the client, toward the request's origin. */
+  notify: (message: JsonObject, origin: unknown) => void;
+  /** Asks the client something (legacy elicitation): its result, or cancel the question. */
+  askClient: (method: string, params: JsonObject, origin: unknown) => ClientQuestion;
+  /** The legacy client declared elicitation in its `initialize`. */
+  legacyElicitation: () => boolean;
+}
+
+/** The key of the proxy's own input request in a modern `input_required` result. */
+export const APPROVAL_INPUT = "intercept-approval";
+const STATE_PREFIX = "intercept-approval.";
+const KEEP_ALIVE_MS = 15_000;
+/** Modern approvals waiting for their retry, at most. */
+const MAX_MODERN_WAITS = 1_000;
+const BY_USER = "user via client";
+
+interface ModernWait {
+  readonly approvalId: string;
+  readonly tool: string;
+  readonly digest: string;
+  /** The denial's words, should it come to that. */
+  readonly reason: string;
+  readonly timeoutMs: number;
+  /** Set once an operator or the clock answered before the retry came. */
+  outcome: ApprovalOutcome | null;
+}
+
+export class HeldCalls {
+  readonly #options: HeldCallsOptions;
+  readonly #modern = new Map<string, ModernWait>();
+
+  constructor(options: HeldCallsOptions) {
+    this.#options = options;
+  }
+
+  /** A retry that answers the proxy's own approval question (not the server's). */
+  isApprovalRetry(params: JsonObject): boolean {
+    return typeof params.requestState === "string" && params.requestState.startsWith(STATE_PREFIX);
+  }
+
+  /** Holds a call; resolves with what a human (or the clock) said. */
+  async hold(call: HeldCall, held: Held): Promise<HoldResult> {
+    const { approvals } = this.#options;
+    const { rule, approval } = held;
+    const reason = rule.reason ?? `A human must approve "${call.tool}"`;
+    const way = approval.from.includes("user") ? this.#userWay(call) : null;
+    if (!approval.from.includes("operator") && way === null) {
+      return {
+        kind: "denied",
+        reason: `${reason}: approval could not be asked (the client cannot ask its user, and ` +
+          `no operator may answer)`,
+      };
+    }
+    const opened = approvals.open({
+      tool: call.tool,
+      args: call.args,
+      session: this.#options.session,
+      principal: this.#options.principal,
+      client: call.client,
+      rule: rule.name,
+      reason: rule.reason,
+      from: approval.from,
+      askingUser: way !== null,
+    }, approval.timeoutMs);
+    if (!opened) {
+      return { kind: "denied", reason: `${reason}: too many calls are waiting for approval` };
+    }
+    if (way === "modern") {
+      return await this.#askModern(call, opened.id, opened.outcome, reason, approval.timeoutMs);
+    }
+    const { request } = call;
+    request.onEnd = () => approvals.withdraw(opened.id);
+    const stopKeepAlive = this.#keepAlive(call, approval.timeoutMs);
+    const asking = way === "legacy" ? this.#askLegacy(call, opened.id) : null;
+    try {
+      return describe(await opened.outcome, reason, approval.timeoutMs);
+    } finally {
+      stopKeepAlive();
+      asking?.cancel();
+    }
+  }
+
+  /**
+   * A modern client's retry carrying its user's answer: the held call's fate; null when the
+   * retry answers no question of the proxy's (it is then a new call). The proxy's question and
+   * state are taken out of the retry, so the server never sees them.
+   */
+  async answer(call: HeldCall): Promise<HoldResult | null> {
+    const { approvals } = this.#options;
+    const token = call.params.requestState as string;
+    const wait = this.#modern.get(token);
+    if (!wait || wait.tool !== call.tool || wait.digest !== await call.digest()) return null;
+    this.#modern.delete(token);
+    const responses = isObject(call.params.inputResponses) ? call.params.inputResponses : {};
+    const said = userAnswer(responses[APPROVAL_INPUT]);
+    stripApproval(call.params);
+    if (!wait.outcome) {
+      if (said) approvals.approve(wait.approvalId, BY_USER, "user");
+      else approvals.reject(wait.approvalId, BY_USER, "declined", "user");
+    }
+    const outcome: ApprovalOutcome = wait.outcome ??
+      (said
+        ? { kind: "granted", by: BY_USER }
+        : { kind: "rejected", by: BY_USER, reason: "declined" });
+    return describe(outcome, wait.reason, wait.timeoutMs);
+  }
+
+  #userWay(call: HeldCall): "modern" | "legacy" | null {
+    if (call.era === "modern") {
+      const meta = isObject(call.params._meta) ? call.params._meta : {};
+      const capabilities = meta[META.clientCapabilities];
+      return isObject(capabilities) && isObject(capabilities.elicitation) ? "modern" : null;
+    }
+    return this.#options.legacyElicitation() ? "legacy" : null;
+  }
+
+  async #askModern(
+    call: HeldCall,
+    approvalId: string,
+    outcome: Promise<ApprovalOutcome>,
+    reason: string,
+    timeoutMs: number,
+  ): Promise<HoldResult> {
+    const token = `${STATE_PREFIX}${approvalId}.${randomHex(16)}`;
+    while (this.#modern.size >= MAX_MODERN_WAITS) {
+      this.#modern.delete(this.#modern.keys().next().value!);
+    }
+    const wait: ModernWait = {
+      approvalId,
+      tool: call.tool,
+      digest: await call.digest(),
+      reason,
+      timeoutMs,
+      outcome: null,
+    };
+    this.#modern.set(token, wait);
+    // An operator or the clock may answer before the client retries: kept for the retry.
+    outcome.then((settled) => {
+      wait.outcome = settled;
+      setTimeout(() => this.#modern.delete(token), 600_000);
+    });
+    const { request } = call;
+    this.#options.requests.answer(
+      request,
+      resultResponse(request.id, {
+        resultType: "input_required",
+        inputRequests: { [APPROVAL_INPUT]: elicitation(call, "modern") },
+        requestState: token,
+      }),
+    );
+    return { kind: "answered" };
+  }
+
+  #askLegacy(call: HeldCall, approvalId: string): ClientQuestion {
+    const { approvals, askClient } = this.#options;
+    const question = askClient(
+      "elicitation/create",
+      elicitation(call, "legacy").params,
+      call.request.origin,
+    );
+    question.answer.then(
+      (result) => {
+        if (userAnswer(result)) approvals.approve(approvalId, BY_USER, "user");
+        else approvals.reject(approvalId, BY_USER, "declined", "user");
+      },
+      () => {}, // No answer from the client: an operator or the clock decides.
+    );
+    return question;
+  }
+
+  #keepAlive(call: HeldCall, timeoutMs: number): () => void {
+    const meta = isObject(call.params._meta) ? call.params._meta : null;
+    const token = meta?.progressToken;
+    if (typeof token !== "string" && typeof token !== "number") return () => {};
+    const started = Date.now();
+    const timer = setInterval(() => {
+      this.#options.notify({
+        jsonrpc: "2.0",
+        method: "notifications/progress",
+        params: {
+          progressToken: token,
+          progress: Math.round((Date.now() - started) / 1000),
+          total: Math.round(timeoutMs / 1000),
+          message: `Waiting for a human to approve "${call.tool}"`,
+        },
+      }, call.request.origin);
+    }, KEEP_ALIVE_MS);
+    return () => clearInterval(timer);
+  }
+}
+
+function describe(outcome: ApprovalOutcome, reason: string, timeoutMs: number): HoldResult {
+  switch (outcome.kind) {
+    case "granted":
+      return { kind: "granted", by: outcome.by };
+    case "rejected":
+      return {
+        kind: "denied",
+        reason: `${reason}: rejected by ${outcome.by}` +
+          (outcome.reason ? ` (${outcome.reason})` : ""),
+      };
+    case "expired":
+      return { kind: "denied", reason: `${reason}: no answer within ${formatDuration(timeoutMs)}` };
+    case "withdrawn":
+      return { kind: "answered" };
+  }
+}
+
+/** The question put to the user: approve this call, yes or no. */
+function elicitation(call: HeldCall, era: Era): { method: string; params: JsonObject } {
+  const shown = JSON.stringify(call.args);
+  const params: JsonObject = {
+    message: `Allow the agent to call "${call.tool}" with ${
+      shown.length > 500 ? `${shown.slice(0, 500)}…` : shown
+    }?`,
+    requestedSchema: {
+      type: "object",
+      properties: {
+        approve: { type: "boolean", title: "Approve", description: "Let this call run" },
+      },
+      required: ["approve"],
+    },
+  };
+  if (era === "modern") params.mode = "form";
+  return { method: "elicitation/create", params };
+}
+
+/** True only for an accepted form that says `approve: true`. */
+function userAnswer(result: unknown): boolean {
+  return isObject(result) && result.action === "accept" && isObject(result.content) &&
+    result.content.approve === true;
+}
+
+/** The retry as the server must see it: without the proxy's own question and state. */
+function stripApproval(params: JsonObject): void {
+  delete params.requestState;
+  if (isObject(params.inputResponses)) {
+    const { [APPROVAL_INPUT]: _, ...rest } = params.inputResponses;
+    if (Object.keys(rest).length === 0) delete params.inputResponses;
+    else params.inputResponses = rest;
+  }
+}
+
+function randomHex(bytes: number): string {
+  return [...crypto.getRandomValues(new Uint8Array(bytes))]
+    .map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
