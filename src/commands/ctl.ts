@@ -3,6 +3,7 @@ import { integerFlag, parseArgs, stringFlag, UsageError } from "../cli/args.ts";
 import { discoverProxies } from "../control/discover.ts";
 import type { ControlMethod } from "../control/protocol.ts";
 import { discoveryDirs } from "../control/socket_path.ts";
+import { answerApproval, isApprovalAnswer } from "./ctl_approvals.ts";
 import {
   type Answer,
   askEverywhere,
@@ -24,13 +25,16 @@ Commands:
                           survives reloads
   allow TOOL              lift a live deny (of exactly that name or pattern)
   reset [TOOL]            forget the quotas and counters of TOOL, or of every tool
+  approvals               the calls held for a human (action: require_approval)
+  approve ID              let the held call ID go on (quota is taken then)
+  reject ID [--reason R]  deny the held call ID; R is the reason the agent is given
 
 Flags:
       --control PATH      the proxy's control socket (INTERCEPT_CONTROL); without it, the
                           only proxy running (status: every proxy running)
       --all               every running proxy; prints [{"path", "name", "result" or "error"}];
                           allow counts a tool that was not denied as allowed
-      --reason R          for deny: the reason the agent is given
+      --reason R          for deny and reject: the reason the agent is given
       --timeout MS        how long to wait for each proxy's answer (default 5000)
       --json              JSON output (the default)
   -h, --help              this help
@@ -45,9 +49,12 @@ Exit codes:
   3  no proxy: none is running where ctl looked
   4  bad socket path: nothing answers at the path (absent, stale, not a socket, no access)
   5  no answer within --timeout: the request may still apply
-With --all, the first of 5, 1, 4 that happened.`;
+With --all, the first of 5, 1, 4 that happened. approve and reject go to every proxy when
+no --control is given (approval ids are unique): 0 when one took it, 1 when none holds it.`;
 
 const DEFAULT_TIMEOUT_MS = 5_000;
+const COMMANDS = "status, reload, deny, allow, reset, approvals, approve and reject";
+const APPROVAL_ID = /^[0-9a-f]{1,64}$/;
 
 interface Command {
   method: ControlMethod;
@@ -98,7 +105,10 @@ export async function runCtl(argv: readonly string[]): Promise<number> {
     }
   }
   const single = explicit !== undefined || paths.length === 1;
-  const mutating = command.method !== "status";
+  if (!single && isApprovalAnswer(command.method)) {
+    return await answerApproval(paths, command, timeoutMs);
+  }
+  const mutating = command.method !== "status" && command.method !== "approvals";
   if (!single && !all && mutating) return await severalProxies(paths, timeoutMs);
 
   const targets = await askEverywhere(paths, command, {
@@ -118,10 +128,10 @@ function parseCommand(words: string[], args: ReturnType<typeof parseArgs>): Comm
   const [name, ...operands] = words;
   const reason = stringFlag(args, "reason");
   if (name === undefined) {
-    throw new UsageError("Name a command: status, reload, deny, allow or reset", "ctl");
+    throw new UsageError(`Name a command: ${COMMANDS}`, "ctl");
   }
-  if (reason !== undefined && name !== "deny") {
-    throw new UsageError(`--reason applies to deny only, not to ${name}`, "ctl");
+  if (reason !== undefined && name !== "deny" && name !== "reject") {
+    throw new UsageError(`--reason applies to deny and reject only, not to ${name}`, "ctl");
   }
   const most = (count: number, usage: string) => {
     if (operands.length > count) {
@@ -138,6 +148,7 @@ function parseCommand(words: string[], args: ReturnType<typeof parseArgs>): Comm
   switch (name) {
     case "status":
     case "reload":
+    case "approvals":
       most(0, `ctl ${name}`);
       return { method: name };
     case "deny": {
@@ -154,11 +165,24 @@ function parseCommand(words: string[], args: ReturnType<typeof parseArgs>): Comm
       return operands.length
         ? { method: "reset", params: { tool: operands[0] }, tool: operands[0] }
         : { method: "reset", params: {} };
+    case "approve":
+    case "reject": {
+      const usage = name === "approve" ? "ctl approve ID" : "ctl reject ID [--reason R]";
+      if (operands.length === 0) {
+        throw new UsageError(`${name} needs an approval id; usage: ${usage}`, "ctl");
+      }
+      most(1, usage);
+      const id = operands[0].trim().toLowerCase();
+      if (!APPROVAL_ID.test(id)) {
+        throw new UsageError(
+          `"${operands[0]}" is not an approval id (hex, as ctl approvals lists them)`,
+          "ctl",
+        );
+      }
+      return { method: name, params: reason === undefined ? { id } : { id, reason } };
+    }
     default:
-      throw new UsageError(
-        `Unknown command "${name}"; the commands are status, reload, deny, allow and reset`,
-        "ctl",
-      );
+      throw new UsageError(`Unknown command "${name}"; the commands are ${COMMANDS}`, "ctl");
   }
 }
 

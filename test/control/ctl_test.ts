@@ -1,7 +1,7 @@
 /** `intercept ctl` run as a real process against control servers started in this process. */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { type ControlServer, startControlServer } from "../../src/control/control_server.ts";
-import { RELOAD_FAILED } from "../../src/control/protocol.ts";
+import { type ApprovalView, RELOAD_FAILED } from "../../src/control/protocol.ts";
 import { PolicyLoadError } from "../../src/policy/loader.ts";
 import { interceptCommand, ROOT } from "../e2e/intercept_command.ts";
 import { fakeStatus, FakeTarget, tempRoot } from "./support.ts";
@@ -200,7 +200,11 @@ Deno.test("intercept ctl refuses bad usage with exit 2", async () => {
     [["stop"], /Unknown command "stop"/],
     [["deny"], /deny needs a tool name/],
     [["allow", "a", "b"], /Too many arguments for allow/],
-    [["status", "--reason", "x"], /--reason applies to deny only/],
+    [["status", "--reason", "x"], /--reason applies to deny and reject only/],
+    [["approve"], /approve needs an approval id/],
+    [["approve", "not-hex"], /"not-hex" is not an approval id/],
+    [["reject", "ab12", "cd34"], /Too many arguments for reject/],
+    [["approve", "ab12", "--reason", "x"], /--reason applies to deny and reject only/],
     [["--all", "--control", "/x.sock", "status"], /either --control PATH or --all/],
     [["--bogus", "status"], /Unknown flag --bogus/],
   ];
@@ -290,5 +294,66 @@ Deno.test("intercept ctl status gets in while the proxy holds its most idle conn
     } finally {
       for (const conn of idle) conn.close();
     }
+  });
+});
+
+function heldCall(id: string): ApprovalView {
+  return {
+    id,
+    tool: "produce-message",
+    args: { topic: "orders" },
+    session: "s-1",
+    principal: "uid:ann",
+    client: "claude-code",
+    rule: "tools.produce-message",
+    reason: "Writes to production topics need a human",
+    requestedAt: 1_700_000_000_000,
+    expiresAt: 1_700_000_300_000,
+    from: ["operator"],
+    askingUser: false,
+  };
+}
+
+Deno.test("intercept ctl approvals lists held calls; approve and reject answer them", async () => {
+  await withProxies(1, async (root, [{ target }]) => {
+    target.held = [heldCall("aa11"), heldCall("bb22")];
+    const list = await ctl(root, "approvals");
+    equal(list.code, 0, list.stderr);
+    deepEqual(JSON.parse(list.stdout), { approvals: target.held });
+    const approve = await ctl(root, "approve", "AA11");
+    equal(approve.code, 0, approve.stderr);
+    deepEqual(JSON.parse(approve.stdout), { ok: true, id: "aa11" });
+    const reject = await ctl(root, "reject", "bb22", "--reason", "not during the freeze");
+    equal(reject.code, 0, reject.stderr);
+    const [approved, rejected] = target.actions.slice(1);
+    deepEqual(approved.slice(0, 2), ["approve", "aa11"]);
+    match(String(approved[2]), / via ctl$/);
+    deepEqual([rejected[0], rejected[1], rejected[3]], ["reject", "bb22", "not during the freeze"]);
+    // Answered once: the id waits for nothing any more.
+    const again = await ctl(root, "approve", "aa11");
+    equal(again.code, 1);
+    match(again.stderr, /No call waits for an operator's answer under id aa11/);
+  });
+});
+
+Deno.test("intercept ctl approve with several proxies finds the one that holds the call", async () => {
+  await withProxies(3, async (root, proxies) => {
+    proxies[1].target.statusResult = { ...fakeStatus(1002), name: "kafka-prod" };
+    proxies[1].target.held = [heldCall("c0ffee")];
+    const run = await ctl(root, "approve", "c0ffee");
+    equal(run.code, 0, run.stderr);
+    deepEqual(JSON.parse(run.stdout), {
+      path: proxies[1].server.path,
+      name: "kafka-prod",
+      result: { ok: true, id: "c0ffee" },
+    });
+    equal(run.stderr, "");
+    deepEqual(proxies[1].target.held, []);
+    const none = await ctl(root, "reject", "c0ffee");
+    equal(none.code, 1);
+    match(none.stderr, /no proxy holds a call under approval id c0ffee/);
+    const lists = await ctl(root, "approvals");
+    equal(lists.code, 0, lists.stderr);
+    equal(JSON.parse(lists.stdout).length, 3);
   });
 });
