@@ -56,6 +56,8 @@ const KEEP_ALIVE_MS = 15_000;
 /** Modern approvals waiting for their retry, at most. */
 const MAX_MODERN_WAITS = 1_000;
 const BY_USER = "user via client";
+/** How long an answer given before the modern client's retry is kept for it. */
+const ANSWERED_WAIT_KEPT_MS = 600_000;
 
 interface ModernWait {
   readonly approvalId: string;
@@ -66,6 +68,8 @@ interface ModernWait {
   readonly timeoutMs: number;
   /** Set once an operator or the clock answered before the retry came. */
   outcome: ApprovalOutcome | null;
+  /** When an answered wait is forgotten if no retry came for it (ms since the epoch). */
+  forgetAt: number;
 }
 
 export class HeldCalls {
@@ -114,7 +118,7 @@ export class HeldCalls {
     const { request } = call;
     request.onEnd = () => approvals.withdraw(opened.id);
     const stopKeepAlive = this.#keepAlive(call, approval.timeoutMs);
-    const asking = way === "legacy" ? this.#askLegacy(call, opened.id) : null;
+    const asking = way === "legacy" ? this.#askLegacy(call, reason, opened.id) : null;
     try {
       return describe(await opened.outcome, reason, approval.timeoutMs);
     } finally {
@@ -125,18 +129,23 @@ export class HeldCalls {
 
   /**
    * A modern client's retry carrying its user's answer: the held call's fate; null when the
-   * retry answers no question of the proxy's (it is then a new call). The proxy's question and
-   * state are taken out of the retry, so the server never sees them.
+   * retry answers no question of the proxy's, or one forgotten (it is then a new call). The
+   * proxy's answer and state are taken out of the retry either way, so the server never sees
+   * them.
    */
   async answer(call: HeldCall): Promise<HoldResult | null> {
     const { approvals } = this.#options;
     const token = call.params.requestState as string;
     const wait = this.#modern.get(token);
-    if (!wait || wait.tool !== call.tool || wait.digest !== await call.digest()) return null;
-    this.#modern.delete(token);
+    const fresh = wait !== undefined && wait.forgetAt > Date.now();
+    const matches = fresh && wait.tool === call.tool && wait.digest === await call.digest();
     const responses = isObject(call.params.inputResponses) ? call.params.inputResponses : {};
     const said = userAnswer(responses[APPROVAL_INPUT]);
+    // Whatever it answers, the proxy's state and answer never reach the server.
     stripApproval(call.params);
+    if (wait && !fresh) this.#modern.delete(token);
+    if (!wait || !matches) return null;
+    this.#modern.delete(token);
     if (!wait.outcome) {
       if (said) approvals.approve(wait.approvalId, BY_USER, "user");
       else approvals.reject(wait.approvalId, BY_USER, "declined", "user");
@@ -165,9 +174,7 @@ export class HeldCalls {
     timeoutMs: number,
   ): Promise<HoldResult> {
     const token = `${STATE_PREFIX}${approvalId}.${randomHex(16)}`;
-    while (this.#modern.size >= MAX_MODERN_WAITS) {
-      this.#modern.delete(this.#modern.keys().next().value!);
-    }
+    this.#forgetOld();
     const wait: ModernWait = {
       approvalId,
       tool: call.tool,
@@ -175,30 +182,41 @@ export class HeldCalls {
       reason,
       timeoutMs,
       outcome: null,
+      forgetAt: Infinity,
     };
     this.#modern.set(token, wait);
     // An operator or the clock may answer before the client retries: kept for the retry.
     outcome.then((settled) => {
       wait.outcome = settled;
-      setTimeout(() => this.#modern.delete(token), 600_000);
+      wait.forgetAt = Date.now() + ANSWERED_WAIT_KEPT_MS;
     });
     const { request } = call;
     this.#options.requests.answer(
       request,
       resultResponse(request.id, {
         resultType: "input_required",
-        inputRequests: { [APPROVAL_INPUT]: elicitation(call, "modern") },
+        inputRequests: { [APPROVAL_INPUT]: elicitation(call, reason, "modern") },
         requestState: token,
       }),
     );
     return { kind: "answered" };
   }
 
-  #askLegacy(call: HeldCall, approvalId: string): ClientQuestion {
+  /** Drops waits answered long ago, and the oldest beyond the bound. */
+  #forgetOld(): void {
+    const now = Date.now();
+    for (const [token, wait] of this.#modern) {
+      if (wait.forgetAt <= now || this.#modern.size >= MAX_MODERN_WAITS) {
+        this.#modern.delete(token);
+      }
+    }
+  }
+
+  #askLegacy(call: HeldCall, reason: string, approvalId: string): ClientQuestion {
     const { approvals, askClient } = this.#options;
     const question = askClient(
       "elicitation/create",
-      elicitation(call, "legacy").params,
+      elicitation(call, reason, "legacy").params,
       call.request.origin,
     );
     question.answer.then(
@@ -250,10 +268,14 @@ function describe(outcome: ApprovalOutcome, reason: string, timeoutMs: number): 
 }
 
 /** The question put to the user: approve this call, yes or no. */
-function elicitation(call: HeldCall, era: Era): { method: string; params: JsonObject } {
+function elicitation(
+  call: HeldCall,
+  reason: string,
+  era: Era,
+): { method: string; params: JsonObject } {
   const shown = JSON.stringify(call.args);
   const params: JsonObject = {
-    message: `Allow the agent to call "${call.tool}" with ${
+    message: `${reason}. Allow the agent to call "${call.tool}" with ${
       shown.length > 500 ? `${shown.slice(0, 500)}…` : shown
     }?`,
     requestedSchema: {
