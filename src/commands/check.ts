@@ -2,7 +2,9 @@
 import { integerFlag, parseArgs, stringFlag, UsageError } from "../cli/args.ts";
 import { needsInputSchema } from "../engine/evaluate.ts";
 import { MemoryBackend } from "../state/memory_backend.ts";
-import { decideNow, NO_LIVE_DENIES } from "../state/decide_now.ts";
+import { NO_LIVE_DENIES, verdictNow } from "../state/decide_now.ts";
+import type { Decision } from "../engine/decision.ts";
+import type { Held } from "../engine/plan.ts";
 import { loadPolicyFile } from "../policy/loader.ts";
 import { formatDuration } from "../policy/windows.ts";
 import {
@@ -21,7 +23,8 @@ validate.required_args need the tool's inputSchema: give it with --schema, --sch
 rule is still decided and the output says that the argument check was skipped.
 
 Exit code 0 when the call is allowed, 1 when denied (or the server could not be asked),
-2 for usage and policy errors.
+2 for usage and policy errors, 3 when a require_approval rule holds it for a human (the
+output then says what happens once it is approved; --approved decides it as approved).
 
 Flags:
   -c, --config POLICY     policy file (INTERCEPT_CONFIG)
@@ -31,6 +34,7 @@ Flags:
       --schemas FILE      a saved tools/list result ({"tools": [...]}) or JSON-RPC response
       --timeout-ms N      with -- CMD: give up on the server after N ms (default 30000)
       --times N           make the same call N times (quotas) and report the last (default 1)
+      --approved          decide as if a human approved the call (quota is taken then)
       --json              print the decision as JSON
   -h, --help              this help`;
 
@@ -46,6 +50,7 @@ export async function runCheck(argv: readonly string[]): Promise<number> {
     { name: "schemas", value: true },
     { name: "timeout-ms", value: true },
     { name: "times", value: true },
+    { name: "approved" },
     { name: "json" },
     { name: "help", short: "h" },
   ], { command: "check" });
@@ -92,28 +97,67 @@ export async function runCheck(argv: readonly string[]): Promise<number> {
 
   const state = { backend: new MemoryBackend(), liveDenies: NO_LIVE_DENIES };
   const now = Date.now();
-  const call = { tool, args: callArgs as Record<string, unknown>, session: "check", inputSchema };
-  let decision = decideNow(policy, call, state, now);
-  for (let i = 1; i < times; i++) decision = decideNow(policy, call, state, now);
+  const call = {
+    tool,
+    args: callArgs as Record<string, unknown>,
+    session: "check",
+    inputSchema,
+    approved: args.flags.has("approved"),
+  };
+  let verdict = verdictNow(policy, call, state, now);
+  for (let i = 1; i < times; i++) verdict = verdictNow(policy, call, state, now);
+  // What a human's yes would lead to, on the state the calls before it left.
+  const held = "kind" in verdict ? verdict : null;
+  const decision = held ? verdictNow(policy, { ...call, approved: true }, state, now) : verdict;
+  if ("kind" in decision) throw new Error("An approved call was held again");
 
   if (args.flags.has("json")) {
-    console.log(JSON.stringify({ ...decision, skipped: skipped ? [skipped] : [] }, null, 2));
+    const heldPart = held ? { held: heldJson(held), onceApproved: decision } : decision;
+    console.log(JSON.stringify({ ...heldPart, skipped: skipped ? [skipped] : [] }, null, 2));
   } else {
-    const verdict = decision.allowed ? "allow" : "deny";
-    console.log(`${verdict}  ${tool}  rule: ${decision.rule}`);
-    if (decision.reason) console.log(`  reason: ${decision.reason}`);
-    if (decision.retryAfterMs !== null) {
-      console.log(`  retry in: ${formatDuration(decision.retryAfterMs)}`);
-    }
-    for (const quota of decision.quotas) {
-      console.log(
-        `  quota ${quota.rule}: ${quota.remaining}/${quota.max} left per ` +
-          `${formatDuration(quota.windowMs)} (${quota.per})`,
-      );
-    }
+    if (held) printHeld(tool, held);
+    printDecision(tool, decision, held ? "  once approved: " : "");
     if (skipped) console.log(`  skipped: ${skipped}`);
   }
+  if (held) return HELD_EXIT;
   return decision.allowed ? 0 : 1;
+}
+
+const HELD_EXIT = 3;
+
+function heldJson(held: Held) {
+  const { rule, approval } = held;
+  return {
+    rule: rule.name,
+    reason: rule.reason,
+    timeoutMs: approval.timeoutMs,
+    from: approval.from,
+  };
+}
+
+function printHeld(tool: string, held: Held): void {
+  const { rule, approval } = held;
+  console.log(`held  ${tool}  rule: ${rule.name}`);
+  if (rule.reason) console.log(`  reason: ${rule.reason}`);
+  console.log(
+    `  approval: from ${approval.from.join(" or ")}, within ${formatDuration(approval.timeoutMs)}`,
+  );
+}
+
+function printDecision(tool: string, decision: Decision, prefix: string): void {
+  const verdict = decision.allowed ? "allow" : "deny";
+  console.log(`${prefix}${verdict}  ${tool}  rule: ${decision.rule}`);
+  const indent = prefix ? "    " : "  ";
+  if (decision.reason) console.log(`${indent}reason: ${decision.reason}`);
+  if (decision.retryAfterMs !== null) {
+    console.log(`${indent}retry in: ${formatDuration(decision.retryAfterMs)}`);
+  }
+  for (const quota of decision.quotas) {
+    console.log(
+      `${indent}quota ${quota.rule}: ${quota.remaining}/${quota.max} left per ` +
+        `${formatDuration(quota.windowMs)} (${quota.per})`,
+    );
+  }
 }
 
 function parseJsonFlag(value: string | true | string[] | undefined, name: string): unknown {

@@ -19,8 +19,8 @@ Cases file:
     - name: deletes need a human         # optional
       tool: delete-topics
       args: { topicNames: [orders] }     # optional, default {}
-      expect: deny                       # allow | deny
-      rule: delete-topics#1              # optional: the deciding rule
+      expect: deny                       # allow | deny | held (require_approval)
+      rule: delete-topics#1              # optional: the deciding (or holding) rule
       reason_contains: human             # optional, case-insensitive
     - tool: produce-message
       args: { topicName: orders, value: { message: hi } }
@@ -29,7 +29,8 @@ Cases file:
     - sequence:                          # steps share one quota state and a fake clock
         - { tool: produce-message, args: {...}, times: 30, expect: allow }
         - { tool: produce-message, args: {...}, wait: 60, expect: allow }
-  Steps also take session: NAME (default "test") and wait: SECONDS or "1m" before the call.
+  Steps also take session: NAME (default "test"), wait: SECONDS or "1m" before the call, and
+  approved: true (decided as if a human approved it: the quota is taken then).
 
 "builtin:NAME" is a bundled policy; without CASES it runs that policy's bundled cases.`;
 

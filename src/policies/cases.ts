@@ -17,7 +17,10 @@ const STEP_FIELDS = {
   name: z.string().optional(),
   tool: z.string(),
   args: JsonObject.optional(),
-  expect: z.enum(["allow", "deny"]),
+  /** `held`: a `require_approval` rule holds the call for a human. */
+  expect: z.enum(["allow", "deny", "held"]),
+  /** Decide as if a human approved the call (quota is taken then). */
+  approved: z.boolean().optional(),
   rule: z.string().optional(),
   reason_contains: z.string().optional(),
   times: z.int().min(1).max(100_000).optional(),
@@ -175,7 +178,8 @@ function defaultName(entry: Case, steps: readonly TestStep[]): string {
   const times = step.times && step.times > 1 ? ` x${step.times}` : "";
   const args = JSON.stringify(step.args ?? {});
   const shown = args.length > 60 ? `${args.slice(0, 57)}...` : args;
-  return `${step.tool}${times} ${shown}: ${step.expect}`;
+  const approved = step.approved ? " (approved)" : "";
+  return `${step.tool}${times} ${shown}${approved}: ${step.expect}`;
 }
 
 type ZodIssue = z.core.$ZodIssue;

@@ -3,8 +3,9 @@
  * on a fake clock that moves only when a step says `wait`.
  */
 import type { Decision } from "../engine/decision.ts";
+import type { Held } from "../engine/plan.ts";
 import { MemoryBackend } from "../state/memory_backend.ts";
-import { decideNow, NO_LIVE_DENIES } from "../state/decide_now.ts";
+import { NO_LIVE_DENIES, verdictNow } from "../state/decide_now.ts";
 import type { CompiledPolicy } from "../policy/compiled.ts";
 import type { TestCases, TestStep } from "./cases.ts";
 
@@ -32,10 +33,11 @@ export function runCases(policy: CompiledPolicy, cases: TestCases): CaseResult[]
         args: step.args ?? {},
         session: step.session ?? DEFAULT_SESSION,
         inputSchema: Object.hasOwn(cases.schemas, step.tool) ? cases.schemas[step.tool] : undefined,
+        approved: step.approved ?? false,
       };
-      let decision = decideNow(policy, call, state, now);
-      for (let i = 1; i < times; i++) decision = decideNow(policy, call, state, now);
-      const differences = compare(step, decision);
+      let verdict = verdictNow(policy, call, state, now);
+      for (let i = 1; i < times; i++) verdict = verdictNow(policy, call, state, now);
+      const differences = compare(step, verdict);
       if (differences.length === 0) return;
       const where = [
         testCase.steps.length > 1 ? `step ${index + 1} (${step.tool})` : "",
@@ -47,8 +49,9 @@ export function runCases(policy: CompiledPolicy, cases: TestCases): CaseResult[]
   });
 }
 
-function compare(step: TestStep, decision: Decision): string[] {
-  const verdict = decision.allowed ? "allow" : "deny";
+function compare(step: TestStep, found: Decision | Held): string[] {
+  const decision: Decision | HeldDecision = "kind" in found ? heldDecision(found) : found;
+  const verdict = "held" in decision ? "held" : decision.allowed ? "allow" : "deny";
   const differences: string[] = [];
   if (verdict !== step.expect) {
     const why = decision.reason ? `: ${decision.reason}` : "";
@@ -69,4 +72,15 @@ function compare(step: TestStep, decision: Decision): string[] {
     }
   }
   return differences;
+}
+
+interface HeldDecision {
+  readonly held: true;
+  readonly rule: string;
+  readonly reason: string | null;
+}
+
+/** A held call, in the terms a case compares: the holding rule and its reason. */
+function heldDecision(held: Held): HeldDecision {
+  return { held: true, rule: held.rule.name, reason: held.rule.reason };
 }

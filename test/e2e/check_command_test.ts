@@ -98,3 +98,49 @@ Deno.test("intercept check -- CMD asks the server for its tools' schemas", async
     await Deno.remove(policy);
   }
 });
+
+Deno.test("intercept check says a call is held for a human (exit 3) and what a yes leads to", async () => {
+  const policy = policyPath("approvals.yaml");
+  const held = await runIntercept([
+    "check",
+    "-c",
+    policy,
+    "--tool",
+    "echo",
+    "--args",
+    '{"message":"prod deploy"}',
+  ]);
+  equal(held.code, 3, held.stderr);
+  match(held.stdout, /^held\s+echo\s+rule: prod needs an operator/);
+  match(held.stdout, /approval: from operator, within 30s/);
+  match(held.stdout, /once approved: allow\s+echo/);
+  match(held.stdout, /quota two echoes a minute: 1\/2 left/);
+  const json = await runIntercept([
+    "check",
+    "-c",
+    policy,
+    "--tool",
+    "echo",
+    "--args",
+    '{"message":"prod"}',
+    "--json",
+  ]);
+  equal(json.code, 3);
+  const printed = JSON.parse(json.stdout);
+  equal(printed.held.timeoutMs, 30_000);
+  equal(printed.onceApproved.allowed, true);
+  const approved = await runIntercept([
+    "check",
+    "-c",
+    policy,
+    "--tool",
+    "echo",
+    "--args",
+    '{"message":"prod"}',
+    "--approved",
+    "--times",
+    "3",
+  ]);
+  equal(approved.code, 1, "approved calls take quota: the third is over two a minute");
+  match(approved.stdout, /^deny\s+echo\s+rule: two echoes a minute/);
+});

@@ -1,4 +1,4 @@
-import { deepEqual, equal } from "node:assert/strict";
+import { deepEqual, equal, match } from "node:assert/strict";
 import { loadCasesText } from "../../src/policies/cases.ts";
 import { runCases } from "../../src/policies/run_cases.ts";
 import { loadPolicyText } from "../../src/policy/loader.ts";
@@ -81,4 +81,41 @@ Deno.test("runCases() moves the fake clock by wait, and keeps sessions apart", (
       - { tool: send, args: { to: a }, session: two, expect: allow }
 `);
   deepEqual(results.filter((r) => !r.passed), []);
+});
+
+Deno.test("runCases() expects held calls, and decides approved ones against their quota", () => {
+  const policy = loadPolicyText(
+    `version: "1"
+tools:
+  pay:
+    rules:
+      - name: big payments need a human
+        action: require_approval
+        conditions: [{ path: args.amount, op: gt, value: 100 }]
+        reason: "Big payments are approved"
+      - name: one a minute
+        rate_limit: { max: 1, window: 60 }
+`,
+    "p.yaml",
+  );
+  const cases = loadCasesText(
+    `cases:
+  - { tool: pay, args: { amount: 500 }, expect: held, rule: big payments need a human }
+  - { tool: pay, args: { amount: 5 }, expect: allow }
+  - sequence:
+      - { tool: pay, args: { amount: 500 }, expect: held, times: 3 }
+      - { tool: pay, args: { amount: 500 }, approved: true, expect: allow }
+      - { tool: pay, args: { amount: 500 }, approved: true, expect: deny, rule: one a minute }
+  - { tool: pay, args: { amount: 500 }, expect: allow }
+  - { tool: pay, args: { amount: 5 }, expect: held }
+`,
+    "c.yaml",
+    { policy },
+  );
+  const results = runCases(policy, cases);
+  deepEqual(results.slice(0, 3).filter((r) => !r.passed), []);
+  equal(results[3].passed, false);
+  match(results[3].problems[0], /expected allow, got held by rule "big payments need a human"/);
+  equal(results[4].passed, false);
+  match(results[4].problems[0], /expected held, got allow/);
 });
