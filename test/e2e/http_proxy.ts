@@ -17,10 +17,13 @@ export interface HttpProxy {
   stop(): Promise<Deno.CommandStatus>;
 }
 
-/** Starts `intercept -c POLICY --listen 127.0.0.1:0 FLAGS... -- UPSTREAM...`. */
+/**
+ * Starts `intercept -c POLICY --listen 127.0.0.1:0 FLAGS... -- UPSTREAM...`, or with
+ * `--upstream URL` when `upstream` is a URL.
+ */
 export async function startHttpProxy(
   policy: string,
-  upstream: readonly string[],
+  upstream: readonly string[] | string,
   flags: string[] = [],
 ): Promise<HttpProxy> {
   const listen = flags.includes("--listen") ? [] : ["--listen", "127.0.0.1:0"];
@@ -31,8 +34,7 @@ export async function startHttpProxy(
     ...listen,
     ...control,
     ...flags,
-    "--",
-    ...upstream,
+    ...(typeof upstream === "string" ? ["--upstream", upstream] : ["--", ...upstream]),
   ]);
   const child = new Deno.Command(command, {
     args,
