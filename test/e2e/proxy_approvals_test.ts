@@ -101,6 +101,9 @@ for (const setup of SETUPS) {
       equal(first.args.message, "prod deploy");
       equal(first.reason, "Echoing prod needs an operator");
       ok(first.from.includes("operator"));
+      // The held call blocks nothing else: a ping (legacy) and a listing are answered meanwhile.
+      if (client.era === "legacy") await (client.sdk as { ping(): Promise<unknown> }).ping();
+      ok((await client.listTools()).some((tool) => tool.name === "echo"));
       const answer = await ctl(control, "approve", first.id);
       equal(answer.code, 0, answer.stderr);
       const ran = await approved;
