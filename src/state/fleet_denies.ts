@@ -68,3 +68,19 @@ export function checkDenyCount(count: number, where: string): void {
     throw new RangeError(`${where} holds ${count} live denies; at most ${MAX_LIVE_DENIES}`);
   }
 }
+
+/** What changed between two lists: patterns denied (new or with a new reason) and lifted. */
+export function denyChanges(
+  before: readonly FleetDeny[],
+  after: readonly FleetDeny[],
+): { deny: FleetDeny; event: "deny" | "allow" }[] {
+  const old = new Map(before.map((deny) => [deny.pattern, deny]));
+  const changes: { deny: FleetDeny; event: "deny" | "allow" }[] = [];
+  for (const deny of after) {
+    const was = old.get(deny.pattern);
+    old.delete(deny.pattern);
+    if (!was || was.reason !== deny.reason) changes.push({ deny, event: "deny" });
+  }
+  for (const deny of old.values()) changes.push({ deny, event: "allow" });
+  return changes;
+}
