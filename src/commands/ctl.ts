@@ -147,7 +147,9 @@ export async function runCtl(argv: readonly string[]): Promise<number> {
     idempotentAllow: all,
     by: operatorName(),
   });
-  const warning = unknownToolWarning(command.method, command.tool, targets);
+  // A machine-wide allow that lifted the file's deny did what was asked, whatever proxies say.
+  const lifted = command.method === "allow" && machine?.changed === true;
+  const warning = lifted ? null : unknownToolWarning(command.method, command.tool, targets);
   if (warning) console.error(`intercept ctl: warning: ${warning}`);
   if (single) printSingle(targets[0]);
   else console.log(JSON.stringify(targets.map(outcomeJson), null, 2));
