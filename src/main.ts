@@ -7,6 +7,7 @@ import { UsageError } from "./cli/args.ts";
 import { PolicyLoadError } from "./policy/load_error.ts";
 import { UpstreamStartError } from "./transports/upstream_process.ts";
 import { ControlSocketError } from "./control/control_folder.ts";
+import { StateStoreError } from "./state/state_store_error.ts";
 
 const HELP = `intercept ${denoJson.version}: a policy proxy for MCP tool calls
 
@@ -88,7 +89,10 @@ function reportError(error: unknown): number {
     console.error(error.message);
     return EXIT_USAGE;
   }
-  if (error instanceof UpstreamStartError || error instanceof ControlSocketError) {
+  if (
+    error instanceof UpstreamStartError || error instanceof ControlSocketError ||
+    error instanceof StateStoreError
+  ) {
     console.error(`intercept: ${error.message}`);
     return EXIT_USAGE;
   }

@@ -152,15 +152,19 @@ export class DashboardStore {
     return this.#run({ paths: [proxy], method: "allow", tool, params: { tool } });
   }
 
-  /** Denies `tool` on every connected proxy: stops it for every agent on this machine. */
+  /**
+   * Denies `tool` machine-wide through every connected proxy: kept in the control folder, so
+   * that it stops every agent on this machine, proxies started later included.
+   */
   denyEverywhere(tool: string, reason?: string | null): Promise<CommandOutcome> {
-    const params = denyParams(tool, reason);
+    const params = { ...denyParams(tool, reason), scope: "machine" };
     return this.#run({ paths: this.#connected(), method: "deny", tool, params });
   }
 
   /** Allows `tool` again on every connected proxy; one where it was not denied counts as done. */
   allowEverywhere(tool: string): Promise<CommandOutcome> {
-    return this.#run({ paths: this.#connected(), method: "allow", tool, params: { tool } });
+    const params = { tool, scope: "machine" };
+    return this.#run({ paths: this.#connected(), method: "allow", tool, params });
   }
 
   reload(proxy: string): Promise<CommandOutcome> {

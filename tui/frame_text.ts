@@ -13,6 +13,7 @@ import {
   nextSlotIn,
   postureLabel,
   type Segment,
+  storeSegment,
   tightestQuota,
 } from "./view_model.ts";
 
@@ -51,7 +52,9 @@ export function headerLines(proxy: ProxySnapshot, width: number, now: number): S
         text: `policy ${status.policy.source} (default ${status.policy.defaultPosture})`,
         colour: "cyan",
       },
-      { text: ` · state ${status.state} · ${sessionText}`, dim: true },
+      { text: " · ", dim: true },
+      storeSegment(status),
+      { text: ` · ${sessionText}`, dim: true },
     ], width));
   } else {
     lines.push([{ text: truncate(`socket ${proxy.path}`, width), dim: true }]);

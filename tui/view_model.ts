@@ -143,11 +143,39 @@ export function liveDenyText(
 ): string | null {
   if (tool.posture !== "live-deny") return null;
   const pattern = tool.liveDenyPattern ?? tool.name;
-  const entry = liveDenies.find((deny) => deny.tool === pattern);
-  const parts = [tool.liveDenyPattern ? `by pattern ${pattern}` : null];
+  const scope = tool.liveDenyScope ?? "proxy";
+  const entry = liveDenies.find((deny) =>
+    deny.tool === pattern && (deny.scope ?? "proxy") === scope
+  );
+  const parts = [
+    scope === "proxy" ? null : `${scope}-wide`,
+    tool.liveDenyPattern ? `by pattern ${pattern}` : null,
+  ];
   if (entry) parts.push(`${entry.by ? `${entry.by} ` : ""}at ${formatClock(entry.at)}`);
   parts.push(tool.liveDenyReason ?? entry?.reason ?? null);
   return parts.filter((part) => part).join(" · ");
+}
+
+/** The state store in the header: what it is, whether it answers, how fast. */
+export function storeSegment(status: StatusResult): Segment {
+  const store = status.store;
+  if (!store) return { text: `state ${status.state}`, dim: true };
+  const failOpen = store.failOpen ? " fail-open" : "";
+  if (!store.reachable) {
+    return {
+      text: `state ${store.description} UNREACHABLE${failOpen}`,
+      colour: "red",
+      bold: true,
+    };
+  }
+  const latency = store.kind === "memory" || store.latencyMs === null
+    ? ""
+    : ` ${store.latencyMs < 1 ? store.latencyMs.toFixed(2) : store.latencyMs.toFixed(1)} ms`;
+  return {
+    text: `state ${store.description}${latency}${failOpen}`,
+    dim: !store.failOpen,
+    colour: store.failOpen ? "yellow" : undefined,
+  };
 }
 
 /** One tool's row as segments: name, posture, rate, counts, quota, next slot, reset, detail. */

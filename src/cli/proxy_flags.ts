@@ -4,6 +4,7 @@ import type { OperationsOptions } from "../proxy/operations.ts";
 import { REQUEST_TIMEOUT_MS } from "../transports/http_upstream.ts";
 import { integerFlag, type ParsedArgs, stringFlag, UsageError } from "./args.ts";
 import { LISTEN_FLAGS, parseHostPort } from "./listen_flags.ts";
+import { STATE_FLAGS } from "./state_flags.ts";
 import { createLogger, isLogFormat, isLogLevel, type Logger } from "./log.ts";
 import { UPSTREAM_FLAGS, type UpstreamTarget, upstreamTarget } from "./upstream_flags.ts";
 
@@ -24,6 +25,7 @@ export const PROXY_FLAGS = [
   { name: "upstream-timeout-ms", value: true },
   { name: "help", short: "h" },
   ...LISTEN_FLAGS,
+  ...STATE_FLAGS,
 ];
 
 export interface ProxyOptions {

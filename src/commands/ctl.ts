@@ -4,6 +4,8 @@ import { discoverProxies } from "../control/discover.ts";
 import type { ControlMethod } from "../control/protocol.ts";
 import { discoveryDirs } from "../control/socket_path.ts";
 import { answerApproval, isApprovalAnswer } from "./ctl_approvals.ts";
+import { MachineDenyFileError } from "../control/machine_denies.ts";
+import { fleetProxy, writeMachineDeny } from "./ctl_scopes.ts";
 import {
   type Answer,
   askEverywhere,
@@ -14,7 +16,8 @@ import {
   unknownToolWarning,
 } from "./ctl_targets.ts";
 
-export const CTL_HELP = `Usage: intercept ctl [--control PATH | --all] [--timeout MS] COMMAND
+export const CTL_HELP =
+  `Usage: intercept ctl [--control PATH | --all | --fleet] [--timeout MS] COMMAND
 
 Live controls of running proxies through their control sockets. Prints JSON on stdout.
 
@@ -33,7 +36,13 @@ Flags:
       --control PATH      the proxy's control socket (INTERCEPT_CONTROL); without it, the
                           only proxy running (status: every proxy running)
       --all               every running proxy; prints [{"path", "name", "result" or "error"}];
-                          allow counts a tool that was not denied as allowed
+                          allow counts a tool that was not denied as allowed. deny and
+                          allow are machine-wide: kept in the control folder, so proxies
+                          started later obey them too, until "allow --all"
+      --fleet             deny and allow for every proxy on the state store of the proxy
+                          named by --control (or the one found): kept in that store
+                          (--state sqlite:PATH or redis://...), in force within a second
+                          on every proxy that uses it, later ones too
       --reason R          for deny and reject: the reason the agent is given
       --timeout MS        how long to wait for each proxy's answer (default 5000)
       --json              JSON output (the default)
@@ -67,6 +76,7 @@ export async function runCtl(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, [
     { name: "control", value: true },
     { name: "all" },
+    { name: "fleet" },
     { name: "reason", value: true },
     { name: "timeout", value: true },
     { name: "json" },
@@ -83,9 +93,31 @@ export async function runCtl(argv: readonly string[]): Promise<number> {
   const command = parseCommand([...args.positionals, ...(args.rest ?? [])], args);
   const timeoutMs = ctlTimeout(args);
   const all = args.flags.has("all");
+  const fleet = args.flags.has("fleet");
   // INTERCEPT_CONTROL is only a default: --all overrides it, a --control flag does not.
   if (all && argv.some((arg) => arg === "--control" || arg.startsWith("--control="))) {
     throw new UsageError("Give either --control PATH or --all, not both", "ctl");
+  }
+  if (fleet && all) throw new UsageError("Give either --all or --fleet, not both", "ctl");
+  const wide = (all || fleet) && (command.method === "deny" || command.method === "allow");
+  if (fleet && !wide) {
+    throw new UsageError(`--fleet applies to deny and allow, not to ${command.method}`, "ctl");
+  }
+  if (wide) command.params = { ...command.params, scope: all ? "machine" : "fleet" };
+  let machine: { path: string; changed: boolean } | null = null;
+  if (all && wide) {
+    try {
+      machine = await writeMachineDeny(
+        command.method as "deny" | "allow",
+        command.tool!,
+        stringFlag(args, "reason"),
+        operatorName(),
+      );
+    } catch (error) {
+      if (!(error instanceof MachineDenyFileError || error instanceof RangeError)) throw error;
+      console.error(`intercept ctl: ${(error as Error).message}`);
+      return EXIT.refused;
+    }
   }
 
   const explicit = all ? undefined : stringFlag(args, "control");
@@ -96,6 +128,14 @@ export async function runCtl(argv: readonly string[]): Promise<number> {
     paths = await discoverProxies(dirs, {
       onProblem: (problem) => console.error(`intercept ctl: warning: ${problem}`),
     });
+    if (paths.length === 0 && machine) {
+      console.log("[]");
+      console.error(
+        `intercept ctl: no proxy is running; the machine-wide ${command.method} is kept in ` +
+          `${machine.path} for proxies that start later`,
+      );
+      return EXIT.ok;
+    }
     if (paths.length === 0) {
       console.error(
         `intercept ctl: no running intercept proxy found in ${dirs.join(", ")} ` +
@@ -104,6 +144,7 @@ export async function runCtl(argv: readonly string[]): Promise<number> {
       return EXIT.noProxy;
     }
   }
+  if (fleet && explicit === undefined) paths = [await fleetProxy(paths, timeoutMs)];
   const single = explicit !== undefined || paths.length === 1;
   if (!single && isApprovalAnswer(command.method)) {
     return await answerApproval(paths, command, timeoutMs);
@@ -116,7 +157,9 @@ export async function runCtl(argv: readonly string[]): Promise<number> {
     idempotentAllow: all,
     by: operatorName(),
   });
-  const warning = unknownToolWarning(command.method, command.tool, targets);
+  // A machine-wide allow that lifted the file's deny did what was asked, whatever proxies say.
+  const lifted = command.method === "allow" && machine?.changed === true;
+  const warning = lifted ? null : unknownToolWarning(command.method, command.tool, targets);
   if (warning) console.error(`intercept ctl: warning: ${warning}`);
   if (single) printSingle(targets[0]);
   else console.log(JSON.stringify(targets.map(outcomeJson), null, 2));

@@ -5,6 +5,9 @@
 import { parseArgs, UsageError } from "../cli/args.ts";
 import { LISTEN_HELP, listenOptions } from "../cli/listen_flags.ts";
 import { PROXY_FLAGS, proxyOptions } from "../cli/proxy_flags.ts";
+import { STATE_HELP, stateOptions } from "../cli/state_flags.ts";
+import { machineDeniesPath } from "../control/socket_path.ts";
+import { openStateBackend } from "../state/open_backend.ts";
 import { loadPolicyOffThread } from "../policy/load_off_thread.ts";
 import { attachOperations } from "../proxy/operations.ts";
 import { serveHttp } from "../proxy/serve_http.ts";
@@ -53,6 +56,8 @@ Flags:
 
 ${LISTEN_HELP}
 
+${STATE_HELP}
+
 Every flag also reads INTERCEPT_<FLAG> from the environment (INTERCEPT_LOG_LEVEL=warn).
 Exit code: the server's own (--upstream: 0 when the client ends, 1 when the server is lost
 for good; --listen: 0 once drained on SIGTERM; 128 + n after signal n); 2 for usage and
@@ -69,6 +74,7 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
   }
   const options = proxyOptions(args);
   const listen = listenOptions(args);
+  const stateFlags = stateOptions(args);
   const { log, policyPath, maxBytes, graceMs } = options;
   const loadPolicy = () => loadPolicyOffThread(policyPath);
   const startUpstream = (): Upstream =>
@@ -84,7 +90,24 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
         args: options.command!.slice(1),
         onWriteError: (error) => log.debug(`Writing to a server failed: ${error.message}`),
       });
+  const backend = await openStateBackend(stateFlags.spec, {
+    timeoutMs: stateFlags.timeoutMs,
+    log: (level, message) => log[level](message),
+  });
+  if (stateFlags.failOpen) {
+    log.warn(
+      `--state-fail open: when the state store ${backend.description} fails or is late, ` +
+        `calls are ALLOWED WITHOUT THEIR QUOTAS (each one is logged)`,
+    );
+  }
+  const state = {
+    backend,
+    timeoutMs: stateFlags.timeoutMs,
+    failOpen: stateFlags.failOpen,
+    machineDeniesPath: machineDeniesPath(),
+  };
   const common = {
+    state,
     policy: loadPolicy(),
     reloadPolicy: loadPolicy,
     watchPath: options.watchPath,
@@ -121,6 +144,7 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
     // exists: the client's stdin is read only after that.
     return await serveStdio({ ...common, upstream: startUpstream() });
   } finally {
+    await backend.close().catch(() => {});
     await log.flush(LOG_FLUSH_MS);
   }
 }

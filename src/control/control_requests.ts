@@ -8,11 +8,14 @@ import { ErrorCode, isObject, isValidId, type JsonRpcId } from "../proxy/jsonrpc
 import { sniffTopLevelId } from "../proxy/top_level_id.ts";
 import type { OversizeLine } from "../transports/line_splitter.ts";
 import type { ControlConnection } from "./control_connection.ts";
-import type { ControlTarget } from "./control_target.ts";
+import { type ControlTarget, RefusedRequest } from "./control_target.ts";
+import { MachineDenyFileError } from "./machine_denies.ts";
 import {
   CONTROL_METHODS,
   type ControlMethod,
   type DecisionNotice,
+  DENY_SCOPES,
+  type DenyScope,
   NOT_DENIED,
   NOT_WAITING,
   RELOAD_FAILED,
@@ -156,21 +159,29 @@ function call(
       if (reason !== undefined && reason !== null && typeof reason !== "string") {
         throw new ParamsError("deny: params.reason must be a string");
       }
-      target.deny(tool, reason ?? null, byParam(params, "deny"));
-      return { result: { ok: true, tool } };
+      const scope = scopeParam(params, "deny");
+      const done = target.deny(tool, reason ?? null, byParam(params, "deny"), scope);
+      const result = scope === "proxy" ? { ok: true, tool } : { ok: true, tool, scope };
+      return done instanceof Promise ? done.then(() => ({ result })) : { result };
     }
     case "allow": {
       const tool = toolParam(params, "allow", true)!;
-      if (!target.allow(tool, byParam(params, "allow"))) {
-        return {
-          error: {
-            code: REQUEST_FAILED,
-            message: `Tool "${tool}" is not live-denied`,
-            data: { reason: NOT_DENIED },
-          },
-        };
-      }
-      return { result: { ok: true, tool } };
+      const scope = scopeParam(params, "allow");
+      const answer = (lifted: boolean): Outcome => {
+        if (!lifted) {
+          const where = scope === "proxy" ? "" : ` (${scope})`;
+          return {
+            error: {
+              code: REQUEST_FAILED,
+              message: `Tool "${tool}" is not live-denied${where}`,
+              data: { reason: NOT_DENIED },
+            },
+          };
+        }
+        return { result: scope === "proxy" ? { ok: true, tool } : { ok: true, tool, scope } };
+      };
+      const lifted = target.allow(tool, byParam(params, "allow"), scope);
+      return lifted instanceof Promise ? lifted.then(answer) : answer(lifted);
     }
     case "reset": {
       const tool = toolParam(params, "reset", false);
@@ -222,6 +233,15 @@ function toolParam(params: Record<string, unknown>, method: string, required: bo
   return tool.trim();
 }
 
+function scopeParam(params: Record<string, unknown>, method: string): DenyScope {
+  const scope = params.scope;
+  if (scope === undefined || scope === null) return "proxy";
+  if (typeof scope !== "string" || !(DENY_SCOPES as readonly string[]).includes(scope)) {
+    throw new ParamsError(`${method}: params.scope must be one of ${DENY_SCOPES.join(", ")}`);
+  }
+  return scope as DenyScope;
+}
+
 /** Who asked, as the client says: optional, one line, bounded. */
 function byParam(params: Record<string, unknown>, method: string): string | null {
   const by = params.by;
@@ -238,6 +258,9 @@ function failure(context: RequestContext, error: unknown): Outcome {
     return {
       error: { code: ErrorCode.invalidParams, message: `Invalid params: ${error.message}` },
     };
+  }
+  if (error instanceof RefusedRequest || error instanceof MachineDenyFileError) {
+    return { error: { code: REQUEST_FAILED, message: error.message } };
   }
   if (error instanceof RangeError) {
     // A bound of the proxy (too many live denies): the request is refused, nothing changed.

@@ -2,8 +2,11 @@
  * The control protocol between a running proxy and `intercept ctl` / the dashboard:
  * newline-delimited JSON-RPC 2.0 over a Unix socket, one socket per proxy process.
  *
- * Requests: `status`, `subscribe`, `reload`, `deny {tool, reason?, by?}`, `allow {tool, by?}`,
- * `reset {tool?, by?}`, `approvals`, `approve {id, by?}`, `reject {id, reason?, by?}`. After `subscribe` the proxy sends `decision` and `policy` notifications
+ * Requests: `status`, `subscribe`, `reload`, `deny {tool, reason?, by?, scope?}`,
+ * `allow {tool, by?, scope?}`, `reset {tool?, by?}`, `approvals`, `approve {id, by?}`,
+ * `reject {id, reason?, by?}`; `scope` is `proxy` (default), `machine` (every proxy of this
+ * user on this machine, kept in the control folder) or `fleet` (every proxy on this proxy's
+ * shared state store). After `subscribe` the proxy sends `decision` and `policy` notifications
  * (and `control` ones for live denies), starting with a backfill of recent decisions. Fields
  * marked optional were added after the first release: readers must do without them.
  */
@@ -34,6 +37,23 @@ export interface QuotaView {
   per: Per;
 }
 
+/** Where a live deny holds: this proxy, every proxy of the machine, or the fleet on one store. */
+export type DenyScope = "proxy" | "machine" | "fleet";
+export const DENY_SCOPES: readonly DenyScope[] = ["proxy", "machine", "fleet"];
+
+/** The state store as `ctl status` and the dashboard show it. */
+export interface StoreView {
+  kind: "memory" | "sqlite" | "redis";
+  /** `memory`, `sqlite:PATH`, `redis://HOST:PORT/DB` (never a password). */
+  description: string;
+  reachable: boolean;
+  /** The last answer's time in ms; null before the first. */
+  latencyMs: number | null;
+  error: string | null;
+  /** `--state-fail open`: a failing store lets calls through without quotas. */
+  failOpen: boolean;
+}
+
 /** How the policy treats a tool right now, before any arguments are seen. */
 export type Posture =
   | "allow" // no rule can deny it
@@ -55,6 +75,8 @@ export interface ToolView {
   liveDenyReason?: string;
   /** The glob (or `*`) that live-denies the tool, when it is not denied by its own name. */
   liveDenyPattern?: string;
+  /** Where the deny in force holds (fleet before machine before proxy). */
+  liveDenyScope?: DenyScope;
 }
 
 export interface SessionView {
@@ -85,9 +107,20 @@ export interface StatusResult {
   upstream: { command: string[]; pid: number | null };
   policy: PolicyView;
   state: string;
+  /** The state store's health. */
+  store?: StoreView;
   sessions: SessionView[];
-  /** `tool` is a name, a glob or `*`; `by` says who denied it, when they said. */
-  liveDenies: { tool: string; reason: string; at: number; by?: string | null }[];
+  /**
+   * `tool` is a name, a glob or `*`; `by` says who denied it, when they said; `scope` where it
+   * holds (absent: this proxy). One pattern may be denied in several scopes.
+   */
+  liveDenies: {
+    tool: string;
+    reason: string;
+    at: number;
+    by?: string | null;
+    scope?: DenyScope;
+  }[];
   tools: ToolView[];
   controlPath: string | null;
 }
@@ -129,6 +162,8 @@ export interface ControlNotice {
   reason: string | null;
   /** Who asked, as their tool said (`alice via ctl`); null when it did not say. */
   by?: string | null;
+  /** deny and allow: where (absent: this proxy). */
+  scope?: DenyScope;
 }
 
 /** A call held for a human (`action: require_approval`). */

@@ -37,6 +37,17 @@ export function defaultControlPath(pid: number, env: SocketPathEnv = realEnv): s
   return `${controlDir(env)}/${pid}.sock`;
 }
 
+/**
+ * The machine-wide live denies (`ctl deny --all`, the dashboard's `D`): one file every proxy
+ * of this user reads, in `/tmp/intercept-<uid>/`, the one folder every proxy and operator looks
+ * in whatever their TMPDIR (or in `INTERCEPT_CONTROL_DIR`).
+ */
+export function machineDeniesPath(env: SocketPathEnv = realEnv): string {
+  const chosen = env.get("INTERCEPT_CONTROL_DIR");
+  const dir = chosen ? trim(chosen) : `/tmp/intercept-${env.uid() ?? "user"}`;
+  return `${dir}/denies.json`;
+}
+
 function trim(path: string): string {
   return path.length > 1 ? path.replace(/\/+$/, "") : path;
 }

@@ -81,6 +81,8 @@ export interface TakeFacts {
   readonly taken: boolean;
   /** What the store needs to give a take back (`release`); opaque to everyone else. */
   readonly receipt?: unknown;
+  /** The time the store decided at, by its own clock (Redis: the server's), when it says. */
+  readonly at?: number;
 }
 
 /**

@@ -63,8 +63,23 @@ export class PolicyGate {
   #policy: CompiledPolicy;
   /** The operator's denies on this proxy: names, globs or `"*"`. */
   readonly liveDenies = new LiveDenies();
+  /** Every proxy of this user on this machine (the control folder's file); replaced whole. */
+  machineDenies = new LiveDenies();
+  /** Every proxy on the shared state store; replaced whole. */
+  fleetDenies = new LiveDenies();
+  /**
+   * Why the fleet's denies are not known yet (the store has not answered since the start):
+   * until they are, calls are refused as the store's failure (or pass with fail-open).
+   */
+  fleetUnknown: string | null = null;
   readonly backend: StateBackend;
-  readonly #lookup: LiveDenyLookup = this.liveDenies;
+  /** Fleet first, then the machine, then this proxy: the first that denies gives the reason. */
+  readonly #lookup: LiveDenyLookup = {
+    reasonFor: (tool) =>
+      (this.fleetDenies.size === 0 ? undefined : this.fleetDenies.reasonFor(tool)) ??
+        (this.machineDenies.size === 0 ? undefined : this.machineDenies.reasonFor(tool)) ??
+        this.liveDenies.reasonFor(tool),
+  };
   readonly #now: () => number;
   readonly #options: PolicyGateOptions;
 
@@ -77,6 +92,16 @@ export class PolicyGate {
 
   get policy(): CompiledPolicy {
     return this.#policy;
+  }
+
+  /** Every live deny in force, fleet first: what evaluate consults. */
+  get denyLookup(): LiveDenyLookup {
+    return this.#lookup;
+  }
+
+  /** `--state-fail open`. */
+  get failOpen(): boolean {
+    return this.#options.failOpen ?? false;
   }
 
   /** Swaps in a reloaded policy; quotas whose rule kept its entry, name and window carry on. */
@@ -117,6 +142,9 @@ export class PolicyGate {
    * SQLite), else with a promise (Redis), never later than the store's time budget.
    */
   decide(call: ToolCall): Verdict | Promise<Verdict> {
+    if (this.fleetUnknown !== null && !this.failOpen) {
+      return this.#stateFailed(new Error(this.fleetUnknown), call, null);
+    }
     let verdict: Decision | Plan | Held;
     try {
       verdict = evaluate(this.#policy, call, this.#lookup);
@@ -196,7 +224,7 @@ export class PolicyGate {
     };
   }
 
-  #stateFailed(error: Error, call: ToolCall, plan: Plan): Decided {
+  #stateFailed(error: Error, call: ToolCall, plan: Plan | null): Decided {
     this.#options.onStateError?.(error, call);
     if (this.#options.failOpen) {
       return {
@@ -230,4 +258,18 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
   });
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/** Logs every state-store failure: loudly (an error) when it let the call through. */
+export function logStateErrors(
+  log: { warn(message: string): void; error(message: string): void },
+  failOpen: boolean,
+): (error: Error, call: ToolCall) => void {
+  return (error, call) =>
+    failOpen
+      ? log.error(
+        `State store failed (${error.message}): ${call.tool} ALLOWED without its quotas ` +
+          `(--state-fail open)`,
+      )
+      : log.warn(`State store failed (${error.message}): ${call.tool} denied`);
 }

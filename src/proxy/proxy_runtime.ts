@@ -9,14 +9,17 @@ import type {
   ApprovalView,
   ControlEvent,
   DecisionNotice,
+  DenyScope,
   ReloadResult,
   StatusResult,
+  StoreView,
   ToolView,
 } from "../control/protocol.ts";
 import { postureOf } from "../engine/posture.ts";
 import type { CompiledPolicy } from "../policy/compiled.ts";
 import { formatLocatedError, PolicyLoadError } from "../policy/load_error.ts";
 import type { ApprovalEvent, Approvals, PendingApproval } from "./approvals.ts";
+import { DenyScopes } from "./deny_scopes.ts";
 import type { DecisionEvent } from "./events.ts";
 import type { PolicyGate } from "./policy_gate.ts";
 
@@ -53,6 +56,8 @@ export interface ProxyRuntimeOptions {
   onToolsChanged: () => void;
   /** How many recent decisions a new subscriber gets first. */
   backfill?: number;
+  /** The machine-wide deny file (`ctl deny --all`); null or absent: none. */
+  machineDeniesPath?: string | null;
 }
 
 const DEFAULT_BACKFILL = 200;
@@ -74,11 +79,20 @@ export class ProxyRuntime implements ControlTarget {
   #lastError: string | null = null;
   #reloading: Promise<ReloadResult> | null = null;
   #reloadNext: Promise<ReloadResult> | null = null;
+  /** Machine-wide and fleet denies. */
+  readonly scopes: DenyScopes;
 
   constructor(options: ProxyRuntimeOptions) {
     this.#options = options;
     this.#gate = options.gate;
     this.#startedAt = this.#loadedAt = options.gate.now();
+    this.scopes = new DenyScopes(options.gate, {
+      machinePath: options.machineDeniesPath ?? null,
+      onChange: (notice) => {
+        this.#options.onToolsChanged();
+        this.#emit({ method: "control", params: notice });
+      },
+    });
   }
 
   /** Tells every subscriber what became of a held call (or that one is held). */
@@ -172,17 +186,22 @@ export class ProxyRuntime implements ControlTarget {
         lastError: this.#lastError,
       },
       state: info.state,
+      store: this.#storeView(),
       sessions: this.#options.sessions?.() ?? [{
         id: this.#options.session,
         client: this.#options.clientInfo(),
         startedAt: this.#startedAt,
       }],
-      liveDenies: [...this.#gate.liveDenies].map(([tool, reason]) => ({
-        tool,
-        reason,
-        at: this.#liveDeniedAt.get(tool) ?? this.#startedAt,
-        by: this.#liveDeniedBy.get(tool) ?? null,
-      })),
+      liveDenies: [
+        ...this.scopes.list(),
+        ...[...this.#gate.liveDenies].map(([tool, reason]) => ({
+          tool,
+          reason,
+          at: this.#liveDeniedAt.get(tool) ?? this.#startedAt,
+          by: this.#liveDeniedBy.get(tool) ?? null,
+          scope: "proxy" as const,
+        })),
+      ],
       tools: this.#toolNames().map((name) => this.#toolView(name)),
       controlPath: info.controlPath,
     };
@@ -240,8 +259,14 @@ export class ProxyRuntime implements ControlTarget {
     return { ok: true, source: next.source, toolsChanged };
   }
 
-  deny(tool: string, reason: string | null, by: string | null = null): void {
+  deny(
+    tool: string,
+    reason: string | null,
+    by: string | null = null,
+    scope: DenyScope = "proxy",
+  ): void | Promise<void> {
     const text = reason?.trim() || `Tool "${tool}" was stopped by an operator`;
+    if (scope !== "proxy") return this.scopes.deny(tool, text, by, scope);
     const changed = this.#gate.liveDenies.get(tool) !== text;
     this.#gate.liveDenies.set(tool, text);
     this.#liveDeniedAt.set(tool, this.#gate.now());
@@ -254,7 +279,17 @@ export class ProxyRuntime implements ControlTarget {
     });
   }
 
-  allow(tool: string, by: string | null = null): boolean {
+  allow(
+    tool: string,
+    by: string | null = null,
+    scope: DenyScope = "proxy",
+  ): boolean | Promise<boolean> {
+    if (scope === "fleet") return this.scopes.allow(tool, "fleet");
+    if (scope === "machine") {
+      // Machine-wide allow lifts this proxy's own deny of the pattern too.
+      const own = this.allow(tool, by) as boolean;
+      return this.scopes.allow(tool, "machine").then((lifted) => lifted || own);
+    }
     if (!this.#gate.liveDenies.delete(tool)) return false;
     this.#liveDeniedAt.delete(tool);
     this.#liveDeniedBy.delete(tool);
@@ -278,6 +313,13 @@ export class ProxyRuntime implements ControlTarget {
     });
   }
 
+  #storeView(): StoreView {
+    const { backend } = this.#gate;
+    const health = backend.health?.() ??
+      { kind: "memory" as const, reachable: true, latencyMs: null, error: null };
+    return { ...health, description: backend.description, failOpen: this.#gate.failOpen };
+  }
+
   #emit(event: ControlEvent): void {
     for (const listener of this.#listeners) {
       try {
@@ -292,7 +334,9 @@ export class ProxyRuntime implements ControlTarget {
     const names = new Set(this.#options.upstreamTools());
     for (const name of this.#gate.policy.exact.keys()) names.add(name);
     for (const name of this.#counts.keys()) names.add(name);
-    for (const name of this.#gate.liveDenies.exactNames()) names.add(name);
+    for (const layer of [this.#gate.liveDenies, this.#gate.machineDenies, this.#gate.fleetDenies]) {
+      for (const name of layer.exactNames()) names.add(name);
+    }
     return [...names].sort();
   }
 
@@ -300,16 +344,23 @@ export class ProxyRuntime implements ControlTarget {
     const counts = this.#counts.get(name);
     const view: ToolView = {
       name,
-      posture: postureOf(this.#gate.policy, name, this.#gate.liveDenies),
+      posture: postureOf(this.#gate.policy, name, this.#gate.denyLookup),
       allowed: counts?.allowed ?? 0,
       denied: counts?.denied ?? 0,
       quotas: this.#gate.quotaViews(name, this.#options.session) as ToolView["quotas"],
     };
-    const liveReason = this.#gate.liveDenies.reasonFor(name);
-    if (liveReason !== undefined) {
-      view.liveDenyReason = liveReason;
-      const pattern = this.#gate.liveDenies.patternFor(name);
-      if (pattern !== undefined && pattern !== name) view.liveDenyPattern = pattern;
+    const layers = [
+      ["fleet", this.#gate.fleetDenies],
+      ["machine", this.#gate.machineDenies],
+      ["proxy", this.#gate.liveDenies],
+    ] as const;
+    for (const [scope, layer] of layers) {
+      const pattern = layer.patternFor(name);
+      if (pattern === undefined) continue;
+      view.liveDenyReason = layer.get(pattern)!;
+      if (pattern !== name) view.liveDenyPattern = pattern;
+      view.liveDenyScope = scope;
+      break;
     }
     return view;
   }

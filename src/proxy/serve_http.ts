@@ -10,14 +10,15 @@ import { startHttpListener } from "../transports/http_listener.ts";
 import type { Upstream } from "../transports/upstream.ts";
 import { feedMetrics, ProxyMetrics } from "../metrics/proxy_metrics.ts";
 import { Approvals } from "./approvals.ts";
+import { startDenyFeeds } from "./deny_feeds.ts";
 import { EventBus } from "./event_bus.ts";
 import type { CallTracer } from "./events.ts";
 import { HttpHost } from "./http_host.ts";
-import { PolicyGate } from "./policy_gate.ts";
+import { logStateErrors, PolicyGate } from "./policy_gate.ts";
 import { watchPolicyFile } from "./policy_watcher.ts";
 import { ProxyRuntime } from "./proxy_runtime.ts";
 import { ReloadScheduler } from "./reload_scheduler.ts";
-import type { Attachment } from "./serve_stdio.ts";
+import type { Attachment, ServeState } from "./serve_stdio.ts";
 
 export interface ServeHttpOptions {
   /** What operators call this proxy (`--name`); else the server's own name. */
@@ -43,12 +44,19 @@ export interface ServeHttpOptions {
   tracer?: CallTracer | null;
   /** Called once listening, with the port (0 asks the system for a free one). */
   onListening?: (url: string) => void;
+  /** Where quotas, counters and fleet denies live (default: memory), and its bounds. */
+  state?: ServeState;
 }
 
 export async function serveHttp(options: ServeHttpOptions): Promise<number> {
   const { log } = options;
   const policy = await options.policy;
+  const { state } = options;
   const gate = new PolicyGate(policy, {
+    backend: state?.backend,
+    stateTimeoutMs: state?.timeoutMs,
+    failOpen: state?.failOpen,
+    onStateError: logStateErrors(log, state?.failOpen ?? false),
     onInternalError: (error, call) =>
       log.error(`Engine error on ${call.tool}, call denied: ${error.stack ?? error.message}`),
   });
@@ -79,7 +87,7 @@ export async function serveHttp(options: ServeHttpOptions): Promise<number> {
     upstreamCommand: [...options.upstreamDescription],
     upstreamPid: null,
     controlPath: null as string | null,
-    state: "memory",
+    state: gate.backend.description,
     name: options.name ?? null,
   };
   const runtime = new ProxyRuntime({
@@ -101,11 +109,13 @@ export async function serveHttp(options: ServeHttpOptions): Promise<number> {
         principal: session.principal,
       })),
     onToolsChanged: () => host.notifyToolsChanged(),
+    machineDeniesPath: state?.machineDeniesPath ?? null,
   });
   bus.subscribe((event) => {
     if (event.type === "decision") runtime.recordDecision(event.event);
     else if (event.type === "approval") runtime.recordApproval(event.event);
   });
+  const feeds = await startDenyFeeds(gate, runtime.scopes, { log });
   const attachment = options.attach ? await options.attach(runtime, bus) : null;
   info.controlPath = attachment?.controlPath ?? null;
 
@@ -150,6 +160,7 @@ export async function serveHttp(options: ServeHttpOptions): Promise<number> {
   log.info(`Got ${signal}: draining (up to ${options.graceMs} ms)`);
   await listener.close(options.graceMs);
   watcher?.close();
+  feeds.stop();
   stopListening();
   await attachment?.stop(0);
   return 0;

@@ -10,11 +10,13 @@ import { settlesWithin } from "../transports/settles_within.ts";
 import { pumpLines, StreamChannel } from "../transports/stdio.ts";
 import type { Upstream } from "../transports/upstream.ts";
 import { Approvals } from "./approvals.ts";
+import type { StateBackend } from "../state/state_backend.ts";
+import { startDenyFeeds } from "./deny_feeds.ts";
 import { EventBus } from "./event_bus.ts";
 import type { CallTracer } from "./events.ts";
 import { osPrincipal } from "./principal.ts";
 import { McpProxy } from "./mcp_proxy.ts";
-import { PolicyGate } from "./policy_gate.ts";
+import { logStateErrors, PolicyGate } from "./policy_gate.ts";
 import { watchPolicyFile } from "./policy_watcher.ts";
 import { ProxyRuntime } from "./proxy_runtime.ts";
 import { ReloadScheduler } from "./reload_scheduler.ts";
@@ -38,6 +40,17 @@ export interface ServeStdioOptions {
   attach?: (runtime: ProxyRuntime, bus: EventBus) => Promise<Attachment>;
   /** Spans per call, when tracing is on. */
   tracer?: CallTracer | null;
+  /** Where quotas, counters and fleet denies live (default: memory), and its bounds. */
+  state?: ServeState;
+}
+
+/** The state store and the machine-wide denies a proxy serves with (from `--state`). */
+export interface ServeState {
+  backend: StateBackend;
+  timeoutMs: number;
+  failOpen: boolean;
+  /** The machine-wide deny file; null for none. */
+  machineDeniesPath: string | null;
 }
 
 export interface Attachment {
@@ -58,7 +71,12 @@ const LOADING = compilePolicy({ version: "1", default: "deny", hide: ["*"], tool
 
 export async function serveStdio(options: ServeStdioOptions): Promise<number> {
   const { log, maxBytes, graceMs, upstream } = options;
+  const { state } = options;
   const gate = new PolicyGate(LOADING, {
+    backend: state?.backend,
+    stateTimeoutMs: state?.timeoutMs,
+    failOpen: state?.failOpen,
+    onStateError: logStateErrors(log, state?.failOpen ?? false),
     onInternalError: (error, call) =>
       log.error(`Engine error on ${call.tool}, call denied: ${error.stack ?? error.message}`),
   });
@@ -69,7 +87,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     upstreamCommand: [...upstream.description],
     upstreamPid: upstream.pid,
     controlPath: null as string | null,
-    state: "memory",
+    state: gate.backend.description,
     name: options.name ?? null,
     principal,
   };
@@ -78,10 +96,11 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     (error) => log.debug(`Writing to the client failed: ${error.message}`),
   );
   // Filled in once the policy is loaded.
-  const parts: { runtime: ProxyRuntime | null; attachment: Attachment | null } = {
-    runtime: null,
-    attachment: null,
-  };
+  const parts: {
+    runtime: ProxyRuntime | null;
+    attachment: Attachment | null;
+    feeds: { stop(): void } | null;
+  } = { runtime: null, attachment: null, feeds: null };
   const bus = new EventBus((error) => log.error(`An observer of calls failed: ${error.message}`));
   const approvals = new Approvals({ onEvent: (event) => bus.emit({ type: "approval", event }) });
   const proxy: McpProxy = new McpProxy({
@@ -113,11 +132,13 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
       serverInfo: () => proxy.serverInfo,
       approvals,
       onToolsChanged: () => proxy.notifyToolsChanged(),
+      machineDeniesPath: state?.machineDeniesPath ?? null,
     });
     bus.subscribe((event) => {
       if (event.type === "decision") runtime.recordDecision(event.event);
       else if (event.type === "approval") runtime.recordApproval(event.event);
     });
+    parts.feeds = await startDenyFeeds(gate, runtime.scopes, { log });
     parts.attachment = options.attach ? await options.attach(runtime, bus) : null;
     info.controlPath = parts.attachment?.controlPath ?? null;
     log.debug(`Serving ${info.upstreamCommand[0]} (pid ${upstream.pid}) under ${policy.source}`);
@@ -182,6 +203,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     await ready;
   } catch (error) {
     watcher?.close();
+    parts.feeds?.stop();
     for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
     await upstream.terminate(graceMs);
     throw error;
@@ -197,6 +219,8 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
   await settlesWithin(proxy.settled(), 1_000);
   await settlesWithin(client.drain(), graceMs);
   watcher?.close();
+  parts.feeds?.stop();
+  gate.backend.endSession(session);
   for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
   await parts.attachment?.stop(code);
   log.debug(`The server exited with code ${code}`);

@@ -6,6 +6,31 @@
 const SLOTS = 60;
 const RING = SLOTS + 1;
 
+/** Sub-windows remembered: an amount in sub-window `id` counts while `id > current - RING`. */
+export const COUNTER_RING = RING;
+
+/** The sub-window `now` falls in, for a counter over `windowMs` (shared by every store). */
+export function counterSlot(now: number, windowMs: number): number {
+  return Math.floor(now / (windowMs / SLOTS));
+}
+
+/** When sub-window `slot` is forgotten. */
+export function counterSlotEnd(slot: number, windowMs: number): number {
+  return (slot + RING) * (windowMs / SLOTS);
+}
+
+/**
+ * The sum of sub-window amounts still counted at sub-window `current`, added in the memory
+ * store's order (ring position), so that every store gets the same floating-point sum.
+ */
+export function sumOfSlots(slots: readonly { slot: number; sum: number }[], current: number) {
+  const live = slots.filter(({ slot }) => slot > current - RING);
+  live.sort((a, b) => (a.slot % RING) - (b.slot % RING));
+  let total = 0;
+  for (const { sum } of live) total += sum;
+  return total;
+}
+
 export class SlidingCounter {
   #sums = new Float64Array(RING);
   #slotIds = new Float64Array(RING).fill(-1);

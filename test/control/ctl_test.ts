@@ -171,9 +171,11 @@ Deno.test("intercept ctl --all runs on every proxy and prints each path's result
       proxies.map(({ server }) => ({
         path: server.path,
         name: null,
-        result: { ok: true, tool: "produce-message" },
+        result: { ok: true, tool: "produce-message", scope: "machine" },
       })),
     );
+    const file = JSON.parse(await Deno.readTextFile(`${root}/intercept/denies.json`));
+    deepEqual(file.denies.map((d: { pattern: string }) => d.pattern), ["produce-message"]);
     for (const { target } of proxies) {
       equal(target.actions.length, 1);
       deepEqual(target.actions[0].slice(0, 3), ["deny", "produce-message", "stop"]);
@@ -184,12 +186,32 @@ Deno.test("intercept ctl --all runs on every proxy and prints each path's result
     const allow = await ctl(root, "--all", "allow", "produce-message");
     equal(allow.code, 0, allow.stderr);
     const [first, second] = JSON.parse(allow.stdout);
-    deepEqual(first.result, { ok: true, tool: "produce-message" });
+    deepEqual(first.result, { ok: true, tool: "produce-message", scope: "machine" });
     equal(second.path, proxies[1].server.path);
     deepEqual(second.result, { ok: true, tool: "produce-message", wasDenied: false });
     const again = await ctl(root, "--all", "allow", "produce-message");
     equal(again.code, 0, again.stderr);
+    const after = JSON.parse(await Deno.readTextFile(`${root}/intercept/denies.json`));
+    deepEqual(after.denies, [], "lifted from the machine file");
   });
+});
+
+Deno.test("intercept ctl --all deny with no proxy running keeps it for later proxies", async () => {
+  await using temp = await tempRoot();
+  const run = await ctl(temp.root, "--all", "deny", "delete-*", "--reason", "incident 7");
+  equal(run.code, 0, run.stderr);
+  equal(run.stdout.trim(), "[]");
+  match(run.stderr, /no proxy is running; the machine-wide deny is kept in .*denies\.json/);
+  const path = `${temp.dir}/denies.json`;
+  equal((await Deno.stat(path)).mode! & 0o777, 0o600);
+  const file = JSON.parse(await Deno.readTextFile(path));
+  deepEqual(file.denies.map((d: { pattern: string; reason: string }) => [d.pattern, d.reason]), [
+    ["delete-*", "incident 7"],
+  ]);
+  await Deno.writeTextFile(path, "{not json", { mode: 0o600 });
+  const broken = await ctl(temp.root, "--all", "allow", "delete-*");
+  equal(broken.code, 1);
+  match(broken.stderr, /denies\.json is not JSON/);
 });
 
 Deno.test("intercept ctl refuses bad usage with exit 2", async () => {
@@ -207,6 +229,8 @@ Deno.test("intercept ctl refuses bad usage with exit 2", async () => {
     [["approve", "ab12", "--reason", "x"], /--reason applies to deny and reject only/],
     [["--all", "--control", "/x.sock", "status"], /either --control PATH or --all/],
     [["--bogus", "status"], /Unknown flag --bogus/],
+    [["--fleet", "status"], /--fleet applies to deny and allow, not to status/],
+    [["--fleet", "--all", "deny", "x"], /either --all or --fleet/],
   ];
   for (const [args, message] of cases) {
     const run = await ctl(temp.root, ...args);

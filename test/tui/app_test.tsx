@@ -175,7 +175,9 @@ Deno.test("App D asks a reason and a confirmation naming every proxy; A too; tab
     app.stdin.write("y");
     await waitForFrame(app.lastFrame, "Denied delete-topics on 2 of 2 proxies");
     for (const proxy of proxies) {
-      assert.deepEqual(proxy.calls("deny"), [{ tool: "delete-topics", reason: "incident 42" }]);
+      assert.deepEqual(proxy.calls("deny"), [
+        { tool: "delete-topics", reason: "incident 42", scope: "machine" },
+      ]);
     }
     app.stdin.write("A");
     await waitForFrame(app.lastFrame, "Allow delete-topics on all 2 proxies: pid 4242, pid 4243?");

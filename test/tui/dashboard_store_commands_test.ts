@@ -73,8 +73,10 @@ Deno.test("DashboardStore denyEverywhere and allowEverywhere reach every connect
   try {
     const denied = await store.denyEverywhere("produce-message", "incident 42");
     assert.deepEqual(denied, { ok: true, text: "Denied produce-message on 2 of 2 proxies" });
-    assert.deepEqual(one.calls("deny"), [{ tool: "produce-message", reason: "incident 42" }]);
-    assert.deepEqual(two.calls("deny"), [{ tool: "produce-message", reason: "incident 42" }]);
+    // Machine-wide: each proxy keeps it in the control folder's file, for proxies started later.
+    const wide = { tool: "produce-message", reason: "incident 42", scope: "machine" };
+    assert.deepEqual(one.calls("deny"), [wide]);
+    assert.deepEqual(two.calls("deny"), [wide]);
     const allowed = await store.allowEverywhere("produce-message");
     assert.equal(allowed.ok, false);
     assert.equal(

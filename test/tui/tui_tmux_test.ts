@@ -1,6 +1,6 @@
 /** The dashboard in a real terminal (tmux), against real proxies, driven as a person would. */
 import assert from "node:assert/strict";
-import { fixturePath, type JsonObject, RawProxy } from "../e2e/helpers.ts";
+import { childEnv, fixturePath, type JsonObject, RawProxy } from "../e2e/helpers.ts";
 import { interceptShellLine, ROOT } from "../e2e/intercept_command.ts";
 import { hasTmux, TmuxSession } from "./tmux_helpers.ts";
 
@@ -32,8 +32,14 @@ async function workspace() {
     root,
     policy,
     env: { INTERCEPT_CONTROL_DIR: `${root}/intercept` },
+    // The proxies' machine-wide denies (D) live in this folder too, not in the real one.
     proxy: (name: string) =>
-      RawProxy.start(policy, MINI, ["--control", `${root}/intercept/${name}.sock`, "--name", name]),
+      RawProxy.start(
+        policy,
+        MINI,
+        ["--control", `${root}/intercept/${name}.sock`, "--name", name],
+        { ...childEnv(), INTERCEPT_CONTROL_DIR: `${root}/intercept` },
+      ),
     [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
   };
 }
