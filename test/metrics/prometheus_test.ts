@@ -190,6 +190,7 @@ Deno.test("Registry.render() parses back line by line as the 0.0.4 grammar says"
     rule: "r",
   });
   registry.add(new Histogram("app_seconds", "x", [0.5])).observe(0.25);
-  const sample = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\[\\"n]|[^\\"\n])*",?)*\})? [-+]?(\d+(\.\d+)?(e[-+]?\d+)?|Inf|NaN)$/;
+  const sample =
+    /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\[\\"n]|[^\\"\n])*",?)*\})? [-+]?(\d+(\.\d+)?(e[-+]?\d+)?|Inf|NaN)$/;
   for (const line of samples(registry.render())) ok(sample.test(line), line);
 });
