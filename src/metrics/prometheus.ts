@@ -188,19 +188,24 @@ export class Registry {
 
 /** `a="x",b="y"`, with the `fold` labels (and any value over the length bound) as `_other`. */
 function renderLabels(labels: Labels, fold: readonly string[]): string {
-  return Object.keys(labels).map((name) => {
+  let key = "";
+  for (const name in labels) {
     const value = labels[name];
-    const shown = fold.includes(name) || value.length > MAX_LABEL_CHARS ? OTHER : value;
-    return `${name}="${escapeLabel(shown)}"`;
-  }).join(",");
+    const shown = value.length > MAX_LABEL_CHARS || fold.includes(name) ? OTHER : value;
+    key += `${key === "" ? "" : ","}${name}="${escapeLabel(shown)}"`;
+  }
+  return key;
 }
 
 function braces(key: string): string {
   return key === "" ? "" : `{${key}}`;
 }
 
+const NEEDS_ESCAPE = /[\\"\n]/;
+
 /** Backslash, double quote and line feed are escaped in label values. */
 export function escapeLabel(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return value;
   return value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
 }
 

@@ -2,7 +2,8 @@
  * Metrics and traces through the real proxy process: `/metrics` of `--listen` (behind the same
  * bearer token as /mcp) counting an SDK client's allowed and denied calls; `--metrics
  * 127.0.0.1:0` of a stdio proxy; and OpenTelemetry spans exported by Deno (OTEL_DENO=true,
- * OTLP http/json) to a receiver the test runs, continuing the call's `_meta.traceparent`.
+ * OTLP http/json) to a receiver the test runs, continuing the call's `_meta.traceparent`, from a
+ * stdio proxy and from `--listen`.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { connectAs, modernServer } from "./clients.ts";
@@ -14,7 +15,8 @@ import {
   RawProxy,
   textOf,
 } from "./helpers.ts";
-import { startHttpProxy } from "./http_proxy.ts";
+import { modernHeaders, startHttpProxy } from "./http_proxy.ts";
+import { envelope } from "./modern_envelope.ts";
 
 const POLICY = policyPath("eras.yaml");
 const TOKEN_HASH = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"; // "test"
@@ -169,19 +171,29 @@ function otlpReceiver() {
   };
 }
 
+/** Deno's exporter on, to `endpoint`, in OTLP/HTTP JSON. */
+function otelEnv(endpoint: string): Record<string, string> {
+  return {
+    ...childEnv(),
+    OTEL_DENO: "true",
+    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    OTEL_SERVICE_NAME: "intercept-e2e",
+  };
+}
+
 function attributesOf(span: OtlpSpan): Record<string, string | undefined> {
   return Object.fromEntries(span.attributes.map(({ key, value }) => [key, value.stringValue]));
 }
 
 Deno.test("intercept with OTEL_DENO=true exports a span per call, continuing _meta.traceparent, by its exit", async () => {
   const receiver = otlpReceiver();
-  const proxy = RawProxy.start(POLICY, modernServer(), ["--no-control"], {
-    ...childEnv(),
-    OTEL_DENO: "true",
-    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-    OTEL_SERVICE_NAME: "intercept-e2e",
-  });
+  const proxy = RawProxy.start(
+    POLICY,
+    modernServer(),
+    ["--no-control"],
+    otelEnv(receiver.endpoint),
+  );
   const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
   const parentId = "00f067aa0ba902b7";
   try {
@@ -225,6 +237,47 @@ Deno.test("intercept with OTEL_DENO=true exports a span per call, continuing _me
     ok(!exported.includes("a secret") && !exported.includes("forged parent"), "no arguments");
   } finally {
     await proxy.dispose();
+    await receiver.close();
+  }
+});
+
+Deno.test("intercept --listen with OTEL_DENO=true continues _meta.traceparent over the HTTP request's trace", async () => {
+  const receiver = otlpReceiver();
+  const proxy = await startHttpProxy(POLICY, modernServer(), [], otelEnv(receiver.endpoint));
+  const headerTrace = "11111111111111111111111111111111";
+  const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+  try {
+    const metas: JsonObject[] = [{}, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` }];
+    for (const [id, meta] of metas.entries()) {
+      const message = {
+        jsonrpc: "2.0",
+        id,
+        method: "tools/call",
+        params: { name: "echo", arguments: { message: "hi" }, _meta: { ...envelope(), ...meta } },
+      };
+      const response = await fetch(proxy.url, {
+        method: "POST",
+        headers: {
+          ...modernHeaders(message),
+          traceparent: `00-${headerTrace}-2222222222222222-01`,
+        },
+        body: JSON.stringify(message),
+      });
+      equal(response.status, 200, await response.text());
+    }
+  } finally {
+    equal((await proxy.stop()).code, 0, proxy.stderr());
+  }
+  try {
+    const isCall = (span: OtlpSpan) => span.name === "tools/call echo";
+    const underRequest = await receiver.waitFor((span) =>
+      isCall(span) && span.traceId === headerTrace
+    );
+    const request = await receiver.waitFor((span) => span.spanId === underRequest.parentSpanId);
+    equal(request.parentSpanId, "2222222222222222", "Deno's span of the HTTP request");
+    const continued = await receiver.waitFor((span) => isCall(span) && span.traceId === traceId);
+    equal(continued.parentSpanId, "00f067aa0ba902b7");
+  } finally {
     await receiver.close();
   }
 });
