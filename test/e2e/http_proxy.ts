@@ -17,15 +17,11 @@ export interface HttpProxy {
   stop(): Promise<Deno.CommandStatus>;
 }
 
-/**
- * Starts `intercept -c POLICY --listen 127.0.0.1:0 FLAGS... -- UPSTREAM...`; `env` is its whole
- * environment (default: ours without INTERCEPT_*).
- */
+/** Starts `intercept -c POLICY --listen 127.0.0.1:0 FLAGS... -- UPSTREAM...`. */
 export async function startHttpProxy(
   policy: string,
   upstream: readonly string[],
   flags: string[] = [],
-  env: Record<string, string> = childEnv(),
 ): Promise<HttpProxy> {
   const listen = flags.includes("--listen") ? [] : ["--listen", "127.0.0.1:0"];
   const control = flags.includes("--control") ? [] : ["--no-control"];
@@ -41,7 +37,7 @@ export async function startHttpProxy(
   const child = new Deno.Command(command, {
     args,
     cwd: ROOT,
-    env,
+    env: childEnv(),
     clearEnv: true,
     stdin: "null",
     stdout: "null",

@@ -243,10 +243,17 @@ Deno.test("intercept with OTEL_DENO=true exports a span per call, continuing _me
 
 Deno.test("intercept --listen with OTEL_DENO=true continues _meta.traceparent over the HTTP request's trace", async () => {
   const receiver = otlpReceiver();
-  const proxy = await startHttpProxy(POLICY, modernServer(), [], otelEnv(receiver.endpoint));
+  // RawProxy for its environment and its stderr: the URL is logged there.
+  const proxy = RawProxy.start(
+    POLICY,
+    modernServer(),
+    ["--listen", "127.0.0.1:0", "--no-control"],
+    otelEnv(receiver.endpoint),
+  );
   const headerTrace = "11111111111111111111111111111111";
   const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
   try {
+    const [, url] = await proxy.stderrMatch(/Serving MCP at (http:\/\/\S+\/mcp)/);
     const metas: JsonObject[] = [{}, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` }];
     for (const [id, meta] of metas.entries()) {
       const message = {
@@ -255,7 +262,7 @@ Deno.test("intercept --listen with OTEL_DENO=true continues _meta.traceparent ov
         method: "tools/call",
         params: { name: "echo", arguments: { message: "hi" }, _meta: { ...envelope(), ...meta } },
       };
-      const response = await fetch(proxy.url, {
+      const response = await fetch(url, {
         method: "POST",
         headers: {
           ...modernHeaders(message),
@@ -266,7 +273,8 @@ Deno.test("intercept --listen with OTEL_DENO=true continues _meta.traceparent ov
       equal(response.status, 200, await response.text());
     }
   } finally {
-    equal((await proxy.stop()).code, 0, proxy.stderr());
+    proxy.child.kill("SIGTERM");
+    equal((await proxy.dispose()).code, 0, proxy.stderr);
   }
   try {
     const isCall = (span: OtlpSpan) => span.name === "tools/call echo";
