@@ -123,6 +123,21 @@ Deno.test("intercept --metrics 127.0.0.1:0 serves a stdio proxy's metrics at the
   }
 });
 
+Deno.test("intercept --metrics on a non-loopback host warns that anyone who reaches it sees the metrics", async () => {
+  const proxy = RawProxy.start(POLICY, modernServer(), ["--no-control", "--metrics", "0.0.0.0:0"]);
+  try {
+    const [, port] = await proxy.stderrMatch(
+      /Serving metrics at http:\/\/0\.0\.0\.0:(\d+)\/metrics/,
+    );
+    await proxy.stderrMatch(
+      /warn: --metrics on 0\.0\.0\.0 shows tool names and counts, without auth/,
+    );
+    equal((await scrape(`http://127.0.0.1:${port}/metrics`)).status, 200);
+  } finally {
+    await proxy.dispose();
+  }
+});
+
 interface OtlpSpan {
   traceId: string;
   spanId: string;
