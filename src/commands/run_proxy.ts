@@ -161,6 +161,6 @@ async function authTokensFrom(path: string) {
 /** OpenTelemetry is loaded only when it is asked for (`OTEL_DENO=true`): start-up skips it. */
 async function tracerFromEnv() {
   const wanted = Deno.env.get("OTEL_DENO");
-  if (wanted !== "true" && wanted !== "1") return null;
+  if (wanted !== "true") return null; // Deno's exporter takes "true" only (not "1")
   return (await import("../metrics/tracing.ts")).callTracerFromEnv(denoJson.version, wanted);
 }

@@ -3,9 +3,13 @@
  * decision and upstream latencies, sessions, requests in flight, approvals waiting, state store
  * errors. Tool names are the agent's to pick: past a bound they share one series.
  */
+import { BUILTIN_RULES } from "../engine/decision.ts";
 import type { EventBus } from "../proxy/event_bus.ts";
 import type { DecisionEvent } from "../proxy/events.ts";
 import { Counter, Gauge, Histogram, Registry } from "./prometheus.ts";
+
+/** The rules the gate decides by when the state store failed (denied, or allowed fail-open). */
+const STATE_RULES: readonly string[] = [BUILTIN_RULES.state, BUILTIN_RULES.stateFailOpen];
 
 /** Seconds: 50 µs to 10 s. */
 const DECISION_BUCKETS = [
@@ -41,7 +45,9 @@ export class ProxyMetrics {
   constructor(sources: ProxyMetricsSources) {
     const r = this.#registry;
     this.#decisions = r.add(
-      new Counter("intercept_decisions_total", "tools/call decisions by tool, decision and rule"),
+      new Counter("intercept_decisions_total", "tools/call decisions by tool, decision and rule", {
+        foldable: ["tool"],
+      }),
     );
     this.#decisionSeconds = r.add(
       new Histogram(
@@ -69,10 +75,17 @@ export class ProxyMetrics {
       ),
     );
     this.#stateErrors = r.add(
-      new Counter("intercept_state_errors_total", "State store errors and time-outs"),
+      new Counter(
+        "intercept_state_errors_total",
+        "Calls decided by a state store error or time-out (denied, or allowed fail-open)",
+      ),
     );
+    this.#stateErrors.inc({}, 0); // shown from the start: rate() needs the zero
     this.#approvals = r.add(
-      new Counter("intercept_approvals_total", "Held calls by outcome (requested, granted, ...)"),
+      new Counter(
+        "intercept_approvals_total",
+        "Calls held for a human, by outcome: requested, granted, rejected, expired, withdrawn",
+      ),
     );
   }
 
@@ -84,6 +97,7 @@ export class ProxyMetrics {
       rule: decision.rule,
     });
     this.#decisionSeconds.observe(event.latencyMs / 1000);
+    if (STATE_RULES.includes(decision.rule)) this.#stateErrors.inc();
   }
 
   upstreamAnswered(durationMs: number, outcome: "ok" | "error"): void {
@@ -92,10 +106,6 @@ export class ProxyMetrics {
 
   approval(outcome: string): void {
     this.#approvals.inc({ outcome });
-  }
-
-  stateError(): void {
-    this.#stateErrors.inc();
   }
 
   render(): string {
@@ -109,6 +119,8 @@ export function feedMetrics(bus: EventBus, metrics: ProxyMetrics): () => void {
     if (event.type === "decision") metrics.decision(event.event);
     else if (event.type === "upstream_answer") {
       metrics.upstreamAnswered(event.durationMs, event.ok ? "ok" : "error");
-    } else if (event.type === "approval") metrics.approval(event.event.type.slice(9));
+    } else if (event.type === "approval") {
+      metrics.approval(event.event.type.replace(/^approval_/, ""));
+    }
   });
 }

@@ -19,9 +19,11 @@ export interface DecisionEvent {
   readonly round: number;
 }
 
-/** One `tools/call` traced: its decision, then its time upstream (OpenTelemetry spans). */
+/** One `tools/call` traced: its decision, its wait for a human, its time upstream (spans). */
 export interface CallTrace {
   decided(allowed: boolean, rule: string): void;
+  /** `rule` holds the call for a human; `decided` or `end` follows. */
+  held(rule: string): void;
   forwarded(): void;
   /** The upstream answered (`ok`: with a result, not an error). */
   answered(ok: boolean): void;

@@ -10,6 +10,7 @@ import type { ControlEvent } from "../control/protocol.ts";
 import { settlesWithin } from "../transports/settles_within.ts";
 import { feedMetrics, ProxyMetrics } from "../metrics/proxy_metrics.ts";
 import { type MetricsListener, startMetricsListener } from "../transports/metrics_listener.ts";
+import { isLoopback } from "../transports/http_listener.ts";
 import type { ApprovalEvent } from "./approvals.ts";
 import type { EventBus } from "./event_bus.ts";
 import type { ProxyRuntime } from "./proxy_runtime.ts";
@@ -74,6 +75,12 @@ export async function attachOperations(
       );
       metrics = { listener, unsubscribe: feedMetrics(bus, proxyMetrics) };
       log.info(`Serving metrics at ${listener.url}`);
+      if (!isLoopback(options.metrics.hostname)) {
+        log.warn(
+          `--metrics on ${options.metrics.hostname} shows tool names and counts, without auth, ` +
+            `to anyone who reaches it`,
+        );
+      }
     } catch (error) {
       await control?.close();
       await audit?.close();

@@ -230,7 +230,7 @@ export class ToolCalls {
     const { gate, relay } = this.#options;
     if (verdict.held) {
       if (this.#gone(call)) return;
-      call.trace?.decided(false, verdict.held.rule.name);
+      call.trace?.held(verdict.held.rule.name);
       return this.#held.hold(this.#heldCall(call), verdict.held).then((result) =>
         this.#afterHold(call, result, verdict.held.rule.name)
       );
@@ -276,6 +276,7 @@ export class ToolCalls {
       quotas: [],
     };
     this.#record(call, decision);
+    call.trace?.decided(false, decision.rule);
     this.#deny(call, decision);
   }
 

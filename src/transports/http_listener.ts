@@ -117,7 +117,8 @@ export function startHttpListener(options: HttpListenerOptions): Promise<HttpLis
 
   async function route(request: Request, port: number): Promise<Response> {
     const url = new URL(request.url);
-    const refused = checkHostAndOrigin(request, port) ?? checkHeaderSize(request);
+    const refused = refuseHostOrOrigin(request, options.hostname, port, options.allowedOrigins) ??
+      checkHeaderSize(request);
     if (refused) return refused;
     switch (url.pathname) {
       case "/healthz":
@@ -128,10 +129,17 @@ export function startHttpListener(options: HttpListenerOptions): Promise<HttpLis
           ? Response.json({ status: "ready" })
           : Response.json({ status: "not ready", reason: problem }, { status: 503 });
       }
-      case "/metrics":
-        return new Response(options.metrics(), {
-          headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
-        });
+      case "/metrics": {
+        // The same bearer token as /mcp when auth is on: tool names and counts are not public.
+        if (request.method !== "GET" && request.method !== "HEAD") {
+          return jsonError(405, `Method ${request.method} is not allowed on /metrics`, {
+            allow: "GET, HEAD",
+          });
+        }
+        const principal = await authenticate(request);
+        if (principal instanceof Response) return principal;
+        return metricsResponse(options.metrics());
+      }
       case "/mcp":
         return await mcp(request);
       default:
@@ -188,29 +196,44 @@ export function startHttpListener(options: HttpListenerOptions): Promise<HttpLis
     return principal;
   }
 
-  /** DNS rebinding: on a loopback bind, only loopback names may be asked for. */
-  function checkHostAndOrigin(request: Request, port: number): Response | null {
-    if (isLoopback(options.hostname)) {
-      const host = request.headers.get("host") ?? "";
-      const name = host.replace(/:\d+$/, "");
-      const hostPort = /:(\d+)$/.exec(host)?.[1];
-      if (!LOOPBACK.has(name) || (hostPort !== undefined && Number(hostPort) !== port)) {
-        return jsonError(403, `Host "${host.slice(0, 100)}" is not allowed on a loopback listener`);
-      }
-    }
-    const origin = request.headers.get("origin");
-    if (origin !== null && !options.allowedOrigins.includes(origin)) {
-      return jsonError(403, `Origin "${origin.slice(0, 100)}" is not allowed (--allowed-origins)`);
-    }
-    return null;
-  }
-
   function checkHeaderSize(request: Request): Response | null {
     let bytes = 0;
     for (const [name, value] of request.headers) bytes += name.length + value.length + 4;
     if (bytes <= limits.maxHeaderBytes) return null;
     return jsonError(431, `Request headers of ${bytes} bytes are over ${limits.maxHeaderBytes}`);
   }
+}
+
+/**
+ * A 403 unless the request may reach this listener: on a loopback bind only loopback names may
+ * be asked for (DNS rebinding), and an Origin must be one of `allowedOrigins`.
+ */
+export function refuseHostOrOrigin(
+  request: Request,
+  hostname: string,
+  port: number,
+  allowedOrigins: readonly string[],
+): Response | null {
+  if (isLoopback(hostname)) {
+    const host = request.headers.get("host") ?? "";
+    const name = host.replace(/:\d+$/, "");
+    const hostPort = /:(\d+)$/.exec(host)?.[1];
+    if (!LOOPBACK.has(name) || (hostPort !== undefined && Number(hostPort) !== port)) {
+      return jsonError(403, `Host "${host.slice(0, 100)}" is not allowed on a loopback listener`);
+    }
+  }
+  const origin = request.headers.get("origin");
+  if (origin !== null && !allowedOrigins.includes(origin)) {
+    return jsonError(403, `Origin "${origin.slice(0, 100)}" is not allowed (--allowed-origins)`);
+  }
+  return null;
+}
+
+/** The Prometheus text of `/metrics`. */
+export function metricsResponse(text: string): Response {
+  return new Response(text, {
+    headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+  });
 }
 
 /** The body within `max` bytes and `timeoutMs`, as UTF-8 text; an error response otherwise. */

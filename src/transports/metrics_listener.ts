@@ -1,7 +1,11 @@
 /**
- * `--metrics HOST:PORT` for a stdio proxy: `/metrics` in Prometheus text, nothing else. It
- * shows tool names and counts, never arguments; bind it where only the scraper reaches.
+ * `--metrics HOST:PORT` for a stdio proxy: `GET /metrics` in Prometheus text, nothing else. It
+ * shows tool names and counts, never arguments, without auth: bind it where only the scraper
+ * reaches. As on `--listen`, a loopback bind answers loopback Host names only (DNS rebinding),
+ * and a browser's request (any Origin) is refused.
  */
+import { jsonError, metricsResponse, refuseHostOrOrigin } from "./http_listener.ts";
+
 export interface MetricsListener {
   readonly url: string;
   close(): Promise<void>;
@@ -30,12 +34,17 @@ export function startMetricsListener(
             },
           }),
       }, (request) => {
-        if (new URL(request.url).pathname !== "/metrics" || request.method !== "GET") {
-          return new Response("Not found: metrics are at GET /metrics\n", { status: 404 });
+        const refused = refuseHostOrOrigin(request, hostname, server.addr.port, []);
+        if (refused) return refused;
+        if (new URL(request.url).pathname !== "/metrics") {
+          return jsonError(404, "Not found: metrics are at GET /metrics");
         }
-        return new Response(render(), {
-          headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
-        });
+        if (request.method !== "GET" && request.method !== "HEAD") {
+          return jsonError(405, `Method ${request.method} is not allowed on /metrics`, {
+            allow: "GET, HEAD",
+          });
+        }
+        return metricsResponse(render());
       });
     } catch (error) {
       reject(error);

@@ -116,6 +116,8 @@ export class RawProxy {
   #stderr = "";
   #stdoutEnded = false;
   #waiters = new Set<() => boolean>();
+  #stderrWaiters = new Set<(ended: boolean) => void>();
+  #stderrEnded = false;
   #readers: Promise<void>[];
   #streamReaders: ReadableStreamDefaultReader<Uint8Array>[] = [];
   #counter = 0;
@@ -297,7 +299,35 @@ export class RawProxy {
   }
 
   async #readStderr(): Promise<void> {
-    for await (const text of this.#read(this.child.stderr)) this.#stderr += text;
+    try {
+      for await (const text of this.#read(this.child.stderr)) {
+        this.#stderr += text;
+        for (const check of [...this.#stderrWaiters]) check(false);
+      }
+    } finally {
+      this.#stderrEnded = true;
+      for (const check of [...this.#stderrWaiters]) check(true);
+    }
+  }
+
+  /** The first match of `pattern` in what the proxy writes to stderr (a URL it logs). */
+  stderrMatch(pattern: RegExp, timeoutMs = 15_000): Promise<RegExpExecArray> {
+    return new Promise((resolve, reject) => {
+      const check = (ended: boolean) => {
+        const match = pattern.exec(this.#stderr);
+        if (!match && !ended) return;
+        clearTimeout(timer);
+        this.#stderrWaiters.delete(check);
+        if (match) resolve(match);
+        else reject(new Error(`The proxy's stderr ended without ${pattern}:\n${this.#stderr}`));
+      };
+      const timer = setTimeout(() => {
+        this.#stderrWaiters.delete(check);
+        reject(new Error(`No ${pattern} on stderr within ${timeoutMs} ms:\n${this.#stderr}`));
+      }, timeoutMs);
+      this.#stderrWaiters.add(check);
+      check(this.#stderrEnded);
+    });
   }
 
   /** Decoded chunks of `stream`; `#cancelReads` ends them (an orphan may hold a pipe open). */

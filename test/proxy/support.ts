@@ -4,6 +4,7 @@ import type { CompiledPolicy } from "../../src/policy/compiled.ts";
 import { loadPolicyText } from "../../src/policy/loader.ts";
 import { type DecisionEvent, McpProxy } from "../../src/proxy/mcp_proxy.ts";
 import type { Approvals } from "../../src/proxy/approvals.ts";
+import type { CallTracer } from "../../src/proxy/events.ts";
 import { PolicyGate } from "../../src/proxy/policy_gate.ts";
 import type { LineChannel } from "../../src/transports/stdio.ts";
 
@@ -73,6 +74,8 @@ export interface HarnessOptions {
   approvals?: Approvals;
   /** Replaces the harness's own decision recorder. */
   onDecision?: (event: DecisionEvent) => void;
+  onUpstreamAnswer?: (durationMs: number, ok: boolean) => void;
+  tracer?: CallTracer;
 }
 
 export function harness(options: HarnessOptions = {}): Harness {
@@ -93,6 +96,8 @@ export function harness(options: HarnessOptions = {}): Harness {
     upstream,
     log: { warn: (message) => warnings.push(message), error: (message) => errors.push(message) },
     onDecision: options.onDecision ?? ((event) => decisions.push(event)),
+    onUpstreamAnswer: options.onUpstreamAnswer,
+    tracer: options.tracer,
     upstreamTimeoutMs: options.upstreamTimeoutMs,
     maxBytes: options.maxBytes,
     approvals: options.approvals,
