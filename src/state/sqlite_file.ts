@@ -37,6 +37,9 @@ export interface SqliteFileOptions {
   busyTimeoutMs: number;
 }
 
+/** How long opening the file waits for another process's lock before it gives up (ms). */
+const OPEN_BUSY_MS = 10_000;
+
 /** Opens (creating when missing) the state file at `path`; throws `StateStoreError`. */
 export function openStateFile(path: string, options: SqliteFileOptions): DatabaseSync {
   createPrivate(path);
@@ -47,12 +50,15 @@ export function openStateFile(path: string, options: SqliteFileOptions): Databas
     throw new StateStoreError(`Cannot open the state file ${path}: ${(error as Error).message}`);
   }
   try {
-    db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
+    // Opening may wait for another process preparing the file or taking a quota (proxies
+    // that start together): the start-up waits up to OPEN_BUSY_MS; a take never waits long.
+    db.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_MS}`);
     prepareSchema(db, path);
     // WAL: readers never wait for the writer; NORMAL: a commit is on disk at the next
     // checkpoint, so a crash of the process loses nothing, a power cut the last moments.
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = NORMAL");
+    db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
     return db;
   } catch (error) {
     db.close();

@@ -274,10 +274,18 @@ Deno.test({
         stdout += value;
       }
       child.kill("SIGTERM");
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        stdout += value;
+      // Should the signal be lost, the stand-in would wait for ever: fail instead of hanging.
+      const deadline = setTimeout(() => {
+        new Deno.Command("pkill", { args: ["-f", `${out}/`] }).output().catch(() => {});
+      }, 30_000);
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          stdout += value;
+        }
+      } finally {
+        clearTimeout(deadline);
       }
       const status = await child.status;
       deepEqual([status.code, stdout], [7, "ready\ngot TERM\n"]);

@@ -100,3 +100,30 @@ Deno.test("SqliteBackend deletes rows out of their window (bounded growth)", asy
   equal(count(), 2, "only the late take's own rows are left");
   await store.close();
 });
+
+Deno.test("SqliteBackend opens a file another process holds locked for a while (proxies starting together)", async () => {
+  const path = await tempFile();
+  new SqliteBackend(path).close();
+  // Another process takes the write lock for 400 ms, as one proxy preparing the file does
+  // while the others start.
+  const holder = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `import { DatabaseSync } from "node:sqlite";
+       const db = new DatabaseSync(${JSON.stringify(path)});
+       db.exec("BEGIN IMMEDIATE");
+       console.log("locked");
+       const until = Date.now() + 400;
+       while (Date.now() < until) {}
+       db.exec("COMMIT");`,
+    ],
+    stdout: "piped",
+  }).spawn();
+  const reader = holder.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  equal((await reader.read()).value?.trim(), "locked");
+  const backend = new SqliteBackend(path);
+  ok((await backend.take(planOf(POLICY, "both"), 1_000)).taken);
+  await backend.close();
+  await reader.cancel();
+  equal((await holder.status).code, 0);
+});

@@ -21,12 +21,20 @@ if (found.error) {
   process.exit(1);
 }
 
-const child = spawn(found.path, process.argv.slice(2), { stdio: "inherit" });
+// The handlers come first: a signal that arrives while the binary starts must not end this
+// process by default and leave the binary running on its own.
 const forwarded = ["SIGINT", "SIGTERM", "SIGHUP"];
-const forward = (signal) => child.kill(signal);
+let child = null;
+let early = null;
+const forward = (signal) => {
+  if (child) child.kill(signal);
+  else early = signal;
+};
 if (process.platform !== "win32") {
   for (const signal of forwarded) process.on(signal, forward);
 }
+child = spawn(found.path, process.argv.slice(2), { stdio: "inherit" });
+if (early) child.kill(early);
 
 child.on("error", (error) => {
   process.stderr.write(`intercept: cannot run ${found.path}: ${error.message}\n`);
