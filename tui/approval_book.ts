@@ -89,10 +89,6 @@ export class ApprovalBook {
     );
   }
 
-  get size(): number {
-    return this.#held.size;
-  }
-
   /** What became of a call that waits no more, when this dashboard heard it; else null. */
   fate(id: string): Settled | null {
     return this.#settled.get(id) ?? null;

@@ -5,7 +5,15 @@
  */
 import type { ApprovalView } from "../src/control/protocol.ts";
 import type { HeldSnapshot } from "./dashboard_state.ts";
-import { fit, formatClock, formatDuration, textWidth, titledRule, truncate } from "./format.ts";
+import {
+  fit,
+  formatClock,
+  formatDuration,
+  oneLine,
+  textWidth,
+  titledRule,
+  truncate,
+} from "./format.ts";
 import type { ScreenLine } from "./frame.ts";
 import { type HeldKey, heldKey } from "./approval_keys.ts";
 import { scrollStart } from "./navigation.ts";
@@ -88,7 +96,7 @@ function columns(shown: readonly HeldSnapshot[], width: number, showProxy: boole
   }
   tool = Math.min(tool, TOOL_MAX);
   proxy = Math.min(proxy, PROXY_MAX);
-  who = Math.min(who, width >= 100 ? WHO_MAX : 18);
+  who = Math.min(who, WHO_MAX);
   const fixed = 2 + CLOCK + 1 + tool + 1 + (proxy ? proxy + 1 : 0);
   let args = width - fixed - who - 1;
   if (args < 16) {
@@ -125,11 +133,12 @@ export function whoText(view: ApprovalView): string {
   return view.principal ? `${caller} ${view.principal}` : caller;
 }
 
-/** The selected held call in a line: where, which rule, who, who may answer, the arguments. */
+/** The selected held call in a line: the arguments first, then where, the rule, who, the id. */
 export function heldLine(item: HeldSnapshot | null, width: number, now: number): Segment[] {
   if (!item) return [{ text: "No call is waiting for approval", dim: true }];
   const { view } = item;
   const head = `${view.tool} on ${item.label}: `;
+  const args = argsText(view.args, Math.max(20, Math.floor((width - textWidth(head)) * 0.6)));
   const parts = [
     `rule ${view.rule}`,
     view.client ? `client ${view.client}` : "",
@@ -138,12 +147,11 @@ export function heldLine(item: HeldSnapshot | null, width: number, now: number):
     `held at ${formatClock(view.requestedAt)}, ${formatDuration(view.expiresAt - now)} left`,
     view.askingUser ? "the user is asked too" : "",
     `id ${view.id}`,
-  ].filter(Boolean).join(" · ") + " · ";
-  const room = Math.max(0, width - textWidth(head) - textWidth(parts));
+  ].filter(Boolean).join(" · ");
   return fitSegments([
     { text: head, bold: true },
+    { text: `${args} · ` },
     { text: parts, dim: true },
-    { text: argsText(view.args, room) },
   ], width);
 }
 
@@ -188,7 +196,7 @@ export function argsText(args: Readonly<Record<string, unknown>>, width: number)
         : compactJson(value, width + 1);
       return `${key}=${text}`;
     }).join(" ");
-  const full = line(false);
+  const full = oneLine(line(false));
   if (textWidth(full) <= width) return full;
   return truncate(line(true), width);
 }

@@ -277,8 +277,6 @@ export class DashboardStore {
         void proxy.refreshApprovals();
       }
       this.#schedulePoll();
-      // Held calls count down: a frame a second while any is held.
-      if ([...this.#proxies.values()].some((proxy) => proxy.approvals.size > 0)) this.#changed();
       // A proxy that stopped answering is shown stale, though nothing else changed.
       const now = this.#deps.now();
       if ([...this.#proxies.values()].some((proxy) => proxy.staleSince(now) !== null)) {
