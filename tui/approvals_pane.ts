@@ -57,6 +57,7 @@ const WHO_MAX = 24;
 /** The pane's lines: a title, then one line per held call, soonest to expire first. */
 export function approvalsPane(held: readonly HeldSnapshot[], options: PaneOptions): ScreenLine[] {
   const { width, now } = options;
+  if (held.length === 0 || options.rows <= 0) return [];
   const rows = Math.max(0, options.rows - 1);
   const index = held.findIndex((h) => heldKey(h.proxy, h.view.id) === options.selected);
   const start = scrollStart(held.length, Math.max(0, index), rows);
