@@ -196,6 +196,9 @@ async function main(): Promise<void> {
       `XDG_RUNTIME_DIR=${root}`,
       "-e",
       "TMPDIR=" + root,
+      // Only this benchmark's proxies: not those of other runs on the machine.
+      "-e",
+      `INTERCEPT_CONTROL_DIR=${root}/intercept`,
       ...(options.color ? ["-e", "NO_COLOR="] : []),
       "sh",
       "-c",

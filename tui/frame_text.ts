@@ -145,10 +145,7 @@ export function emptyLines(
 
 /** Every key, for `?`. */
 export const KEYS: [string, string][] = [
-  [
-    "↑ ↓",
-    "select a tool (PgUp PgDn Home End: a page, the ends); ↑ from the first tool enters the approvals pane, ↓ from its last call leaves it",
-  ],
+  ["↑ ↓", "select a tool (PgUp PgDn Home End); ↑ at the top: the approvals pane"],
   ["tab", "next proxy (shift+tab: previous)"],
   ["d", "deny the selected tool live on this proxy (asks a reason)"],
   ["a", "allow it again on this proxy"],
