@@ -195,7 +195,7 @@ export function argsText(args: Readonly<Record<string, unknown>>, width: number)
       const text = short && nested
         ? Array.isArray(value) ? `[…${value.length}]` : "{…}"
         : compactJson(value, width + 1);
-      return `${key}=${text}`;
+      return `${key.length > width ? key.slice(0, width) : key}=${text}`;
     }).join(" ");
   const full = oneLine(line(false));
   if (textWidth(full) <= width) return full;

@@ -114,6 +114,16 @@ Deno.test("argsText() keeps control characters off the screen", () => {
   assert.match(shown, /evil \[2Jkey="line\\nbreak "/);
 });
 
+Deno.test("argsText() does work bounded by the width, not by the size of keys or values", () => {
+  const huge = {
+    ["k".repeat(5_000_000)]: "v".repeat(5_000_000),
+    list: new Array(1_000_000).fill(1),
+  };
+  const shown = argsText(huge, 60);
+  assert.equal(textWidth(shown), 60);
+  assert.match(shown, /^k+…$/);
+});
+
 Deno.test("compactJson() stops after its budget, however big the value", () => {
   const huge = { list: Array.from({ length: 200_000 }, (_, i) => ({ i })) };
   const started = performance.now();
