@@ -139,7 +139,7 @@ export class StreamBuffer {
     let index = this.#entries.length;
     while (index > 0 && this.#entries[index - 1].notice.ts > entry.notice.ts) index--;
     this.#entries.splice(index, 0, entry);
-    if (isCall(entry)) this.#decisions++;
+    if (entry.kind === "decision" || entry.kind === "approval") this.#decisions++;
     this.#trim();
     this.#view = null;
     return true;
@@ -158,7 +158,8 @@ export class StreamBuffer {
     let decisions = Math.max(0, dropDecisions);
     let others = Math.max(0, dropEvents);
     this.#entries = this.#entries.filter((entry) => {
-      const isDecision = isCall(entry);
+      // Decisions and held calls are the flow of calls; policy and operator events are apart.
+      const isDecision = entry.kind === "decision" || entry.kind === "approval";
       if (isDecision && decisions > 0) decisions--;
       else if (!isDecision && others > 0) others--;
       else return true;
@@ -167,11 +168,6 @@ export class StreamBuffer {
       return false;
     });
   }
-}
-
-/** Decisions and held calls are the flow of calls; policy and operator events are apart. */
-function isCall(entry: StreamEntry): boolean {
-  return entry.kind === "decision" || entry.kind === "approval";
 }
 
 function streamKey(entry: StreamEntry): string {

@@ -110,6 +110,7 @@ Deno.test("argsText() shows every key; objects give way before the line is cut",
 
 Deno.test("argsText() keeps control characters off the screen", () => {
   const shown = argsText({ "evil\u001b[2Jkey": "line\nbreak\u009b" }, 80);
+  // deno-lint-ignore no-control-regex
   assert.doesNotMatch(shown, /[\u0000-\u001f\u007f-\u009f]/);
   assert.match(shown, /evil \[2Jkey="line\\nbreak "/);
 });

@@ -126,8 +126,10 @@ Deno.test("buildFrame() held calls under NO_COLOR: words and markers, no colour 
   const plain = frame.lines.map((line) =>
     styleLine(line.segments, { color: false, inverse: line.inverse })
   ).join("\n");
+  // deno-lint-ignore no-control-regex
   assert.doesNotMatch(plain, /\u001b\[3\dm/);
   assert.match(plain, /held for approval: 1/);
   const coloured = frame.lines.map((line) => styleLine(line.segments, { color: true })).join("\n");
+  // deno-lint-ignore no-control-regex
   assert.match(coloured, /\u001b\[31m {3}3s /, "under five seconds, red");
 });
