@@ -5,7 +5,9 @@
  * and rate-limits, runs `intercept --tui` in a detached tmux pane (120×40) that finds them, and
  * reports the dashboard's CPU (share of one core), its RSS, and the bytes it writes to the
  * terminal; then how soon `intercept demo` draws its first frame and its live dashboard (median
- * of 3). Needs tmux and Linux's /proc. Figures never fail it; only a crash does.
+ * of 3). `--approvals` adds calls that a `require_approval` rule holds for 2 s (then they
+ * expire): a pane of held calls counting down, and their stream lines. Needs tmux and Linux's
+ * /proc. Figures never fail it; only a crash does.
  */
 import { readCpuMs, readRss } from "./bench/proc_stats.ts";
 import { RpcChild } from "./bench/rpc_client.ts";
@@ -42,6 +44,12 @@ tools:
     rules:
       - action: deny
         reason: "Destructive tools need a human"
+  create-connector:
+    rules:
+      - name: connectors need a human
+        action: require_approval
+        approval: { timeout: 2, from: [operator] }
+        reason: "New connectors are approved by a human"
 `;
 
 /** The calls each proxy gets, in turn: allows, quota hits, condition denials, a glob deny. */
@@ -56,17 +64,26 @@ const CALLS = [
   { name: "produce-message", arguments: { topicName: "orders-2", value: { message: "y" } } },
 ];
 
+/** With `--approvals`, one call in eight is held for a human instead (and expires). */
+const HELD_CALL = {
+  name: "create-connector",
+  arguments: { connectorName: "orders-archive", connectorConfig: { topics: "orders" } },
+};
+
 interface Options {
   seconds: number;
   rate: number;
   json: string | null;
   /** Colours on in the dashboard whatever NO_COLOR says here. */
   color: boolean;
+  /** Calls held for a human flow too. */
+  approvals: boolean;
 }
 
 function parseOptions(args: readonly string[]): Options {
-  const options: Options = { seconds: 20, rate: 50, json: null, color: false };
-  const usage = "Usage: deno task bench:tui [--seconds N] [--rate N] [--color] [--json FILE]";
+  const options: Options = { seconds: 20, rate: 50, json: null, color: false, approvals: false };
+  const usage =
+    "Usage: deno task bench:tui [--seconds N] [--rate N] [--color] [--approvals] [--json FILE]";
   for (let i = 0; i < args.length; i++) {
     const [name, inline] = args[i].split(/=(.*)/s, 2);
     const value = () => inline ?? args[++i];
@@ -74,6 +91,7 @@ function parseOptions(args: readonly string[]): Options {
     else if (name === "--rate") options.rate = Number(value());
     else if (name === "--json") options.json = value() ?? null;
     else if (name === "--color") options.color = true;
+    else if (name === "--approvals") options.approvals = true;
     else if (name === "--help" || name === "-h") {
       console.log(usage);
       Deno.exit(0);
@@ -104,14 +122,20 @@ async function tmux(socket: string, args: string[]): Promise<string> {
 }
 
 /** Drives one proxy at `rate` calls a second without waiting for answers. */
-function drive(proxy: RpcChild, rate: number, offset: number): { stop(): void; sent(): number } {
+function drive(
+  proxy: RpcChild,
+  rate: number,
+  offset: number,
+  approvals: boolean,
+): { stop(): void; sent(): number } {
+  const calls = approvals ? [...CALLS.slice(0, -1), HELD_CALL] : CALLS;
   let sent = 0;
   const started = performance.now();
   const timer = setInterval(() => {
     // Catch up on the calls this tick owes, so that timer drift does not lower the rate.
     const owed = Math.floor((performance.now() - started) * rate / 1000) - sent;
     for (let i = 0; i < owed; i++) {
-      void proxy.request("tools/call", CALLS[(sent + offset) % CALLS.length]);
+      void proxy.request("tools/call", calls[(sent + offset) % calls.length]);
       sent++;
     }
   }, 10);
@@ -151,7 +175,7 @@ async function main(): Promise<void> {
       await proxy.initialize();
     }
     progress(`driving each at ${options.rate} calls/s; starting the dashboard in tmux`);
-    proxies.forEach((proxy, i) => drivers.push(drive(proxy, options.rate, i)));
+    proxies.forEach((proxy, i) => drivers.push(drive(proxy, options.rate, i, options.approvals)));
     // INTERCEPT_BENCH_DENO_FLAGS adds runtime flags to the dashboard (--cpu-prof to profile it).
     const extra = Deno.env.get("INTERCEPT_BENCH_DENO_FLAGS") ?? "";
     // INTERCEPT_BENCH_DASHBOARD_MAIN runs the dashboard of another checkout (before and after).
@@ -172,6 +196,9 @@ async function main(): Promise<void> {
       `XDG_RUNTIME_DIR=${root}`,
       "-e",
       "TMPDIR=" + root,
+      // Only this benchmark's proxies: not those of other runs on the machine.
+      "-e",
+      `INTERCEPT_CONTROL_DIR=${root}/intercept`,
       ...(options.color ? ["-e", "NO_COLOR="] : []),
       "sh",
       "-c",
@@ -210,6 +237,7 @@ async function main(): Promise<void> {
       proxies: PROXIES,
       calls_per_s_per_proxy: Math.round(sent / PROXIES / (elapsedMs / 1000)),
       colours: options.color || !Deno.env.get("NO_COLOR"),
+      approvals: options.approvals,
       seconds: Math.round(elapsedMs / 100) / 10,
       dashboard_cpu_pct: Math.round(cpuMs / elapsedMs * 1000) / 10,
       dashboard_rss_mb: Math.round(maxRss * 10) / 10,

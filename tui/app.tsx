@@ -20,6 +20,8 @@ export interface AppStore {
   allowEverywhere(tool: string): Promise<CommandOutcome>;
   reload(proxy: string): Promise<CommandOutcome>;
   reset(proxy: string, tool?: string): Promise<CommandOutcome>;
+  approve(proxy: string, id: string): Promise<CommandOutcome>;
+  reject(proxy: string, id: string, reason?: string | null): Promise<CommandOutcome>;
 }
 
 export interface AppProps {
@@ -98,5 +100,9 @@ function run(store: AppStore, command: Exclude<Command, { kind: "quit" }>): Prom
       return store.reload(command.proxy);
     case "reset":
       return store.reset(command.proxy, command.tool);
+    case "approve":
+      return store.approve(command.proxy, command.id);
+    case "reject":
+      return store.reject(command.proxy, command.id, command.reason);
   }
 }

@@ -3,18 +3,20 @@
  * bounded time; one that has not answered by then is reported as "no answer yet; may still
  * apply", and the report is corrected when its answer, or the event saying it applied, comes.
  */
-import type { ControlNotice } from "../src/control/protocol.ts";
-import { NOT_DENIED } from "../src/control/protocol.ts";
+import type { ApprovalNotice, ControlNotice } from "../src/control/protocol.ts";
+import { NOT_DENIED, NOT_WAITING } from "../src/control/protocol.ts";
 import type { Notice } from "./dashboard_state.ts";
 import { errorText, type TimerId, type Timers } from "./proxy_link.ts";
 
-export type Method = "deny" | "allow" | "reload" | "reset";
+export type Method = "deny" | "allow" | "reload" | "reset" | "approve" | "reject";
 
 export interface Command {
   paths: readonly string[];
   method: Method;
   tool: string | null;
   params: Record<string, unknown>;
+  /** The held call's id, for approve and reject. */
+  approval?: string;
 }
 
 export interface CommandOutcome {
@@ -29,17 +31,23 @@ export interface TrackerDeps {
   labelOf: (path: string) => string;
   send: (path: string, method: Method, params: Record<string, unknown>) => Promise<unknown>;
   report: (level: Notice["level"], text: string) => CommandOutcome;
+  /** What became of a held call that waits no more (`expired`, `approved by ann`); else null. */
+  fateOf?: (path: string, id: string) => string | null;
 }
 
 type Result =
   | { path: string; kind: "done"; note?: string }
   | { path: string; kind: "failed"; error: string }
+  /** An approve or reject of a call that was not waiting any more. */
+  | { path: string; kind: "gone"; fate: string | null }
   | { path: string; kind: "late" };
 
 interface Late {
   path: string;
   method: Method;
   tool: string | null;
+  approval: string | null;
+  by: unknown;
   sentAt: number;
   settled: boolean;
 }
@@ -69,6 +77,21 @@ export class CommandTracker {
     }
   }
 
+  /**
+   * A proxy's `approval` notice: an approve or reject that had not answered applied (the
+   * notice names our answer and us), or came too late (someone or the clock answered first).
+   */
+  approvalSettled(path: string, notice: ApprovalNotice): void {
+    if (notice.event === "requested") return;
+    for (const late of this.#late) {
+      if (late.path !== path || late.approval !== notice.approval.id) continue;
+      const ours = notice.event === (late.method === "approve" ? "granted" : "rejected") &&
+        notice.by === late.by;
+      const fate = this.#deps.fateOf?.(path, notice.approval.id) ?? null;
+      this.#settle(late, ours ? { path, kind: "done" } : { path, kind: "gone", fate }, "applied");
+    }
+  }
+
   stop(): void {
     for (const id of this.#timers) this.#deps.timers.clearTimeout(id);
     this.#timers.clear();
@@ -80,9 +103,12 @@ export class CommandTracker {
     const answer = this.#deps.send(path, command.method, command.params).then(
       (): Result => ({ path, kind: "done" }),
       (error): Result => {
-        const notDenied = (error?.data as { reason?: unknown } | undefined)?.reason === NOT_DENIED;
-        if (command.method === "allow" && command.paths.length > 1 && notDenied) {
+        const reason = (error?.data as { reason?: unknown } | undefined)?.reason;
+        if (command.method === "allow" && command.paths.length > 1 && reason === NOT_DENIED) {
           return { path, kind: "done", note: "was not denied" };
+        }
+        if (command.approval !== undefined && reason === NOT_WAITING) {
+          return { path, kind: "gone", fate: this.#deps.fateOf?.(path, command.approval) ?? null };
         }
         return { path, kind: "failed", error: errorText(error) };
       },
@@ -100,6 +126,8 @@ export class CommandTracker {
       path,
       method: command.method,
       tool: command.tool,
+      approval: command.approval ?? null,
+      by: command.params.by,
       sentAt,
       settled: false,
     };
@@ -119,6 +147,8 @@ export class CommandTracker {
         "error",
         `${failedVerb(late.method)} on ${label} after all (${after}): ${oneLine(result.error)}`,
       );
+    } else if (result.kind === "gone") {
+      this.#deps.report("warn", `${goneText(late.tool, label, result.fate)} (after ${after})`);
     } else {
       const text = `${doneText(late.method, late.tool)} on ${label} (${how} after ${after})`;
       this.#deps.report("info", text);
@@ -135,6 +165,7 @@ function summary(
   const done = results.filter((r) => r.kind === "done");
   const failed = results.filter((r) => r.kind === "failed");
   const late = results.filter((r) => r.kind === "late");
+  const gone = results.filter((r) => r.kind === "gone");
   const parts: string[] = [];
   if (done.length > 0) {
     const where = everywhere
@@ -149,11 +180,14 @@ function summary(
   for (const f of failed) {
     parts.push(`${failedVerb(command.method)} on ${labelOf(f.path)}: ${oneLine(f.error)}`);
   }
+  for (const g of gone) parts.push(goneText(command.tool, labelOf(g.path), g.fate));
   if (late.length > 0) {
     const who = late.map((r) => labelOf(r.path)).join(", ");
-    parts.push(`No answer yet from ${who}; the ${command.method} may still apply`);
+    parts.push(`No answer yet from ${who}; the ${noun(command.method)} may still apply`);
   }
-  const level = failed.length === 0 && late.length === 0
+  const level = gone.length > 0 && failed.length === 0 && late.length === 0
+    ? "warn"
+    : failed.length === 0 && late.length === 0
     ? "info"
     : done.length > 0 || late.length > 0
     ? "warn"
@@ -171,7 +205,20 @@ function doneText(method: Method, tool: string | null): string {
       return "Reloaded the policy";
     case "reset":
       return tool ? `Reset the quotas of ${tool}` : "Reset every quota";
+    case "approve":
+      return `Approved ${tool}`;
+    case "reject":
+      return `Rejected ${tool}`;
   }
+}
+
+function noun(method: Method): string {
+  return method === "approve" ? "approval" : method === "reject" ? "rejection" : method;
+}
+
+/** The answer to an approve or reject of a call that was not waiting any more. */
+function goneText(tool: string | null, label: string, fate: string | null): string {
+  return `${tool ?? "The call"} was not waiting any more on ${label}` + (fate ? ` (${fate})` : "");
 }
 
 function failedVerb(method: Method): string {

@@ -1,5 +1,7 @@
 /** What the dashboard shows, as immutable snapshots, and the pure steps that build them. */
 import type {
+  ApprovalNotice,
+  ApprovalView,
   ControlNotice,
   DecisionNotice,
   PolicyNotice,
@@ -49,7 +51,15 @@ interface StreamBase {
 export type StreamEntry =
   | StreamBase & { kind: "decision"; notice: DecisionNotice }
   | StreamBase & { kind: "policy"; notice: PolicyNotice }
-  | StreamBase & { kind: "control"; notice: ControlNotice };
+  | StreamBase & { kind: "control"; notice: ControlNotice }
+  | StreamBase & { kind: "approval"; notice: ApprovalNotice };
+
+/** A call held for a human on one proxy, as the approvals pane shows it. */
+export interface HeldSnapshot {
+  proxy: string;
+  label: string;
+  view: ApprovalView;
+}
 
 export interface Notice {
   level: "info" | "warn" | "error";
@@ -68,6 +78,8 @@ export interface DashboardSnapshot {
   stream: readonly StreamEntry[];
   /** The outcome of the last command, or a discovery problem, until it expires. */
   notice: Notice | null;
+  /** Calls held for a human on every proxy, soonest to expire first; absent: none. */
+  approvals?: readonly HeldSnapshot[];
 }
 
 export function toolsFromStatus(status: StatusResult, observedAt: number): ToolSnapshot[] {
@@ -108,8 +120,8 @@ export function applyDecision(
 
 /**
  * The stream: ordered by time, free of the duplicates a reconnect's backfill would add, and
- * bounded: at most `limit` decisions and, apart, the last `eventLimit` policy and operator
- * events, so a flood of decisions never pushes those out.
+ * bounded: at most `limit` decisions and held calls and, apart, the last `eventLimit` policy
+ * and operator events, so a flood of decisions never pushes those out.
  */
 export class StreamBuffer {
   #entries: StreamEntry[] = [];
@@ -127,7 +139,7 @@ export class StreamBuffer {
     let index = this.#entries.length;
     while (index > 0 && this.#entries[index - 1].notice.ts > entry.notice.ts) index--;
     this.#entries.splice(index, 0, entry);
-    if (entry.kind === "decision") this.#decisions++;
+    if (entry.kind === "decision" || entry.kind === "approval") this.#decisions++;
     this.#trim();
     this.#view = null;
     return true;
@@ -146,7 +158,8 @@ export class StreamBuffer {
     let decisions = Math.max(0, dropDecisions);
     let others = Math.max(0, dropEvents);
     this.#entries = this.#entries.filter((entry) => {
-      const isDecision = entry.kind === "decision";
+      // Decisions and held calls are the flow of calls; policy and operator events are apart.
+      const isDecision = entry.kind === "decision" || entry.kind === "approval";
       if (isDecision && decisions > 0) decisions--;
       else if (!isDecision && others > 0) others--;
       else return true;
@@ -160,6 +173,8 @@ export class StreamBuffer {
 function streamKey(entry: StreamEntry): string {
   const detail = entry.kind === "decision"
     ? [entry.notice.tool, entry.notice.session, entry.notice.decision, entry.notice.latencyMs]
+    : entry.kind === "approval"
+    ? [entry.kind, entry.notice.approval.id, entry.notice.event]
     : [entry.kind, JSON.stringify(entry.notice)];
   return [entry.proxy, entry.notice.ts, ...detail].join("\u0000");
 }

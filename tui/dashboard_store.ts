@@ -4,8 +4,10 @@
  * hands the view immutable snapshots, at most one per frame.
  */
 import type { ControlEvent } from "../src/control/protocol.ts";
+import { fateText } from "./approval_book.ts";
 import {
   type DashboardSnapshot,
+  type HeldSnapshot,
   type Notice,
   StreamBuffer,
   uniqueLabels,
@@ -113,6 +115,10 @@ export class DashboardStore {
         });
       },
       report: (level, text) => this.#report(level, text),
+      fateOf: (path, id) => {
+        const fate = this.#proxies.get(path)?.approvals.fate(id);
+        return fate ? fateText(fate) : null;
+      },
     });
     this.#snapshot = this.#build();
   }
@@ -175,6 +181,26 @@ export class DashboardStore {
   reset(proxy: string, tool?: string): Promise<CommandOutcome> {
     const params = tool ? { tool } : {};
     return this.#run({ paths: [proxy], method: "reset", tool: tool ?? null, params });
+  }
+
+  /** Lets a held call through, on the proxy that holds it. */
+  approve(proxy: string, id: string): Promise<CommandOutcome> {
+    const tool = this.#heldTool(proxy, id);
+    return this.#run({ paths: [proxy], method: "approve", tool, params: { id }, approval: id });
+  }
+
+  /** Denies a held call, with the operator's reason when there is one. */
+  reject(proxy: string, id: string, reason?: string | null): Promise<CommandOutcome> {
+    const tool = this.#heldTool(proxy, id);
+    const trimmed = reason?.trim();
+    const params = trimmed ? { id, reason: trimmed } : { id };
+    return this.#run({ paths: [proxy], method: "reject", tool, params, approval: id });
+  }
+
+  #heldTool(proxy: string, id: string): string {
+    const book = this.#proxies.get(proxy)?.approvals;
+    const tool = book?.held().find((view) => view.id === id)?.tool ?? book?.fate(id)?.tool;
+    return tool ?? `the call ${id}`;
   }
 
   #run(command: Command): Promise<CommandOutcome> {
@@ -250,7 +276,10 @@ export class DashboardStore {
   #schedulePoll(): void {
     this.#timers.poll = this.#deps.timers.setTimeout(() => {
       if (!this.#running) return;
-      for (const proxy of this.#proxies.values()) void proxy.refresh();
+      for (const proxy of this.#proxies.values()) {
+        void proxy.refresh();
+        void proxy.refreshApprovals();
+      }
       this.#schedulePoll();
       // A proxy that stopped answering is shown stale, though nothing else changed.
       const now = this.#deps.now();
@@ -262,13 +291,15 @@ export class DashboardStore {
 
   #event(proxy: ProxyConnection, event: ControlEvent): void {
     const base = { proxy: proxy.path, label: this.#labels().get(proxy.path) ?? proxy.path };
-    if (event.method === "approval") return; // approvals: shown from status (a later pane)
     const added = event.method === "decision"
       ? this.#stream.add({ ...base, kind: "decision", notice: event.params })
       : event.method === "policy"
       ? this.#stream.add({ ...base, kind: "policy", notice: event.params })
+      : event.method === "approval"
+      ? this.#stream.add({ ...base, kind: "approval", notice: event.params })
       : this.#stream.add({ ...base, kind: "control", notice: event.params });
     if (event.method === "control") this.#commands.confirmedBy(proxy.path, event.params);
+    if (event.method === "approval") this.#commands.approvalSettled(proxy.path, event.params);
     // A duplicate from a reconnect's backfill changes nothing the connection did not count.
     if (added || event.method === "decision") this.#changed();
   }
@@ -303,8 +334,24 @@ export class DashboardStore {
       proxies: proxies.map((proxy) => proxy.snapshot(now, labels.get(proxy.path)!)),
       stream: this.#stream.entries(),
       notice,
+      approvals: heldCalls(proxies, labels),
     };
   }
+}
+
+/** Every proxy's held calls in one list, soonest to expire first. */
+function heldCalls(
+  proxies: readonly ProxyConnection[],
+  labels: Map<string, string>,
+): HeldSnapshot[] {
+  const held: HeldSnapshot[] = [];
+  for (const proxy of proxies) {
+    const label = labels.get(proxy.path)!;
+    for (const view of proxy.approvals.held()) held.push({ proxy: proxy.path, label, view });
+  }
+  return held.sort((a, b) =>
+    a.view.expiresAt - b.view.expiresAt || (a.view.id < b.view.id ? -1 : 1)
+  );
 }
 
 function denyParams(tool: string, reason?: string | null): Record<string, unknown> {

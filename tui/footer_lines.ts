@@ -2,7 +2,8 @@
 import type { DashboardSnapshot } from "./dashboard_state.ts";
 import { truncate } from "./format.ts";
 import type { FrameOptions, ScreenLine } from "./frame.ts";
-import { helpLine } from "./frame_text.ts";
+import { heldHint } from "./approvals_pane.ts";
+import { FOOTER_KEYS, helpLine } from "./frame_text.ts";
 import type { KeyContext, UiState } from "./keymap.ts";
 
 const NOTICE_COLOURS = { info: "green", warn: "yellow", error: "red" } as const;
@@ -66,6 +67,27 @@ export function footerLines(
         { segments: [{ text: "y sends it · n or Esc cancels", bold: true }] },
       ];
     }
+    case "reject": {
+      const held = (snapshot.approvals ?? []).find((h) =>
+        h.proxy === mode.proxy && h.view.id === mode.id
+      );
+      const what = `Reject ${mode.tool}`;
+      const typed = `, reason (optional): ${mode.text}█`;
+      const room = Math.max(0, width - Array.from(what).length);
+      return [
+        {
+          segments: [{ text: what, colour: "red", bold: true }, {
+            text: truncateStart(typed, room),
+          }],
+        },
+        held ? hint(`Enter rejects it (the agent reads the reason) · Esc cancels`) : {
+          segments: [{
+            text: "It is not waiting any more (Enter asks the proxy anyway) · Esc cancels",
+            colour: "yellow",
+          }],
+        },
+      ];
+    }
     case "filter":
       return [
         { segments: [{ text: truncateStart(`/${mode.text}█`, width) }] },
@@ -79,11 +101,15 @@ export function footerLines(
     ? { segments: [{ text: truncate(notice.text, width), colour: NOTICE_COLOURS[notice.level] }] }
     : ui.filter
     ? hint(`filter: ${ui.filter} (Esc clears)`)
+    : snapshot.approvals?.length
+    ? { segments: heldHint(snapshot.approvals, snapshot.now)! }
     : options.guide && snapshot.proxies.length > 0
     ? { segments: [{ text: options.guide, colour: "cyan" }] }
     : { segments: [] };
   const keys = snapshot.proxies.length === 0
     ? helpLine(width, [["?", "help"], ["q", "quit"]])
+    : snapshot.approvals?.length
+    ? helpLine(width, [["y/n", "approve/reject"], ...FOOTER_KEYS])
     : helpLine(width);
   return [first, hint(keys)];
 }

@@ -3,7 +3,13 @@
  * size: exactly `rows` lines of segments, each within `columns`, plus what the keys need to
  * know about it. The Ink app only styles these lines and draws them.
  */
-import type { DashboardSnapshot, ProxySnapshot, StreamEntry } from "./dashboard_state.ts";
+import type {
+  DashboardSnapshot,
+  HeldSnapshot,
+  ProxySnapshot,
+  StreamEntry,
+} from "./dashboard_state.ts";
+import { approvalsPane, heldKeys, heldLine, paneRows } from "./approvals_pane.ts";
 import { titledRule } from "./format.ts";
 import {
   emptyLines,
@@ -70,7 +76,25 @@ export function buildFrame(snapshot: DashboardSnapshot, ui: UiState, options: Fr
       ...headerLines(proxy, width, snapshot.now),
     ]
     : [];
-  const layout = layoutRows(rows, header.length, tools.length);
+  const held = snapshot.approvals ?? [];
+  const keys = heldKeys(held);
+  const chosen = resolveSelection(keys.map((k) => k.key), ui.approval);
+  const heldFocus = ui.focus === "approvals" && held.length > 0;
+  // While the pane has the arrows, the line under the table is the selected call's.
+  const focusHeld = heldFocus
+    ? { item: held[keys.findIndex((k) => k.key === chosen)] ?? null }
+    : null;
+  const pane = proxy && !tooSmall(width, rows)
+    ? approvalsPane(held, {
+      width,
+      rows: paneRows(rows, held.length),
+      now: snapshot.now,
+      selected: chosen,
+      focused: heldFocus,
+      showProxy: snapshot.proxies.length > 1,
+    })
+    : [];
+  const layout = layoutRows(rows, header.length + pane.length, tools.length);
   const context: KeyContext = {
     proxies: paths,
     everywhere: snapshot.proxies.filter((p) => p.link === "connected").map((p) => p.label),
@@ -79,6 +103,8 @@ export function buildFrame(snapshot: DashboardSnapshot, ui: UiState, options: Fr
     streamRows: layout.streamRows,
     stream,
     hasError: proxy?.policyError != null,
+    approvals: keys,
+    approvalRows: Math.max(0, pane.length - 1),
   };
   let lines: ScreenLine[];
   if (tooSmall(width, rows)) {
@@ -92,7 +118,8 @@ export function buildFrame(snapshot: DashboardSnapshot, ui: UiState, options: Fr
     const body = ui.mode.kind === "help" || ui.mode.kind === "error"
       ? overlay(ui, proxy, width, rows - header.length - 2)
       : [
-        ...table(tools, toolName, proxy, layout.toolRows, ui, width, snapshot.now),
+        ...pane,
+        ...table(tools, toolName, proxy, layout.toolRows, ui, width, snapshot.now, focusHeld),
         ...streamArea(
           stream,
           ui,
@@ -132,6 +159,7 @@ function table(
   ui: UiState,
   width: number,
   now: number,
+  focusHeld: { item: HeldSnapshot | null } | null,
 ): ScreenLine[] {
   const longest = tools.reduce((most, t) => Math.max(most, Array.from(t.name).length), 0);
   const columns = toolColumns(width, longest);
@@ -149,12 +177,14 @@ function table(
     const liveDenies = proxy.status?.liveDenies ?? [];
     lines.push({
       segments: toolRow(tool, columns, { selected: on, now, liveDenies }),
-      inverse: on,
+      inverse: on && !focusHeld,
     });
   }
   while (lines.length < rows + 1) lines.push({ segments: [] });
   const tool = tools.find((t) => t.name === selected) ?? null;
-  lines.push({ segments: toolLine(tool, proxy, width, now) });
+  lines.push({
+    segments: focusHeld ? heldLine(focusHeld.item, width, now) : toolLine(tool, proxy, width, now),
+  });
   return lines;
 }
 

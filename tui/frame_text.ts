@@ -148,13 +148,15 @@ export function emptyLines(
 
 /** Every key, for `?`. */
 export const KEYS: [string, string][] = [
-  ["↑ ↓", "select a tool (PgUp PgDn Home End: a page, the ends)"],
+  ["↑ ↓", "select a tool (PgUp PgDn Home End); ↑ at the top: the approvals pane"],
   ["tab", "next proxy (shift+tab: previous)"],
   ["d", "deny the selected tool live on this proxy (asks a reason)"],
   ["a", "allow it again on this proxy"],
   ["D", "deny it on every proxy shown (asks a reason, then y to confirm)"],
   ["A", "allow it on every proxy shown (y to confirm)"],
   ["x", "reset the selected tool's quotas"],
+  ["y", "approve the held call marked › in the approvals pane (it runs)"],
+  ["n", "reject it (asks a reason the agent reads; Enter, Esc)"],
   ["r", "reload this proxy's policy file"],
   ["e", "show the full error of a refused reload"],
   ["s", "sort tools by calls per minute, or by name"],

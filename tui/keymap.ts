@@ -2,6 +2,7 @@
  * The dashboard's keys as a pure function: a key and the UI state give the next UI state and,
  * maybe, a command for the store. The Ink component only feeds it keys and runs the commands.
  */
+import { approvalKey, type HeldKey } from "./approval_keys.ts";
 import type { StreamEntry } from "./dashboard_state.ts";
 import { oneLine } from "./format.ts";
 import { type KeyInfo, splitKeys } from "./key_input.ts";
@@ -22,6 +23,8 @@ export type Mode =
     reason: string | null;
     proxies: readonly string[];
   }
+  /** Typing the reason to reject a held call (`n`). */
+  | { kind: "reject"; proxy: string; id: string; tool: string; text: string }
   | { kind: "help"; scroll: number }
   | { kind: "error"; proxy: string; scroll: number };
 
@@ -39,6 +42,10 @@ export interface UiState {
   paused: { entries: readonly StreamEntry[]; back: number } | null;
   /** A message for the last key ("No tool selected"), gone at the next key. */
   message: string | null;
+  /** The held call chosen in the approvals pane (`heldKey`); null follows the first. */
+  approval: string | null;
+  /** Which list the arrows move: the tool table or the approvals pane. */
+  focus: "tools" | "approvals";
 }
 
 export const initialUi: UiState = {
@@ -50,6 +57,8 @@ export const initialUi: UiState = {
   scope: "proxy",
   paused: null,
   message: null,
+  approval: null,
+  focus: "tools",
 };
 
 export type Command =
@@ -59,6 +68,8 @@ export type Command =
   | { kind: "allowEverywhere"; tool: string }
   | { kind: "reload"; proxy: string }
   | { kind: "reset"; proxy: string; tool: string }
+  | { kind: "approve"; proxy: string; id: string; tool: string }
+  | { kind: "reject"; proxy: string; id: string; tool: string; reason: string | null }
   | { kind: "quit" };
 
 /** What is on screen when the key comes. */
@@ -76,6 +87,10 @@ export interface KeyContext {
   stream: readonly StreamEntry[];
   /** Whether the selected proxy has a refused reload's error to open. */
   hasError: boolean;
+  /** The held calls in the approvals pane, in its order; none when absent. */
+  approvals?: readonly HeldKey[];
+  /** Rows of the approvals pane. */
+  approvalRows?: number;
 }
 
 export interface KeyResult {
@@ -111,6 +126,8 @@ export function handleKey(
       return filterKey(ui, ui.mode, input, key);
     case "reason":
       return reasonKey(ui, ui.mode, input, key, context);
+    case "reject":
+      return rejectKey(ui, ui.mode, input, key);
     case "confirm":
       return confirmKey(ui, ui.mode, input, key);
     case "help":
@@ -122,6 +139,10 @@ export function handleKey(
 }
 
 function normalKey(ui: UiState, input: string, key: KeyInfo, context: KeyContext): KeyResult {
+  // With nothing held, the arrows are the tool table's again.
+  if (ui.focus === "approvals" && !context.approvals?.length) ui = { ...ui, focus: "tools" };
+  const held = approvalKey(ui, input, key, context);
+  if (held) return held;
   const proxy = resolveSelection(context.proxies, ui.proxy);
   const tool = resolveSelection(context.tools, ui.tool);
   const move = (delta: number): KeyResult => ({
@@ -238,6 +259,23 @@ function reasonKey(
     }
     return { ui: normal, command: { kind: "deny", proxy: mode.proxy, tool: mode.tool, reason } };
   }
+  return { ui: { ...ui, mode: { ...mode, text: editText(mode.text, input, key) } } };
+}
+
+function rejectKey(
+  ui: UiState,
+  mode: Mode & { kind: "reject" },
+  input: string,
+  key: KeyInfo,
+): KeyResult {
+  const normal = { ...ui, mode: { kind: "normal" } as const };
+  if (key.escape) return { ui: { ...normal, message: "Cancelled: nothing was sent" } };
+  if (key.return) {
+    const reason = mode.text.trim() || null;
+    const { proxy, id, tool } = mode;
+    return { ui: normal, command: { kind: "reject", proxy, id, tool, reason } };
+  }
+  // Whatever is typed is the reason: it never runs as keys.
   return { ui: { ...ui, mode: { ...mode, text: editText(mode.text, input, key) } } };
 }
 

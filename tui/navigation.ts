@@ -49,9 +49,18 @@ export function filterStream(
       ].join(" ")
       : entry.kind === "policy"
       ? `policy ${entry.notice.event} ${entry.notice.error ?? ""}`
+      : entry.kind === "approval"
+      ? approvalText(entry)
       : `operator ${entry.notice.event} ${entry.notice.tool ?? ""} ${entry.notice.reason ?? ""}`;
     return matchesFilter(text, query);
   });
+}
+
+function approvalText(entry: StreamEntry & { kind: "approval" }): string {
+  const { event, approval, by, reason } = entry.notice;
+  const word = event === "requested" ? "held" : event === "granted" ? "approved" : event;
+  const { tool, rule, client } = approval;
+  return [word, tool, rule, client ?? "", by ?? "", reason ?? "", entry.label].join(" ");
 }
 
 /** The selected name, or the first when the selection is gone (filtered out, proxy changed). */

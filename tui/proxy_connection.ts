@@ -3,7 +3,8 @@
  * counts and quotas that decisions update, and reconnection with backoff while its socket
  * exists. When the socket is gone the proxy has exited and the connection reports it gone.
  */
-import type { ControlEvent, StatusResult } from "../src/control/protocol.ts";
+import type { ApprovalView, ControlEvent, StatusResult } from "../src/control/protocol.ts";
+import { ApprovalBook, isView } from "./approval_book.ts";
 import {
   applyDecision,
   type LinkState,
@@ -19,6 +20,8 @@ import {
   type Timers,
 } from "./proxy_link.ts";
 import { RateWindow } from "./rate_window.ts";
+
+const METHOD_NOT_FOUND = -32601;
 
 export interface ConnectionDeps {
   connect: ConnectFn;
@@ -45,7 +48,12 @@ export class ProxyConnection {
   tools: ToolSnapshot[] = [];
   policyError: string | null = null;
   linkError: string | null = null;
+  /** The calls this proxy holds for a human. */
+  readonly approvals = new ApprovalBook();
   #link: ProxyLink | null = null;
+  #approvalsBusy = false;
+  /** False once the proxy refused `approvals` (a proxy from before approvals). */
+  #approvalsKnown = true;
   /** When the status request under way was sent; null when none is. */
   #pollSentAt: number | null = null;
   readonly #rates = new Map<string, RateWindow>();
@@ -98,6 +106,7 @@ export class ProxyConnection {
       this.#attempts = 0;
       this.linkError = null;
       this.hooks.changed();
+      void this.refreshApprovals();
     } catch (error) {
       void this.#lost(generation, errorText(error));
     }
@@ -105,7 +114,7 @@ export class ProxyConnection {
 
   /** Sends a request on the live connection; rejects when there is none. */
   request<T = unknown>(
-    method: "deny" | "allow" | "reload" | "reset",
+    method: "deny" | "allow" | "reload" | "reset" | "approve" | "reject",
     params: Record<string, unknown>,
   ): Promise<T> {
     if (!this.#link || this.state !== "connected") {
@@ -142,6 +151,31 @@ export class ProxyConnection {
     if (this.#statusAgain && this.#generation === generation) {
       this.#statusAgain = false;
       void this.refresh();
+    }
+  }
+
+  /**
+   * Asks for the held calls again: after subscribing, so that none held before is missed, and
+   * on every poll, so that a missed notification heals. One question at a time.
+   */
+  async refreshApprovals(): Promise<void> {
+    const link = this.#link;
+    const generation = this.#generation;
+    if (!link || this.state !== "connected" || this.#approvalsBusy || !this.#approvalsKnown) {
+      return;
+    }
+    this.#approvalsBusy = true;
+    const askedAt = this.deps.now();
+    try {
+      const answer = await link.request<{ approvals?: unknown }>("approvals");
+      if (this.#generation !== generation) return;
+      const list = Array.isArray(answer?.approvals) ? answer.approvals as ApprovalView[] : [];
+      if (this.approvals.replace(list, askedAt)) this.hooks.changed();
+    } catch (error) {
+      // A proxy from before approvals has no such method: it holds nothing.
+      if ((error as { code?: unknown })?.code === METHOD_NOT_FOUND) this.#approvalsKnown = false;
+    } finally {
+      this.#approvalsBusy = false;
     }
   }
 
@@ -262,6 +296,11 @@ export class ProxyConnection {
         break;
       case "control":
         if (event.params.ts > this.#statusAsOf) void this.refresh();
+        break;
+      case "approval":
+        // The stream and the pane read these fields: a notice without them is dropped.
+        if (!isView(event.params?.approval)) return;
+        this.approvals.apply(event.params, this.deps.now());
         break;
       default:
         return;

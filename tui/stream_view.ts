@@ -4,7 +4,7 @@
  * allow whose rule is the tool's own entry), who called (client or session, principal) and why.
  */
 import type { StreamEntry } from "./dashboard_state.ts";
-import { fit, formatClock, textWidth } from "./format.ts";
+import { fit, formatClock, formatDuration, textWidth } from "./format.ts";
 import { fitSegments, type Segment } from "./view_model.ts";
 
 /** A stream line: an entry, and how many identical ones in a row it stands for. */
@@ -66,10 +66,11 @@ export function streamColumns(
   const callers = new Set<string>();
   for (const { entry } of rows) {
     if (options.showProxy) proxy = Math.max(proxy, textWidth(entry.label));
-    if (entry.kind !== "decision") continue;
-    tool = Math.max(tool, textWidth(entry.notice.tool));
-    rule = Math.max(rule, textWidth(ruleText(entry)));
-    const caller = whoText(entry);
+    const call = callOf(entry);
+    if (!call) continue;
+    tool = Math.max(tool, textWidth(call.tool));
+    rule = Math.max(rule, textWidth(call.rule));
+    const caller = call.who;
     callers.add(caller);
     who = Math.max(who, textWidth(caller));
   }
@@ -82,6 +83,16 @@ export function streamColumns(
   };
 }
 
+/** The columns of a decision, or of a call held for a human; null for other entries. */
+function callOf(entry: StreamEntry): { tool: string; rule: string; who: string } | null {
+  if (entry.kind === "decision") {
+    return { tool: entry.notice.tool, rule: ruleText(entry), who: whoText(entry) };
+  }
+  if (entry.kind !== "approval" || entry.notice.event !== "requested") return null;
+  const view = entry.notice.approval;
+  return { tool: view.tool, rule: view.rule, who: callerText(view) };
+}
+
 /** The rule shown: empty for an allow decided by the tool's own entry (it would repeat it). */
 function ruleText(entry: StreamEntry & { kind: "decision" }): string {
   const { rule, tool, decision } = entry.notice;
@@ -90,9 +101,14 @@ function ruleText(entry: StreamEntry & { kind: "decision" }): string {
 
 /** Who made the call: the client's name, else the session's start; and the principal. */
 function whoText(entry: StreamEntry & { kind: "decision" }): string {
-  const { client, session, principal } = entry.notice;
-  const caller = client ?? `session ${session.slice(0, 8)}`;
-  return principal ? `${caller} ${principal}` : caller;
+  return callerText(entry.notice);
+}
+
+function callerText(
+  call: { client: string | null; session: string; principal?: string | null },
+): string {
+  const caller = call.client ?? `session ${call.session.slice(0, 8)}`;
+  return call.principal ? `${caller} ${call.principal}` : caller;
 }
 
 /** One stream row as a line of segments, cut to `width`. */
@@ -122,9 +138,45 @@ function entryBody(entry: StreamEntry, columns: StreamColumns): Segment[] {
         { text: n.reason ?? "", colour: allowed ? undefined : "red" },
       ];
     }
+    case "approval":
+      return approvalBody(entry, columns);
     case "policy":
     case "control":
       return [{ ...eventText(entry) }];
+  }
+}
+
+/** A held call in the columns of a decision, in yellow; what became of it in one line. */
+function approvalBody(
+  entry: StreamEntry & { kind: "approval" },
+  columns: StreamColumns,
+): Segment[] {
+  const { event, approval: view, by, reason } = entry.notice;
+  const who = by ? ` by ${by}` : "";
+  switch (event) {
+    case "requested": {
+      const wait = formatDuration(view.expiresAt - view.requestedAt);
+      const why = view.reason ? `: ${view.reason}` : "";
+      return [
+        { text: "⏸ held  ", colour: "yellow", bold: true },
+        { text: fit(view.tool, columns.tool) + " ", colour: "yellow" },
+        { text: fit(view.rule, columns.rule) + " ", dim: true },
+        { text: columns.who > 0 ? fit(callerText(view), columns.who) + " " : "", colour: "cyan" },
+        { text: `waits for approval (${wait})${why}`, colour: "yellow" },
+      ];
+    }
+    case "granted":
+      return [{ text: `● approved ${view.tool}${who}`, colour: "green", bold: true }];
+    case "rejected":
+      return [{
+        text: `● rejected ${view.tool}${who}${reason ? `: ${reason}` : ""}`,
+        colour: "red",
+        bold: true,
+      }];
+    case "expired":
+      return [{ text: `● expired ${view.tool}: nobody answered in time`, colour: "red" }];
+    case "withdrawn":
+      return [{ text: `● withdrawn ${view.tool}: the agent cancelled it or left`, dim: true }];
   }
 }
 
@@ -158,7 +210,7 @@ export function latestEvent(
 ): (StreamEntry & { kind: "policy" | "control" }) | null {
   for (let i = entries.length - 1; i >= 0; i--) {
     const entry = entries[i];
-    if (entry.kind !== "decision") return entry;
+    if (entry.kind === "policy" || entry.kind === "control") return entry;
   }
   return null;
 }

@@ -5,14 +5,24 @@
  */
 import { parseArgs, stringFlag, UsageError } from "../cli/args.ts";
 import { controlDir } from "../control/socket_path.ts";
-import { DemoTally, formatCallLine, formatNote } from "../demo/demo_report.ts";
+import { ApprovalWatch } from "../demo/approval_watch.ts";
+import {
+  DASHBOARD_TIMEOUT_S,
+  DEMO_BASE_POLICY,
+  HEADLESS_TIMEOUT_S,
+  HELD_TOOL,
+  writeDemoPolicy,
+} from "../demo/demo_policy.ts";
+import { DemoTally, formatCallLine, formatHeldLine, formatNote } from "../demo/demo_report.ts";
 import { selfCommand } from "../demo/self_command.ts";
 import type { AgentOptions } from "../demo/simulated_agent.ts";
 import { styleLine } from "../../tui/ansi.ts";
 import { ScreenWriter, terminalWrite } from "../../tui/screen_writer.ts";
 
-/** The policy the demo runs under. */
-export const DEMO_POLICY = "builtin:confluent-kafka";
+/** The bundled policy the demo's own is made from (with create-connector held for a human). */
+export const DEMO_POLICY = DEMO_BASE_POLICY;
+/** How the demo's own policy is named on screen. */
+const OWN_POLICY = `${DEMO_POLICY}, ${HELD_TOOL} held for a human`;
 
 const DEMO_FLAGS = [
   { name: "headless" },
@@ -26,14 +36,17 @@ export const DEMO_HELP = `Usage: intercept demo [--headless] [--duration SECONDS
 
 Runs a demo Kafka MCP server (in memory, the Confluent server's core tools), the intercept
 proxy in front of it under ${DEMO_POLICY}, and a simulated agent that calls tools: some
-allowed, some past the rate limit, one with a missing argument, one destructive.
+allowed, some past the rate limit, one with a missing argument, one destructive, and a new
+connector, which the demo's policy holds for a human: in the dashboard y approves it (within
+${DASHBOARD_TIMEOUT_S} s); headless nobody answers and it is denied after ${HEADLESS_TIMEOUT_S} s.
 
 Flags:
       --headless           one line per decision and a summary at the end, no live view
       --duration SECONDS   stop after this long (default: until Ctrl-C; headless
                            or without a terminal: one pass of the agent's script)
       --pace-ms N          between the agent's calls (default 500)
-      --policy POLICY      run the demo under another policy (default ${DEMO_POLICY})
+      --policy POLICY      run the demo under another policy, as it is (default
+                           ${DEMO_POLICY} with ${HELD_TOOL} held for a human)
   -h, --help               this help`;
 
 const MAX_DURATION_S = 7 * 24 * 3600;
@@ -49,8 +62,13 @@ interface DemoOptions {
   headless: boolean;
   durationMs: number | null;
   paceMs: number;
-  policy: string;
+  /** A policy of the user's own; null runs the demo's own. */
+  policy: string | null;
 }
+
+/** How long the agent waits for a call: a held one may wait for a human. */
+const OWN_CALL_TIMEOUT_MS = (DASHBOARD_TIMEOUT_S + 10) * 1000;
+const OTHER_CALL_TIMEOUT_MS = 5 * 60_000;
 
 export async function runDemo(argv: readonly string[]): Promise<number> {
   if (argv.length === 1 && argv[0] === "--server") {
@@ -67,12 +85,12 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
     headless: args.flags.has("headless"),
     durationMs: secondsFlag(stringFlag(args, "duration")),
     paceMs: paceFlag(stringFlag(args, "pace-ms")),
-    policy: stringFlag(args, "policy") ?? DEMO_POLICY,
+    policy: stringFlag(args, "policy") ?? null,
   };
   const dashboard = !options.headless && Deno.stdout.isTerminal() && Deno.stdin.isTerminal();
   // A splash at once, drawn without React; the dashboard's modules load meanwhile and take
   // over the same screen.
-  const splash = dashboard ? showSplash(splashLines(options.policy)) : null;
+  const splash = dashboard ? showSplash(splashLines(options.policy ?? OWN_POLICY)) : null;
   // The agent's MCP client loads meanwhile too.
   const agent = import("../demo/simulated_agent.ts");
   agent.catch(() => {});
@@ -80,7 +98,7 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
     if (dashboard) void (await import("./tui.ts")).loadDashboard().catch(() => {});
     // A bad policy is a usage error here, before anything starts.
     const { loadPolicyFile } = await import("../policy/loader.ts");
-    await loadPolicyFile(options.policy);
+    if (options.policy !== null) await loadPolicyFile(options.policy);
   } catch (error) {
     splash?.close();
     throw error;
@@ -149,9 +167,16 @@ async function demo(
   // In the usual folder, so that "intercept --tui" and "intercept ctl" elsewhere find it too.
   const controlPath = `${controlDir()}/demo-${Deno.pid}.sock`;
   const [self, ...selfArgs] = selfCommand();
-  const policy = options.policy.startsWith("builtin:")
-    ? options.policy
-    : await Deno.realPath(options.policy);
+  // The demo's own policy: with the dashboard the operator has time to press y.
+  const own = options.policy === null
+    ? await writeDemoPolicy(dashboard ? DASHBOARD_TIMEOUT_S : HEADLESS_TIMEOUT_S)
+    : null;
+  const policy = own
+    ? own.path
+    : options.policy!.startsWith("builtin:")
+    ? options.policy!
+    : await Deno.realPath(options.policy!);
+  const policyName = options.policy ?? OWN_POLICY;
   const proxyCommand = [
     self,
     ...selfArgs,
@@ -193,12 +218,23 @@ async function demo(
       if (!dashboard) write(formatCallLine(call, { color: interactive, width }));
     },
     onNote: textLog ? (text) => write(formatNote(text, { color: true })) : undefined,
+    callTimeoutMs: own ? OWN_CALL_TIMEOUT_MS : OTHER_CALL_TIMEOUT_MS,
   };
+  // Calls held for a human, from the proxy's control socket: a line each, and the summary.
+  const approvals = new ApprovalWatch(controlPath, {
+    onNotice: (notice) => {
+      tally.approval(notice);
+      if (!dashboard && notice.event === "requested") {
+        write(formatHeldLine(notice, { color: interactive, width }));
+      }
+    },
+  });
   if (textLog) {
     write(
       `intercept demo: a simulated agent calls a demo Kafka MCP server through the intercept ` +
-        `proxy, under ${options.policy}.\nALLOW: the server ran the call; DENY: the proxy ` +
-        `answered for it. Ctrl-C to stop.\n`,
+        `proxy, under ${policyName}.\nALLOW: the server ran the call; DENY: the proxy ` +
+        `answered for it; HELD: it waits for a human (headless, nobody answers). ` +
+        `Ctrl-C to stop.\n`,
     );
   }
 
@@ -206,7 +242,7 @@ async function demo(
   let code = 0;
   try {
     const agent = runSimulatedAgent(proxyCommand, agentOptions);
-    if (screen) code = await showDashboard(controlPath, options.policy, agent, stop, screen);
+    if (screen) code = await showDashboard(controlPath, policyName, agent, stop, screen);
     await agent;
   } catch (error) {
     if (!(error instanceof AgentError)) throw error;
@@ -219,8 +255,10 @@ async function demo(
   } finally {
     clearTimeout(timer);
     for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+    await approvals.close();
     // The proxy removes its socket; this covers a proxy that was killed.
     await Deno.remove(controlPath).catch(() => {});
+    await own?.dispose();
   }
   write((interactive ? "\n" : "") + tally.summary(Date.now() - started).join("\n"));
   return code;

@@ -14,6 +14,8 @@ Keys (? shows them all):
   d            deny it (asks a reason)    a            allow it again
   D / A        deny / allow it on every proxy shown (asks to confirm)
   r            reload the policy file     x            reset the tool's quotas
+  y            approve the held call marked › in the approvals pane
+  n            reject it (asks a reason)  ↑ from the first tool enters the pane
   e            the full error of a refused reload
   s            sort by calls per minute or by name
   p            pause the stream (PgUp PgDn scroll it)   v   this proxy's stream or all

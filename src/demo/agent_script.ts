@@ -1,6 +1,7 @@
 /**
  * What the simulated agent does, one pass: reads, a topic, a few writes, a burst into the write
- * limit, a call missing a required argument, a destructive call, and a read of what it wrote.
+ * limit, a call missing a required argument, a destructive call, a read of what it wrote, and a
+ * new connector (the demo's policy holds it for a human).
  */
 
 export interface ScriptCall {
@@ -26,6 +27,18 @@ function order(n: number): Record<string, unknown> {
     topicName: "orders",
     key: { message: `order-${2000 + n}` },
     value: { message: { sku: SKUS[n % SKUS.length], qty: 1 + (n % 3), source: "demo-agent" } },
+  };
+}
+
+function connector(pass: number): Record<string, unknown> {
+  return {
+    connectorName: `orders-s3-archive-${pass + 1}`,
+    connectorConfig: {
+      "connector.class": "S3_SINK",
+      topics: "orders",
+      "s3.bucket.name": "demo-orders-archive",
+      "tasks.max": "1",
+    },
   };
 }
 
@@ -69,6 +82,10 @@ export function agentScript(pass: number): ScriptStep[] {
     {
       label: "Read the orders back",
       calls: [{ tool: "consume-messages", args: { topics: [{ name: "orders" }], maxMessages: 5 } }],
+    },
+    {
+      label: "Archive the orders to S3 with a new connector: a human must approve it",
+      calls: [{ tool: "create-connector", args: connector(pass) }],
     },
   ];
 }

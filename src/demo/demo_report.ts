@@ -2,6 +2,7 @@
  * What the demo prints without the dashboard: one line per decision, and a summary at the end
  * (calls allowed and denied per tool, and why calls were denied). Pure formatting.
  */
+import type { ApprovalNotice } from "../control/protocol.ts";
 import type { AgentCall } from "./simulated_agent.ts";
 
 export interface FormatOptions {
@@ -49,6 +50,18 @@ export function formatCallLine(call: AgentCall, options: FormatOptions = {}): st
     (call.isError ? paint(cut, YELLOW, color) : cut) + paint(rule, DIM, color);
 }
 
+/** `12:00:01.234  create-connector   HELD   waits for a human (3s): New connectors are ...` */
+export function formatHeldLine(notice: ApprovalNotice, options: FormatOptions = {}): string {
+  const { approval } = notice;
+  const head = `${clock(notice.ts)}  ${approval.tool.padEnd(TOOL_COLUMN)} `;
+  const seconds = Math.round((approval.expiresAt - approval.requestedAt) / 1000);
+  const why = approval.reason ? `: ${approval.reason}` : "";
+  const detail = `waits for a human (${seconds}s)${why}`;
+  const room = (options.width ?? Infinity) - head.length - 7;
+  const cut = detail.length > room ? `${detail.slice(0, Math.max(room - 1, 10))}…` : detail;
+  return head + paint("HELD ", YELLOW, options.color ?? false) + "  " + cut;
+}
+
 /** A step of the agent's script, as a heading between decision lines. */
 export function formatNote(text: string, options: FormatOptions = {}): string {
   return paint(`── ${text}`, BOLD, options.color ?? false);
@@ -66,6 +79,19 @@ export class DemoTally {
   readonly reasons = new Map<string, Map<string, number>>();
   allowed = 0;
   denied = 0;
+  /** Calls held for a human, and what became of them. */
+  readonly held: Record<ApprovalNotice["event"], number> = {
+    requested: 0,
+    granted: 0,
+    rejected: 0,
+    expired: 0,
+    withdrawn: 0,
+  };
+
+  /** A held call, or what became of one. */
+  approval(notice: ApprovalNotice): void {
+    if (Object.hasOwn(this.held, notice.event)) this.held[notice.event]++;
+  }
 
   add(call: AgentCall): void {
     const count = this.tools.get(call.tool) ?? { allowed: 0, denied: 0 };
@@ -96,6 +122,16 @@ export class DemoTally {
         `  ${tool.padEnd(TOOL_COLUMN)} ${String(count.allowed).padStart(7)} ` +
           String(count.denied).padStart(7),
       );
+    }
+    if (this.held.requested > 0) {
+      const { requested, granted, rejected, expired, withdrawn } = this.held;
+      const outcomes = [
+        `${granted} approved`,
+        `${rejected} rejected`,
+        `${expired} timed out`,
+        withdrawn ? `${withdrawn} withdrawn` : "",
+      ].filter(Boolean).join(", ");
+      lines.push(`Held for a human: ${requested} call${requested === 1 ? "" : "s"}, ${outcomes}`);
     }
     if (this.reasons.size > 0) {
       lines.push("Denial reasons:");

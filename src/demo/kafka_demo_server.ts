@@ -156,6 +156,21 @@ export function createKafkaDemoServer(store: KafkaStore = KafkaStore.seeded()): 
       }),
   );
 
+  register(
+    "create-connector",
+    ({ connectorName, connectorConfig }) =>
+      guarded(`Failed to create connector ${connectorName}`, () => {
+        const connector = store.createConnector(connectorName, connectorConfig);
+        return `Successfully created connector ${connectorName}: ` +
+          JSON.stringify({
+            name: connector.name,
+            type: connector.config["connector.class"],
+            config: connector.config,
+            status: "PROVISIONING",
+          });
+      }),
+  );
+
   return server;
 }
 

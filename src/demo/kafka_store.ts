@@ -52,8 +52,18 @@ export const DEFAULT_CONFIGS: Readonly<Record<string, string>> = {
 const RETAINED_PER_PARTITION = 1_000;
 const MAX_TOPIC_NAME = 249;
 
+/** A connector: its plugin and its settings (a demo keeps them, and runs nothing). */
+export interface Connector {
+  name: string;
+  config: Record<string, string>;
+}
+
+/** Connectors kept, at most. */
+const MAX_CONNECTORS = 100;
+
 export class KafkaStore {
   #topics = new Map<string, Topic>();
+  #connectors = new Map<string, Connector>();
   #roundRobin = 0;
   #seq = 0;
 
@@ -144,6 +154,24 @@ export class KafkaStore {
       value: topic.configs.get(key) ?? DEFAULT_CONFIGS[key],
       isDefault: !topic.configs.has(key),
     }));
+  }
+
+  /** Records a connector; its `topics` setting must name topics that exist. */
+  createConnector(name: string, config: Record<string, string>): Connector {
+    if (this.#connectors.has(name)) throw new KafkaError(`Connector '${name}' already exists.`);
+    if (this.#connectors.size >= MAX_CONNECTORS) {
+      throw new KafkaError(`This cluster holds at most ${MAX_CONNECTORS} connectors`);
+    }
+    for (const topic of (config.topics ?? "").split(",").map((t) => t.trim()).filter(Boolean)) {
+      this.topic(topic);
+    }
+    const connector = { name, config: { ...config } };
+    this.#connectors.set(name, connector);
+    return connector;
+  }
+
+  connectorNames(): string[] {
+    return [...this.#connectors.keys()].sort();
   }
 
   alterConfig(name: string, key: string, value: string | null): void {

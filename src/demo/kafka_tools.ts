@@ -1,7 +1,8 @@
 /**
  * The demo server's tools: the names, argument schemas, descriptions and annotations of the
  * Kafka core tools of `@confluentinc/mcp-confluent` 1.5.0 (its dist/confluent/tools/handlers/
- * kafka/), so that a policy written for the real server applies unchanged.
+ * kafka/), and its `create-connector` (arguments as the bundled policy lists them), so that a
+ * policy written for the real server applies unchanged.
  */
 import { z } from "zod";
 
@@ -148,6 +149,20 @@ export const KAFKA_TOOLS = {
       })).nonempty(),
       validateOnly: z.boolean().default(false),
       ...restClusterArgs,
+    },
+    annotations: CREATE_UPDATE,
+  },
+  "create-connector": {
+    description: "Create a new connector. Returns the new connector information if successful.",
+    inputSchema: {
+      ...restClusterArgs,
+      connectorName: z.string().nonempty().describe("Name of the connector to create"),
+      connectorConfig: z.object({
+        "connector.class": z.string().nonempty()
+          .describe("The connector plugin, e.g. S3_SINK or PostgresSource"),
+      }).catchall(z.string()).describe(
+        "The connector's configuration: string settings, connector.class first",
+      ),
     },
     annotations: CREATE_UPDATE,
   },

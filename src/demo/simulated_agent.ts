@@ -37,6 +37,7 @@ export interface AgentOptions {
   onNote?: (text: string) => void;
   env?: Record<string, string>;
   cwd?: string;
+  /** How long one call may take (default 10 s); a call held for a human takes longer. */
   callTimeoutMs?: number;
 }
 
@@ -95,7 +96,7 @@ export async function runSimulatedAgent(
         for (const [i, call] of step.calls.entries()) {
           if (i > 0) await pause(step.burst ? burstPaceMs : paceMs, signal);
           if (signal.aborted) break;
-          const outcome = await callTool(client, call, options.callTimeoutMs ?? 10_000);
+          const outcome = await callTool(client, call, options.callTimeoutMs ?? 10_000, signal);
           result.calls++;
           options.onCall?.(outcome);
         }
@@ -114,11 +115,18 @@ export async function runSimulatedAgent(
   return result;
 }
 
-async function callTool(client: Client, call: ScriptCall, timeout: number): Promise<AgentCall> {
+async function callTool(
+  client: Client,
+  call: ScriptCall,
+  timeout: number,
+  signal: AbortSignal,
+): Promise<AgentCall> {
   const ts = Date.now();
   const started = performance.now();
+  // Stopping cancels a call in flight: one held for a human is withdrawn, not waited out.
   const result = await client.callTool({ name: call.tool, arguments: call.args }, undefined, {
     timeout,
+    signal,
   });
   const latencyMs = performance.now() - started;
   const content: unknown[] = Array.isArray(result.content) ? result.content : [];

@@ -55,8 +55,21 @@ Deno.test("intercept demo --headless without --duration runs the script once and
   equal(code, 0, stderr);
   const seen = decisions(stdout);
   equal(seen.filter((d) => d.tool === "list-topics").length, 1, stdout);
-  equal(seen.at(-1)?.tool, "consume-messages");
+  equal(seen.at(-2)?.tool, "consume-messages");
+  // The last call is held for a human; headless nobody answers, and it is denied.
+  match(
+    stdout,
+    /^\d\d:\d\d:\d\d\.\d{3} {2}create-connector +HELD {3}waits for a human \(3s\): New connectors are approved by a human$/m,
+  );
+  const last = seen.at(-1)!;
+  deepEqual([last.tool, last.verdict], ["create-connector", "DENY"]);
+  equal(
+    last.text.trim(),
+    "New connectors are approved by a human: no answer within 3s  [connectors need a human]",
+  );
   match(stdout, /^Summary: /m);
+  match(stdout, /^Held for a human: 1 call, 0 approved, 0 rejected, 1 timed out$/m);
+  match(stdout, /^ +1 {2}create-connector: New connectors are approved by a human: no answer/m);
   assertNoneLeft(await leftBehind(marker));
 });
 

@@ -1,6 +1,7 @@
 /** The demo's decision lines and summary. */
 import { equal, match } from "node:assert/strict";
-import { DemoTally, formatCallLine } from "../../src/demo/demo_report.ts";
+import type { ApprovalNotice } from "../../src/control/protocol.ts";
+import { DemoTally, formatCallLine, formatHeldLine } from "../../src/demo/demo_report.ts";
 import type { AgentCall } from "../../src/demo/simulated_agent.ts";
 
 const TS = new Date(2026, 0, 2, 9, 5, 7, 42).getTime();
@@ -71,4 +72,54 @@ Deno.test("DemoTally.summary() has no reasons section when nothing was denied", 
   const tally = new DemoTally();
   tally.add(call({}));
   equal(tally.summary(1_000).some((line) => line.startsWith("Denial")), false);
+});
+
+function held(event: ApprovalNotice["event"]): ApprovalNotice {
+  return {
+    ts: TS,
+    event,
+    by: event === "granted" ? "ann via dashboard" : null,
+    reason: null,
+    approval: {
+      id: "a1",
+      tool: "create-connector",
+      args: {},
+      session: "s1",
+      principal: "uid:ann",
+      client: "intercept-demo-agent",
+      rule: "connectors need a human",
+      reason: "New connectors are approved by a human",
+      requestedAt: TS,
+      expiresAt: TS + 3_000,
+      from: ["operator"],
+      askingUser: false,
+    },
+  };
+}
+
+Deno.test("formatHeldLine() says a call waits for a human, how long, and why", () => {
+  equal(
+    formatHeldLine(held("requested")),
+    "09:05:07.042  create-connector   HELD   waits for a human (3s): New connectors are approved by a human",
+  );
+  equal(formatHeldLine(held("requested"), { width: 60 }).length, 60);
+  equal(formatHeldLine(held("requested"), { color: true }).includes("\x1b[33mHELD"), true);
+});
+
+Deno.test("DemoTally.summary() says how many calls were held and what became of them", () => {
+  const tally = new DemoTally();
+  equal(tally.summary(1_000).some((line) => line.startsWith("Held")), false);
+  for (const event of ["requested", "granted", "requested", "expired"] as const) {
+    tally.approval(held(event));
+  }
+  match(
+    tally.summary(1_000).join("\n"),
+    /^Held for a human: 2 calls, 1 approved, 0 rejected, 1 timed out$/m,
+  );
+  tally.approval(held("requested"));
+  tally.approval(held("withdrawn"));
+  match(
+    tally.summary(1_000).join("\n"),
+    /^Held for a human: 3 calls, .*1 timed out, 1 withdrawn$/m,
+  );
 });

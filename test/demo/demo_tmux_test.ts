@@ -5,7 +5,8 @@ import { interceptShellLine } from "../e2e/intercept_command.ts";
 import { leftBehind, ROOT } from "./support.ts";
 
 Deno.test({
-  name: "intercept demo shows a splash, then the dashboard with a readable name and a guide",
+  name:
+    "intercept demo shows a splash, the dashboard with a guide, and a connector to approve with y",
   ignore: !hasTmux(),
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "intercept-demo-" });
@@ -27,9 +28,20 @@ Deno.test({
       ok(/Starting the intercept demo…/.test(splash) || splashMs <= liveMs);
       match(screen, /New here\? ↓ to produce-message, d to stop it for the agent/);
       await tui.waitForText(/✓ allow|✗ deny/);
+      // The agent's new connector waits for a human; the footer tells a newcomer what to press.
+      const held = await tui.waitForText(/held for approval: 1/, 60_000);
+      match(
+        held,
+        /⏸ create-connector waits for approval on kafka-demo \(\d+s left\): y approves it/,
+      );
+      match(held, /create-connector +intercept-demo-agent .*connectorName="orders-s3-archive-1"/);
+      await tui.sendKeys("y");
+      await tui.waitForText(/Approved create-connector on kafka-demo/);
+      await tui.waitForText(/● approved create-connector by .+ via dashboard/);
       await tui.sendKeys("q");
       const exit = await tui.waitForText(/\[exited (\d+)\]/);
       match(exit, /^Summary: \d+ calls/m);
+      match(exit, /^Held for a human: 1 call, 1 approved, 0 rejected, 0 timed out$/m);
       equal(await tui.waitForExit(), 0);
       deepEqual(await leftBehind(marker), [], "the server, the proxy and the agent are gone");
     } finally {

@@ -39,6 +39,7 @@ Deno.test("demo server lists the Confluent Kafka tools with their schemas and an
     deepEqual([...byName.keys()].sort(), [
       "alter-topic-config",
       "consume-messages",
+      "create-connector",
       "create-topics",
       "delete-topics",
       "get-topic-config",
@@ -137,5 +138,31 @@ Deno.test("demo server: topic settings are read and altered; bad calls are error
     const missing = await call(client, "produce-message", { value: { message: "x" } });
     equal(missing.isError, true);
     match(missing.text, /topicName/);
+  });
+});
+
+Deno.test("demo server creates a connector on existing topics, once", async () => {
+  await withServer(async (client) => {
+    const config = { "connector.class": "S3_SINK", topics: "orders", "tasks.max": "1" };
+    const made = await call(client, "create-connector", {
+      connectorName: "orders-archive",
+      connectorConfig: config,
+    });
+    equal(made.isError, false);
+    match(made.text, /^Successfully created connector orders-archive: .*"status":"PROVISIONING"/);
+    const again = await call(client, "create-connector", {
+      connectorName: "orders-archive",
+      connectorConfig: config,
+    });
+    deepEqual(again, {
+      text: "Failed to create connector orders-archive: Connector 'orders-archive' already exists.",
+      isError: true,
+    });
+    const unknown = await call(client, "create-connector", {
+      connectorName: "nowhere",
+      connectorConfig: { "connector.class": "S3_SINK", topics: "no-such-topic" },
+    });
+    equal(unknown.isError, true);
+    match(unknown.text, /Unknown topic or partition \(topic "no-such-topic"\)/);
   });
 });

@@ -40,3 +40,18 @@ Deno.test("KafkaStore.seeded() starts with topics and a few messages", () => {
   deepEqual(store.topicNames(), ["inventory", "orders", "payments"]);
   equal(store.read("orders").length, 2);
 });
+
+Deno.test("KafkaStore.createConnector() keeps a connector once, on topics that exist", () => {
+  const store = new KafkaStore();
+  store.createTopic("orders", 1);
+  store.createConnector("archive", { "connector.class": "S3_SINK", topics: "orders" });
+  deepEqual(store.connectorNames(), ["archive"]);
+  throws(() => store.createConnector("archive", {}), /Connector 'archive' already exists/);
+  throws(
+    () => store.createConnector("x", { topics: "orders, nope" }),
+    (error: Error) => error instanceof KafkaError && /topic "nope"/.test(error.message),
+  );
+  deepEqual(store.connectorNames(), ["archive"]);
+  for (let i = 1; i < 100; i++) store.createConnector(`c${i}`, {});
+  throws(() => store.createConnector("one-too-many", {}), /at most 100 connectors/);
+});

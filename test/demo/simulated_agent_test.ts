@@ -16,7 +16,7 @@ Deno.test("runSimulatedAgent() runs the script once and reports every decision",
     onNote: (note) => notes.push(note),
   });
   deepEqual(result, { passes: 1, calls: calls.length });
-  equal(calls.length, 1 + 1 + 3 + 1 + BURST_CALLS + 1 + 1 + 1);
+  equal(calls.length, 1 + 1 + 3 + 1 + BURST_CALLS + 1 + 1 + 1 + 1);
   match(notes[0], /^Agent sees \d+ tools: .*produce-message/);
   deepEqual(calls.slice(0, 2).map((c) => [c.tool, c.allowed]), [
     ["list-topics", true],
@@ -32,10 +32,18 @@ Deno.test("runSimulatedAgent() runs the script once and reports every decision",
   equal(noTopic?.allowed, false);
   match(noTopic!.text, /topicName/);
   equal(calls.find((c) => c.tool === "delete-topics")?.allowed, false);
-  const consumed = calls.at(-1)!;
+  const consumed = calls.at(-2)!;
   equal(consumed.tool, "consume-messages");
   equal(consumed.allowed, true);
   match(consumed.text, /^Consumed 5 messages from topics orders\./);
+  // Under the bundled policy as it is, a new connector is a paced write: the server makes it.
+  const connector = calls.at(-1)!;
+  deepEqual([connector.tool, connector.allowed, connector.isError], [
+    "create-connector",
+    true,
+    false,
+  ]);
+  match(connector.text, /^Successfully created connector orders-s3-archive-1: .*"type":"S3_SINK"/);
   ok(calls.every((c) => c.latencyMs >= 0 && c.ts > 0));
 });
 

@@ -6,13 +6,17 @@ const TOOLS = () => [
   tool("produce-message", { posture: "limited", quotas: [quota({ remaining: 10 })] }),
 ];
 
-Deno.test("DashboardStore connects to each discovered proxy: status, then subscribe", async () => {
+Deno.test("DashboardStore connects to each discovered proxy: status, subscribe, approvals", async () => {
   const { clock, net, store } = setup();
   const proxy = net.add(4242, TOOLS());
   store.start();
   await clock.advance(0);
   try {
-    assert.deepEqual(proxy.link.requests.map((r) => r.method), ["status", "subscribe"]);
+    assert.deepEqual(proxy.link.requests.map((r) => r.method), [
+      "status",
+      "subscribe",
+      "approvals",
+    ]);
     const snapshot = store.getSnapshot();
     assert.equal(snapshot.discovered, true);
     assert.equal(snapshot.proxies.length, 1);

@@ -1,5 +1,7 @@
 /** Test doubles for the dashboard: a fake clock with timers, fake proxies and their links. */
 import type {
+  ApprovalNotice,
+  ApprovalView,
   ControlEvent,
   ControlMethod,
   DecisionNotice,
@@ -267,4 +269,35 @@ export function storeSetup(options: Partial<DashboardStoreOptions> = {}) {
   let renders = 0;
   store.subscribe(() => renders++);
   return { clock, net, store, renders: () => renders };
+}
+
+/** A call held for a human, as a proxy lists it. */
+export function heldView(id: string, overrides: Partial<ApprovalView> = {}): ApprovalView {
+  return {
+    id,
+    tool: "create-connector",
+    args: { connectorName: "orders-s3-sink" },
+    session: "s1",
+    principal: "uid:ann",
+    client: "claude-code",
+    rule: "connectors need a human",
+    reason: "New connectors are approved by a human",
+    requestedAt: 1_700_000_000_000,
+    expiresAt: 1_700_000_020_000,
+    from: ["operator"],
+    askingUser: false,
+    ...overrides,
+  };
+}
+
+/** An `approval` notification: a call held, or what became of it. */
+export function approvalEvent(
+  event: ApprovalNotice["event"],
+  view: ApprovalView,
+  overrides: Partial<ApprovalNotice> = {},
+): ControlEvent {
+  return {
+    method: "approval",
+    params: { ts: view.requestedAt, event, approval: view, by: null, reason: null, ...overrides },
+  };
 }
