@@ -296,9 +296,10 @@ export class HttpHost implements McpEndpoint {
   }
 
   #proxyOptions(principal: string) {
-    const { gate, log, maxBytes, self, upstreamTimeoutMs, tracer } = this.#options;
+    const { gate, log, maxBytes, self, upstreamTimeoutMs, tracer, approvals } = this.#options;
     return {
       gate,
+      approvals,
       log,
       maxBytes,
       self,
