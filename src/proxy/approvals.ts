@@ -5,6 +5,8 @@
  * an ended session withdraws. Every step is reported, with who decided.
  */
 
+import { ApprovalWaits } from "./approval_waits.ts";
+
 export type ApprovalSource = "operator" | "user";
 
 export interface PendingApproval {
@@ -64,9 +66,12 @@ export class Approvals {
   readonly #now: () => number;
   readonly #onEvent: (event: ApprovalEvent) => void;
   readonly #maxPending: number;
+  /** The questions put to modern clients, waiting for their retries (any session's). */
+  readonly waits: ApprovalWaits;
 
   constructor(options: ApprovalsOptions = {}) {
     this.#now = options.now ?? Date.now;
+    this.waits = new ApprovalWaits(this.#now);
     this.#onEvent = options.onEvent ?? (() => {});
     this.#maxPending = options.maxPending ?? MAX_PENDING_APPROVALS;
   }

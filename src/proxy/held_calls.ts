@@ -33,7 +33,7 @@ export interface HeldCall {
 /** What became of a held call: granted (decide it again, approved), denied, or already answered. */
 export type HoldResult =
   | { readonly kind: "granted"; readonly by: string }
-  | { readonly kind: "denied"; readonly reason: string }
+  | { readonly kind: "denied"; readonly reason: string; readonly rule?: string }
   | { readonly kind: "answered" };
 
 export interface HeldCallsOptions {
@@ -53,28 +53,10 @@ export interface HeldCallsOptions {
 export const APPROVAL_INPUT = "intercept-approval";
 const STATE_PREFIX = "intercept-approval.";
 const KEEP_ALIVE_MS = 15_000;
-/** Modern approvals waiting for their retry, at most. */
-const MAX_MODERN_WAITS = 1_000;
 const BY_USER = "user via client";
-/** How long an answer given before the modern client's retry is kept for it. */
-const ANSWERED_WAIT_KEPT_MS = 600_000;
-
-interface ModernWait {
-  readonly approvalId: string;
-  readonly tool: string;
-  readonly digest: string;
-  /** The denial's words, should it come to that. */
-  readonly reason: string;
-  readonly timeoutMs: number;
-  /** Set once an operator or the clock answered before the retry came. */
-  outcome: ApprovalOutcome | null;
-  /** When an answered wait is forgotten if no retry came for it (ms since the epoch). */
-  forgetAt: number;
-}
 
 export class HeldCalls {
   readonly #options: HeldCallsOptions;
-  readonly #modern = new Map<string, ModernWait>();
 
   constructor(options: HeldCallsOptions) {
     this.#options = options;
@@ -113,7 +95,11 @@ export class HeldCalls {
       return { kind: "denied", reason: `${reason}: too many calls are waiting for approval` };
     }
     if (way === "modern") {
-      return await this.#askModern(call, opened.id, opened.outcome, reason, approval.timeoutMs);
+      return await this.#askModern(call, opened.id, opened.outcome, {
+        rule: rule.name,
+        reason,
+        timeoutMs: approval.timeoutMs,
+      });
     }
     const { request } = call;
     request.onEnd = () => approvals.withdraw(opened.id);
@@ -136,25 +122,22 @@ export class HeldCalls {
   async answer(call: HeldCall): Promise<HoldResult | null> {
     const { approvals } = this.#options;
     const token = call.params.requestState as string;
-    const wait = this.#modern.get(token);
-    const fresh = wait !== undefined && wait.forgetAt > Date.now();
-    const matches = fresh && wait.tool === call.tool && wait.digest === await call.digest();
     const responses = isObject(call.params.inputResponses) ? call.params.inputResponses : {};
     const said = userAnswer(responses[APPROVAL_INPUT]);
     // Whatever it answers, the proxy's state and answer never reach the server.
     stripApproval(call.params);
-    if (wait && !fresh) this.#modern.delete(token);
-    if (!wait || !matches) return null;
-    this.#modern.delete(token);
-    if (!wait.outcome) {
-      if (said) approvals.approve(wait.approvalId, BY_USER, "user");
-      else approvals.reject(wait.approvalId, BY_USER, "declined", "user");
-    }
-    const outcome: ApprovalOutcome = wait.outcome ??
-      (said
-        ? { kind: "granted", by: BY_USER }
-        : { kind: "rejected", by: BY_USER, reason: "declined" });
-    return describe(outcome, wait.reason, wait.timeoutMs);
+    const digest = await call.digest();
+    // Taken at once after the digest: a second retry with the same token finds nothing.
+    const wait = approvals.waits.take(token, {
+      principal: this.#options.principal,
+      tool: call.tool,
+      digest,
+    });
+    if (!wait) return null;
+    // The first answer wins: an operator's or the clock's, if it came before this one.
+    if (said) approvals.approve(wait.approvalId, BY_USER, "user");
+    else approvals.reject(wait.approvalId, BY_USER, "declined", "user");
+    return describe(await wait.outcome, wait.reason, wait.timeoutMs, wait.rule);
   }
 
   #userWay(call: HeldCall): "modern" | "legacy" | null {
@@ -170,46 +153,27 @@ export class HeldCalls {
     call: HeldCall,
     approvalId: string,
     outcome: Promise<ApprovalOutcome>,
-    reason: string,
-    timeoutMs: number,
+    held: { rule: string; reason: string; timeoutMs: number },
   ): Promise<HoldResult> {
     const token = `${STATE_PREFIX}${approvalId}.${randomHex(16)}`;
-    this.#forgetOld();
-    const wait: ModernWait = {
+    this.#options.approvals.waits.add(token, {
       approvalId,
+      principal: this.#options.principal,
       tool: call.tool,
       digest: await call.digest(),
-      reason,
-      timeoutMs,
-      outcome: null,
-      forgetAt: Infinity,
-    };
-    this.#modern.set(token, wait);
-    // An operator or the clock may answer before the client retries: kept for the retry.
-    outcome.then((settled) => {
-      wait.outcome = settled;
-      wait.forgetAt = Date.now() + ANSWERED_WAIT_KEPT_MS;
+      ...held,
+      outcome,
     });
     const { request } = call;
     this.#options.requests.answer(
       request,
       resultResponse(request.id, {
         resultType: "input_required",
-        inputRequests: { [APPROVAL_INPUT]: elicitation(call, reason, "modern") },
+        inputRequests: { [APPROVAL_INPUT]: elicitation(call, held.reason, "modern") },
         requestState: token,
       }),
     );
     return { kind: "answered" };
-  }
-
-  /** Drops waits answered long ago, and the oldest beyond the bound. */
-  #forgetOld(): void {
-    const now = Date.now();
-    for (const [token, wait] of this.#modern) {
-      if (wait.forgetAt <= now || this.#modern.size >= MAX_MODERN_WAITS) {
-        this.#modern.delete(token);
-      }
-    }
   }
 
   #askLegacy(call: HeldCall, reason: string, approvalId: string): ClientQuestion {
@@ -250,7 +214,12 @@ export class HeldCalls {
   }
 }
 
-function describe(outcome: ApprovalOutcome, reason: string, timeoutMs: number): HoldResult {
+function describe(
+  outcome: ApprovalOutcome,
+  reason: string,
+  timeoutMs: number,
+  rule?: string,
+): HoldResult {
   switch (outcome.kind) {
     case "granted":
       return { kind: "granted", by: outcome.by };
@@ -259,9 +228,14 @@ function describe(outcome: ApprovalOutcome, reason: string, timeoutMs: number): 
         kind: "denied",
         reason: `${reason}: rejected by ${outcome.by}` +
           (outcome.reason ? ` (${outcome.reason})` : ""),
+        rule,
       };
     case "expired":
-      return { kind: "denied", reason: `${reason}: no answer within ${formatDuration(timeoutMs)}` };
+      return {
+        kind: "denied",
+        reason: `${reason}: no answer within ${formatDuration(timeoutMs)}`,
+        rule,
+      };
     case "withdrawn":
       return { kind: "answered" };
   }

@@ -172,7 +172,7 @@ export class ToolCalls {
       if (this.#needsSchema(call.tool)) return this.#withSchema(call);
       return await this.#finish(call);
     }
-    await this.#afterHold(call, result, null);
+    await this.#afterHold(call, result, result.kind === "denied" ? result.rule ?? null : null);
   }
 
   async #withSchema(call: Call): Promise<void> {

@@ -1,12 +1,20 @@
 /**
  * Calls held for a human over `--listen`: the held calls of every legacy session and modern
  * request are in the proxy's one approval list (what `ctl approvals` shows and `ctl approve`
- * answers).
+ * answers), and a modern client's user answers through a retry that comes on another HTTP
+ * request than the held call.
  */
-import { equal, match } from "node:assert/strict";
+import { equal, match, ok } from "node:assert/strict";
 import type { ApprovalView } from "../../src/control/protocol.ts";
-import { type ClientKind, connectAs, modernServer } from "./clients.ts";
-import { delay, policyPath, runIntercept, textOf } from "./helpers.ts";
+import { type ClientKind, connectAs, type ElicitAnswer, modernServer } from "./clients.ts";
+import {
+  delay,
+  DENIAL_PREFIX,
+  type JsonObject,
+  policyPath,
+  runIntercept,
+  textOf,
+} from "./helpers.ts";
 import { type HttpProxy, startHttpProxy } from "./http_proxy.ts";
 
 const POLICY = policyPath("approvals.yaml");
@@ -63,3 +71,31 @@ for (const kind of ["v1", "v2-modern"] as ClientKind[]) {
     });
   });
 }
+
+Deno.test("intercept --listen (v2-modern): the user approves or declines through the client", async () => {
+  let say = true;
+  const questions: JsonObject[] = [];
+  const elicit = (params: JsonObject): ElicitAnswer => {
+    questions.push(params);
+    return say ? { action: "accept", content: { approve: true } } : { action: "decline" };
+  };
+  await withListener(async (proxy, control) => {
+    const client = await connectAs("v2-modern", { url: proxy.url }, { elicit });
+    try {
+      const granted = await client.callTool("add", { a: 2, b: 3 });
+      equal(granted.isError ?? false, false, JSON.stringify(granted));
+      match(textOf(granted), /5/);
+      equal(questions.length, 1, "asked once");
+      say = false;
+      const declined = await client.callTool("add", { a: 2, b: 3 });
+      equal(declined.isError, true);
+      ok(textOf(declined).startsWith(DENIAL_PREFIX), textOf(declined));
+      match(textOf(declined), /declined/);
+      equal(questions.length, 2);
+      const listed = JSON.parse((await ctl(control, "approvals")).stdout);
+      equal(listed.approvals.length, 0, "nothing is left waiting");
+    } finally {
+      await client.close();
+    }
+  });
+});

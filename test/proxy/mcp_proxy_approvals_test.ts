@@ -242,3 +242,91 @@ Deno.test("McpProxy denies a call only its user may approve when the client cann
   await serve(h);
   deepEqual(forwardedCalls(h), ["pay"], "under the threshold, nothing is held");
 });
+
+/** A modern call of `pay` for 500, with the retry fields when given. */
+function modernPay(id: number, retry?: { state: string; approve: unknown }): string {
+  const params: Message = { name: "pay", arguments: { amount: 500 }, _meta: ENVELOPE };
+  if (retry) {
+    params.inputResponses = {
+      "intercept-approval": { action: "accept", content: { approve: retry.approve } },
+    };
+    params.requestState = retry.state;
+  }
+  return line({ jsonrpc: "2.0", id, method: "tools/call", params });
+}
+
+/** Holds a modern `pay` on `h` and returns the requestState the client must send back. */
+async function askedState(h: ReturnType<typeof harness>, id: number): Promise<string> {
+  h.proxy.fromClient(modernPay(id));
+  await h.proxy.settled();
+  const [asked] = assertOneAnswerEach(h, [id]);
+  equal(asked.result.resultType, "input_required");
+  return asked.result.requestState;
+}
+
+Deno.test("McpProxy takes a modern user's approval on a retry that comes to another session of the proxy", async () => {
+  // Over HTTP each modern request has a proxy of its own: the retry comes to another one.
+  const approvals = new Approvals();
+  const first = harness({ policy: POLICY, approvals, session: "alice", principal: "alice" });
+  const state = await askedState(first, 1);
+  const second = harness({ policy: POLICY, approvals, session: "alice", principal: "alice" });
+  second.proxy.fromClient(modernPay(2, { state, approve: true }));
+  await serve(second, () => ({ resultType: "complete", content: [] }));
+  deepEqual(forwardedCalls(second), ["pay"]);
+  equal(approvals.size, 0);
+});
+
+Deno.test("McpProxy does not take another principal's approval token", async () => {
+  const approvals = new Approvals();
+  const alice = harness({ policy: POLICY, approvals, session: "alice", principal: "alice" });
+  const state = await askedState(alice, 1);
+  const mallory = harness({ policy: POLICY, approvals, session: "mallory", principal: "mallory" });
+  mallory.proxy.fromClient(modernPay(2, { state, approve: true }));
+  await mallory.proxy.settled();
+  deepEqual(forwardedCalls(mallory), [], "mallory's call is held as a new one");
+  equal(assertOneAnswerEach(mallory, [2])[0].result.resultType, "input_required");
+  // Alice's own retry still works.
+  const again = harness({ policy: POLICY, approvals, session: "alice", principal: "alice" });
+  again.proxy.fromClient(modernPay(3, { state, approve: true }));
+  await serve(again, () => ({ resultType: "complete", content: [] }));
+  deepEqual(forwardedCalls(again), ["pay"]);
+});
+
+Deno.test("McpProxy runs a call once for one approval, however many retries race with its token", async () => {
+  const { h } = withApprovals();
+  const state = await askedState(h, 1);
+  for (const id of [2, 3, 4]) h.proxy.fromClient(modernPay(id, { state, approve: true }));
+  await serve(h, () => ({ resultType: "complete", content: [] }));
+  deepEqual(forwardedCalls(h), ["pay"], "one approval, one call");
+  const kinds = assertOneAnswerEach(h, [2, 3, 4]).map((answer: Message) =>
+    answer.result.resultType
+  );
+  deepEqual(kinds.filter((kind: string) => kind === "complete").length, 1, kinds.join(", "));
+});
+
+Deno.test("McpProxy reads only a boolean true as a user's approval", async () => {
+  const { h } = withApprovals();
+  for (const [id, approve] of [[2, "true"], [4, 1], [6, "yes"]] as [number, unknown][]) {
+    const state = await askedState(h, id - 1);
+    h.proxy.fromClient(modernPay(id, { state, approve }));
+    await h.proxy.settled();
+    const text = assertDenied(assertOneAnswerEach(h, [id])[0], "payments need the user");
+    ok(text.includes("declined"), text);
+  }
+  deepEqual(forwardedCalls(h), []);
+});
+
+Deno.test("McpProxy keeps an operator's rejection over the user's later yes", async () => {
+  const approvals = new Approvals();
+  const h = harness({
+    policy: POLICY.replace("from: [user]", "from: [user, operator]"),
+    approvals,
+  });
+  const state = await askedState(h, 1);
+  ok(approvals.reject(approvals.list()[0].id, "operator ann", "no"));
+  h.proxy.fromClient(modernPay(2, { state, approve: true }));
+  await h.proxy.settled();
+  const text = assertDenied(assertOneAnswerEach(h, [2])[0], "payments need the user");
+  ok(text.includes("rejected by operator ann"), text);
+  deepEqual(forwardedCalls(h), []);
+});
