@@ -91,9 +91,7 @@ export class HeldCalls {
       from: approval.from,
       askingUser: way !== null,
     }, approval.timeoutMs);
-    if (!opened) {
-      return { kind: "denied", reason: `${reason}: too many calls are waiting for approval` };
-    }
+    if ("refused" in opened) return { kind: "denied", reason: `${reason}: ${opened.refused}` };
     if (way === "modern") {
       return await this.#askModern(call, opened.id, opened.outcome, {
         rule: rule.name,

@@ -4,6 +4,7 @@ import type { ApprovalEvent } from "../../src/proxy/approvals.ts";
 import { Approvals } from "../../src/proxy/approvals.ts";
 import {
   answers,
+  answersFor,
   assertDenied,
   assertError,
   assertOneAnswerEach,
@@ -329,4 +330,28 @@ Deno.test("McpProxy keeps an operator's rejection over the user's later yes", as
   const text = assertDenied(assertOneAnswerEach(h, [2])[0], "payments need the user");
   ok(text.includes("rejected by operator ann"), text);
   deepEqual(forwardedCalls(h), []);
+});
+
+Deno.test("McpProxy holds at most a share of the approval list for one principal: others still get theirs", async () => {
+  const approvals = new Approvals({ maxPending: 10, maxPerPrincipal: 3 });
+  const mallory = harness({ policy: POLICY, approvals, session: "m", principal: "mallory" });
+  for (let id = 1; id <= 5; id++) mallory.proxy.fromClient(line(call(id, "create-connector", {})));
+  await flush();
+  equal(approvals.size, 3, "mallory holds three");
+  for (const id of [4, 5]) {
+    const text = assertDenied(answersFor(mallory, id)[0], "connectors need a human");
+    ok(text.includes("too many calls of mallory are waiting for approval (3)"), text);
+  }
+  const alice = harness({ policy: POLICY, approvals, session: "a", principal: "alice" });
+  alice.proxy.fromClient(line(call(1, "create-connector", {})));
+  await flush();
+  equal(approvals.size, 4, "alice's call is held, not denied");
+  deepEqual(answersFor(alice, 1), []);
+  // A slot is freed once a call is answered.
+  approvals.reject(approvals.list()[0].id, "ann", null);
+  await flush();
+  mallory.proxy.fromClient(line(call(6, "create-connector", {})));
+  await flush();
+  deepEqual(answersFor(mallory, 6), [], "held again");
+  equal(approvals.list().filter((a) => a.principal === "mallory").length, 3);
 });
