@@ -54,6 +54,8 @@ export const APPROVAL_INPUT = "intercept-approval";
 const STATE_PREFIX = "intercept-approval.";
 const KEEP_ALIVE_MS = 15_000;
 const BY_USER = "user via client";
+/** Characters of the arguments' JSON the user's question shows; it says how many more there are. */
+const SHOWN_ARGS_CHARS = 500;
 
 export class HeldCalls {
   readonly #options: HeldCallsOptions;
@@ -245,11 +247,14 @@ function elicitation(
   reason: string,
   era: Era,
 ): { method: string; params: JsonObject } {
-  const shown = JSON.stringify(call.args);
+  const shown = visible(JSON.stringify(call.args));
+  const cut = shown.length > SHOWN_ARGS_CHARS
+    ? `${shown.slice(0, SHOWN_ARGS_CHARS)}… (${
+      shown.length - SHOWN_ARGS_CHARS
+    } more characters not shown)`
+    : shown;
   const params: JsonObject = {
-    message: `${reason}. Allow the agent to call "${call.tool}" with ${
-      shown.length > 500 ? `${shown.slice(0, 500)}…` : shown
-    }?`,
+    message: `${reason}. Allow the agent to call "${visible(call.tool)}" with ${cut}?`,
     requestedSchema: {
       type: "object",
       properties: {
@@ -260,6 +265,17 @@ function elicitation(
   };
   if (era === "modern") params.mode = "form";
   return { method: "elicitation/create", params };
+}
+
+/**
+ * Agent text as the user must see it: characters that show nothing or turn the text around
+ * (Unicode format characters: bidi controls, zero-width ones) as `\uXXXX` escapes.
+ */
+function visible(text: string): string {
+  return text.replace(
+    /\p{Cf}/gu,
+    (char) => `\\u${char.codePointAt(0)!.toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** True only for an accepted form that says `approve: true`. */

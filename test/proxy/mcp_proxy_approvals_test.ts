@@ -355,3 +355,33 @@ Deno.test("McpProxy holds at most a share of the approval list for one principal
   deepEqual(answersFor(mallory, 6), [], "held again");
   equal(approvals.list().filter((a) => a.principal === "mallory").length, 3);
 });
+
+/** The question a modern `pay` call with `args` puts to the user. */
+async function questionFor(args: Record<string, unknown>): Promise<string> {
+  const { h } = withApprovals();
+  h.proxy.fromClient(line({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "tools/call",
+    params: { name: "pay", arguments: args, _meta: ENVELOPE },
+  }));
+  await h.proxy.settled();
+  const [asked] = assertOneAnswerEach(h, [1]);
+  return asked.result.inputRequests["intercept-approval"].params.message;
+}
+
+Deno.test("McpProxy's question to the user says how much of long arguments it does not show", async () => {
+  const message = await questionFor({ amount: 500, note: "x".repeat(600), to: "mallory" });
+  ok(message.includes("more characters not shown"), message);
+  ok(!message.includes("mallory"), "past the limit");
+  const short = await questionFor({ amount: 500, to: "bob" });
+  ok(short.includes('{"amount":500,"to":"bob"}'), short);
+  ok(!short.includes("not shown"), short);
+});
+
+Deno.test("McpProxy's question to the user shows invisible and bidi characters as escapes", async () => {
+  // U+202E turns the text after it around; U+200B is not seen at all.
+  const message = await questionFor({ amount: 500, to: "\u202Eecila\u200B" });
+  ok(!/[\u202E\u200B]/.test(message), JSON.stringify(message));
+  ok(message.includes("\\u202e") && message.includes("\\u200b"), message);
+});
