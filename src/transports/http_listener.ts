@@ -45,15 +45,23 @@ export interface HttpLimits {
   bodyTimeoutMs: number;
   /** Header names and values together, at most. */
   maxHeaderBytes: number;
-  /** Requests open at once (streams included). */
+  /** Requests open at once, a response stream until it ends. */
   maxConcurrent: number;
+  /** Of those, one principal's at most (with tokens: one agent cannot take every place). */
+  maxPerPrincipal: number;
 }
 
 export const HTTP_LIMITS: HttpLimits = {
   bodyTimeoutMs: 30_000,
   maxHeaderBytes: 32 * 1024,
   maxConcurrent: 1_000,
+  maxPerPrincipal: 250,
 };
+
+/** A request's place among those open: its principal's too, once it is known. */
+interface Place {
+  principal: string | null;
+}
 
 export interface HttpListener {
   readonly hostname: string;
@@ -71,6 +79,7 @@ export function isLoopback(hostname: string): boolean {
 export function startHttpListener(options: HttpListenerOptions): Promise<HttpListener> {
   const limits = { ...HTTP_LIMITS, ...options.limits };
   let open = 0;
+  const openOf = new Map<string, number>();
   let closing = false;
   const controller = new AbortController();
   return new Promise((resolve, reject) => {
@@ -104,10 +113,22 @@ export function startHttpListener(options: HttpListenerOptions): Promise<HttpLis
           });
         }
         open++;
-        try {
-          return await route(request, server.addr.port);
-        } finally {
+        const place: Place = { principal: null };
+        let released = false;
+        const release = () => {
+          if (released) return;
+          released = true;
           open--;
+          if (place.principal === null) return;
+          const left = openOf.get(place.principal)! - 1;
+          if (left > 0) openOf.set(place.principal, left);
+          else openOf.delete(place.principal);
+        };
+        try {
+          return whenBodyEnds(await route(request, server.addr.port, place), release);
+        } catch (error) {
+          release();
+          throw error;
         }
       });
     } catch (error) {
@@ -115,7 +136,7 @@ export function startHttpListener(options: HttpListenerOptions): Promise<HttpLis
     }
   });
 
-  async function route(request: Request, port: number): Promise<Response> {
+  async function route(request: Request, port: number, place: Place): Promise<Response> {
     const url = new URL(request.url);
     const refused = checkHostAndOrigin(request, port) ?? checkHeaderSize(request);
     if (refused) return refused;
@@ -133,13 +154,13 @@ export function startHttpListener(options: HttpListenerOptions): Promise<HttpLis
           headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
         });
       case "/mcp":
-        return await mcp(request);
+        return await mcp(request, place);
       default:
         return jsonError(404, `Not found: MCP is served at /mcp`);
     }
   }
 
-  async function mcp(request: Request): Promise<Response> {
+  async function mcp(request: Request, place: Place): Promise<Response> {
     if (!["POST", "GET", "DELETE"].includes(request.method)) {
       return jsonError(405, `Method ${request.method} is not allowed on /mcp`, {
         allow: "POST, GET, DELETE",
@@ -147,6 +168,18 @@ export function startHttpListener(options: HttpListenerOptions): Promise<HttpLis
     }
     const principal = await authenticate(request);
     if (principal instanceof Response) return principal;
+    if (options.tokens !== null) {
+      const mine = openOf.get(principal) ?? 0;
+      if (mine >= limits.maxPerPrincipal) {
+        return jsonError(
+          429,
+          `Too many requests of ${principal} at once (${limits.maxPerPrincipal})`,
+          { "retry-after": "1" },
+        );
+      }
+      openOf.set(principal, mine + 1);
+      place.principal = principal;
+    }
     let body: string | null = null;
     if (request.method === "POST") {
       const type = request.headers.get("content-type") ?? "";
@@ -211,6 +244,40 @@ export function startHttpListener(options: HttpListenerOptions): Promise<HttpLis
     if (bytes <= limits.maxHeaderBytes) return null;
     return jsonError(431, `Request headers of ${bytes} bytes are over ${limits.maxHeaderBytes}`);
   }
+}
+
+/**
+ * `response`, with `done` called once its body is sent whole or given up: an event stream's
+ * when it ends, any other's at once (it is whole already, and keeps its Content-Length).
+ */
+function whenBodyEnds(response: Response, done: () => void): Response {
+  const type = response.headers.get("content-type") ?? "";
+  if (!response.body || !type.startsWith("text/event-stream")) {
+    done();
+    return response;
+  }
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { value, done: ended } = await reader.read();
+        if (!ended) return controller.enqueue(value);
+        controller.close();
+      } catch (error) {
+        controller.error(error);
+      }
+      done();
+    },
+    cancel(reason) {
+      done();
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
 /** The body within `max` bytes and `timeoutMs`, as UTF-8 text; an error response otherwise. */
