@@ -47,7 +47,7 @@ export interface HttpLimits {
   maxHeaderBytes: number;
   /** Requests open at once, a response stream until it ends. */
   maxConcurrent: number;
-  /** Of those, one principal's at most (with tokens: one agent cannot take every place). */
+  /** Of those, one principal's at most, when the tokens name several (none takes every place). */
   maxPerPrincipal: number;
 }
 
@@ -80,6 +80,7 @@ export function startHttpListener(options: HttpListenerOptions): Promise<HttpLis
   const limits = { ...HTTP_LIMITS, ...options.limits };
   let open = 0;
   const openOf = new Map<string, number>();
+  const shared = options.tokens !== null && new Set(options.tokens.values()).size > 1;
   let closing = false;
   const controller = new AbortController();
   return new Promise((resolve, reject) => {
@@ -168,7 +169,7 @@ export function startHttpListener(options: HttpListenerOptions): Promise<HttpLis
     }
     const principal = await authenticate(request);
     if (principal instanceof Response) return principal;
-    if (options.tokens !== null) {
+    if (shared) {
       const mine = openOf.get(principal) ?? 0;
       if (mine >= limits.maxPerPrincipal) {
         return jsonError(

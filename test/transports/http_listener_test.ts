@@ -134,3 +134,18 @@ Deno.test("startHttpListener() without tokens shares maxConcurrent among every c
     await listener.close(0);
   }
 });
+
+Deno.test("startHttpListener() with one principal lets it use every place", async () => {
+  const endpoint = new StreamingEndpoint();
+  const listener = await listen(endpoint, { maxConcurrent: 4, maxPerPrincipal: 2 }, {
+    ci: "c-token",
+  });
+  try {
+    const streams = [];
+    for (let i = 0; i < 4; i++) streams.push(await open(listener, "c-token"));
+    equal(streams.filter((stream) => stream.status === 200).length, 4);
+    for (const stream of streams) await stream.leave();
+  } finally {
+    await listener.close(0);
+  }
+});
