@@ -28,7 +28,7 @@ export interface PendingApproval {
 }
 
 export type ApprovalOutcome =
-  | { readonly kind: "granted"; readonly by: string }
+  | { readonly kind: "granted"; readonly by: string; readonly source: ApprovalSource }
   | { readonly kind: "rejected"; readonly by: string; readonly reason: string | null }
   | { readonly kind: "expired" }
   | { readonly kind: "withdrawn" };
@@ -134,7 +134,7 @@ export class Approvals {
   /** An answer from `source` (`by` names who); false when the id waits for nothing (any more). */
   approve(id: string, by: string, source: ApprovalSource = "operator"): boolean {
     if (!this.#accepts(id, source)) return false;
-    return this.#settle(id, { kind: "granted", by });
+    return this.#settle(id, { kind: "granted", by, source });
   }
 
   reject(

@@ -8,7 +8,7 @@
  */
 import type { Held } from "../engine/plan.ts";
 import { formatDuration } from "../policy/windows.ts";
-import type { ApprovalOutcome, Approvals } from "./approvals.ts";
+import type { ApprovalOutcome, Approvals, ApprovalSource } from "./approvals.ts";
 import type { ClientRequest, ClientRequests } from "./client_requests.ts";
 import { type Era, META } from "./era.ts";
 import { isObject, type JsonObject, resultResponse } from "./jsonrpc.ts";
@@ -32,7 +32,13 @@ export interface HeldCall {
 
 /** What became of a held call: granted (decide it again, approved), denied, or already answered. */
 export type HoldResult =
-  | { readonly kind: "granted"; readonly by: string }
+  | {
+    readonly kind: "granted";
+    readonly by: string;
+    readonly source: ApprovalSource;
+    /** The rule it was granted under, when the caller does not know it (a modern retry). */
+    readonly rule?: string;
+  }
   | { readonly kind: "denied"; readonly reason: string; readonly rule?: string }
   | { readonly kind: "answered" };
 
@@ -222,7 +228,7 @@ function describe(
 ): HoldResult {
   switch (outcome.kind) {
     case "granted":
-      return { kind: "granted", by: outcome.by };
+      return { kind: "granted", by: outcome.by, source: outcome.source, rule };
     case "rejected":
       return {
         kind: "denied",

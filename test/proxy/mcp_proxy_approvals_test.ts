@@ -2,6 +2,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import type { ApprovalEvent } from "../../src/proxy/approvals.ts";
 import { Approvals } from "../../src/proxy/approvals.ts";
+import { loadPolicyText } from "../../src/policy/loader.ts";
 import {
   answers,
   answersFor,
@@ -384,4 +385,53 @@ Deno.test("McpProxy's question to the user shows invisible and bidi characters a
   const message = await questionFor({ amount: 500, to: "\u202Eecila\u200B" });
   ok(!/[\u202E\u200B]/.test(message), JSON.stringify(message));
   ok(message.includes("\\u202e") && message.includes("\\u200b"), message);
+});
+
+const TWO_APPROVERS = `version: "1"
+tools:
+  pay:
+    rules:
+      - name: payments need the user
+        action: require_approval
+        conditions: [{ path: args.amount, op: gt, value: 100 }]
+        approval: { timeout: 60, from: [user] }
+      - name: large payments need an operator
+        action: require_approval
+        conditions: [{ path: args.amount, op: gt, value: 400 }]
+        approval: { timeout: 60, from: [operator] }
+`;
+
+Deno.test("McpProxy: the user's yes to one rule does not waive another rule only an operator may answer", async () => {
+  const approvals = new Approvals();
+  const h = harness({ policy: TWO_APPROVERS, approvals });
+  const state = await askedState(h, 1);
+  h.proxy.fromClient(modernPay(2, { state, approve: true }));
+  await flush();
+  await flush();
+  deepEqual(forwardedCalls(h), [], "the operator's rule still holds it");
+  const [held] = approvals.list();
+  equal(held?.rule, "large payments need an operator");
+  ok(approvals.approve(held.id, "operator ann"));
+  await serve(h, () => ({ resultType: "complete", content: [] }));
+  deepEqual(forwardedCalls(h), ["pay"]);
+  assertOneAnswerEach(h, [2]);
+});
+
+Deno.test("McpProxy: an approval given under a rule a reload took from that approver does not count", async () => {
+  const approvals = new Approvals();
+  const both = POLICY.replace("from: [user]", "from: [user, operator]");
+  const h = harness({ policy: both, approvals });
+  const state = await askedState(h, 1);
+  // While the question is out, the operator reloads: only operators may approve payments now.
+  h.gate.replacePolicy(loadPolicyText(POLICY.replace("from: [user]", "from: [operator]"), "p"));
+  h.proxy.fromClient(modernPay(2, { state, approve: true }));
+  await flush();
+  await flush();
+  deepEqual(forwardedCalls(h), [], "held again, for an operator");
+  const [held] = approvals.list();
+  ok(held, "waits for an operator");
+  equal(held.askingUser, false);
+  approvals.approve(held.id, "operator ann");
+  await serve(h, () => ({ resultType: "complete", content: [] }));
+  deepEqual(forwardedCalls(h), ["pay"]);
 });
