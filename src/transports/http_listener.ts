@@ -72,8 +72,9 @@ export interface HttpListener {
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
+/** A loopback address or name; `127.x.y.z` only as a literal (a name like `127.evil.example` resolves anywhere). */
 export function isLoopback(hostname: string): boolean {
-  return LOOPBACK.has(hostname) || hostname.startsWith("127.");
+  return LOOPBACK.has(hostname) || /^127(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(hostname);
 }
 
 export function startHttpListener(options: HttpListenerOptions): Promise<HttpListener> {
