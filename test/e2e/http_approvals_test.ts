@@ -72,30 +72,32 @@ for (const kind of ["v1", "v2-modern"] as ClientKind[]) {
   });
 }
 
-Deno.test("intercept --listen (v2-modern): the user approves or declines through the client", async () => {
-  let say = true;
-  const questions: JsonObject[] = [];
-  const elicit = (params: JsonObject): ElicitAnswer => {
-    questions.push(params);
-    return say ? { action: "accept", content: { approve: true } } : { action: "decline" };
-  };
-  await withListener(async (proxy, control) => {
-    const client = await connectAs("v2-modern", { url: proxy.url }, { elicit });
-    try {
-      const granted = await client.callTool("add", { a: 2, b: 3 });
-      equal(granted.isError ?? false, false, JSON.stringify(granted));
-      match(textOf(granted), /5/);
-      equal(questions.length, 1, "asked once");
-      say = false;
-      const declined = await client.callTool("add", { a: 2, b: 3 });
-      equal(declined.isError, true);
-      ok(textOf(declined).startsWith(DENIAL_PREFIX), textOf(declined));
-      match(textOf(declined), /declined/);
-      equal(questions.length, 2);
-      const listed = JSON.parse((await ctl(control, "approvals")).stdout);
-      equal(listed.approvals.length, 0, "nothing is left waiting");
-    } finally {
-      await client.close();
-    }
+for (const kind of ["v1", "v2-modern"] as ClientKind[]) {
+  Deno.test(`intercept --listen (${kind}): the user approves or declines through the client`, async () => {
+    let say = true;
+    const questions: JsonObject[] = [];
+    const elicit = (params: JsonObject): ElicitAnswer => {
+      questions.push(params);
+      return say ? { action: "accept", content: { approve: true } } : { action: "decline" };
+    };
+    await withListener(async (proxy, control) => {
+      const client = await connectAs(kind, { url: proxy.url }, { elicit });
+      try {
+        const granted = await client.callTool("add", { a: 2, b: 3 });
+        equal(granted.isError ?? false, false, JSON.stringify(granted));
+        match(textOf(granted), /5/);
+        equal(questions.length, 1, "asked once");
+        say = false;
+        const declined = await client.callTool("add", { a: 2, b: 3 });
+        equal(declined.isError, true);
+        ok(textOf(declined).startsWith(DENIAL_PREFIX), textOf(declined));
+        match(textOf(declined), /declined/);
+        equal(questions.length, 2);
+        const listed = JSON.parse((await ctl(control, "approvals")).stdout);
+        equal(listed.approvals.length, 0, "nothing is left waiting");
+      } finally {
+        await client.close();
+      }
+    });
   });
-});
+}
