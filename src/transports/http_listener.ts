@@ -107,7 +107,7 @@ export function startHttpListener(options: HttpListenerOptions): Promise<HttpLis
           options.log.error(`HTTP handler failed: ${(error as Error).stack ?? error}`);
           return jsonError(500, "Internal error");
         },
-      }, async (request) => {
+      }, async (request, info) => {
         if (closing) return jsonError(503, "The proxy is shutting down", { "retry-after": "1" });
         if (open >= limits.maxConcurrent) {
           return jsonError(503, `Too many requests at once (${limits.maxConcurrent})`, {
@@ -126,8 +126,11 @@ export function startHttpListener(options: HttpListenerOptions): Promise<HttpLis
           if (left > 0) openOf.set(place.principal, left);
           else openOf.delete(place.principal);
         };
+        // Its place is held until the response is sent whole (a stream: until it ends) or
+        // the client leaves: a slow reader keeps what it holds counted.
+        info.completed.then(release, release);
         try {
-          return whenBodyEnds(await route(request, server.addr.port, place), release);
+          return await route(request, server.addr.port, place);
         } catch (error) {
           release();
           throw error;
@@ -246,40 +249,6 @@ export function startHttpListener(options: HttpListenerOptions): Promise<HttpLis
     if (bytes <= limits.maxHeaderBytes) return null;
     return jsonError(431, `Request headers of ${bytes} bytes are over ${limits.maxHeaderBytes}`);
   }
-}
-
-/**
- * `response`, with `done` called once its body is sent whole or given up: an event stream's
- * when it ends, any other's at once (it is whole already, and keeps its Content-Length).
- */
-function whenBodyEnds(response: Response, done: () => void): Response {
-  const type = response.headers.get("content-type") ?? "";
-  if (!response.body || !type.startsWith("text/event-stream")) {
-    done();
-    return response;
-  }
-  const reader = response.body.getReader();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { value, done: ended } = await reader.read();
-        if (!ended) return controller.enqueue(value);
-        controller.close();
-      } catch (error) {
-        controller.error(error);
-      }
-      done();
-    },
-    cancel(reason) {
-      done();
-      return reader.cancel(reason);
-    },
-  });
-  return new Response(body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
 }
 
 /** The body within `max` bytes and `timeoutMs`, as UTF-8 text; an error response otherwise. */
