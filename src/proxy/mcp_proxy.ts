@@ -321,7 +321,7 @@ export class McpProxy {
     if (overflow && hasNonFinite(message.params)) {
       if (id === null) {
         this.#options.log.warn(
-          `Dropped a ${message.method} notification: a number is out of range`,
+          `Dropped a ${message.method.slice(0, 60)} notification: a number is out of range`,
         );
         return;
       }
