@@ -192,7 +192,7 @@ function describeIssue(issue: ZodIssue, path: (string | number)[]): string {
         ? `${field} is required`
         : `${field} must be ${article(issue.expected)}`;
     case "invalid_value":
-      return `${field} must be ${issue.values.map((v) => JSON.stringify(v)).join(" or ")}`;
+      return `${field} must be ${oneOf(issue.values.map((v) => JSON.stringify(v)))}`;
     case "too_small":
       return path[path.length - 1] === "times"
         ? `${field} must be at least 1`
@@ -204,6 +204,13 @@ function describeIssue(issue: ZodIssue, path: (string | number)[]): string {
     default:
       return `${field}: ${issue.message}`;
   }
+}
+
+/** `"a"`, `"a" or "b"`, `"a", "b" or "c"`. */
+function oneOf(words: string[]): string {
+  return words.length <= 2
+    ? words.join(" or ")
+    : `${words.slice(0, -1).join(", ")} or ${words[words.length - 1]}`;
 }
 
 function article(expected: string): string {

@@ -65,7 +65,7 @@ Deno.test("loadCasesText() reports wrong values where they are", () => {
   - { tool: 7, expect: allow }
 `),
     [
-      'c.yaml:2:27: "cases[0].expect" must be "allow" or "deny"',
+      'c.yaml:2:27: "cases[0].expect" must be "allow", "deny" or "held"',
       'c.yaml:3:41: "cases[1].times" must be at least 1',
       'c.yaml:4:40: "cases[2].args" must be a mapping',
       'c.yaml:5:13: "cases[3].tool" must be a string',

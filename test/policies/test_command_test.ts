@@ -80,7 +80,7 @@ Deno.test("intercept test reports a bad cases file as file:line:col and exits 2"
     const { code, stdout, stderr } = await runIntercept(["test", `${dir}/p.yaml`, `${dir}/c.yaml`]);
     equal(code, 2, stdout + stderr);
     equal(stdout, "");
-    match(stderr, /c\.yaml:3:13: "cases\[0\]\.expect" must be "allow" or "deny"\n/);
+    match(stderr, /c\.yaml:3:13: "cases\[0\]\.expect" must be "allow", "deny" or "held"\n/);
     match(stderr, /c\.yaml:4:5: Unknown key "tims" in "cases\[0\]"; did you mean "times"\?/);
   });
 });
