@@ -48,7 +48,7 @@ export function createLogger(
   const format = options.format === "json"
     ? (wanted: LogLevel, message: string) =>
       JSON.stringify({ ts: new Date(now()).toISOString(), level: wanted, msg: message })
-    : (wanted: LogLevel, message: string) => `intercept: ${wanted}: ${message}`;
+    : (wanted: LogLevel, message: string) => `intercept: ${wanted}: ${escapeControls(message)}`;
   const queue = options.write ? null : new LineQueue(Deno.stderr, {
     note: (dropped) => format("warn", `${dropped} log line(s) dropped: stderr was not being read`),
   });
@@ -63,6 +63,19 @@ export function createLogger(
     error: at("error"),
     flush: (timeoutMs) => queue ? queue.flush(timeoutMs) : Promise.resolve(true),
   };
+}
+
+/**
+ * Control characters as escapes (`\n`, `\u001b`): messages hold text agents and servers chose
+ * (tool names, methods), which must not start a line of its own or drive the reader's terminal.
+ */
+function escapeControls(message: string): string {
+  // deno-lint-ignore no-control-regex
+  return message.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/g, (char) => {
+    if (char === "\n") return "\\n";
+    if (char === "\r") return "\\r";
+    return `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
 }
 
 /** Where queued lines go: `Deno.stderr`, or a test's stand-in. `write` may write part. */

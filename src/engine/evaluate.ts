@@ -42,8 +42,18 @@ export interface ToolCall {
    * denies, hide, conditions and arguments, but it takes no quota and no counter.
    */
   readonly continuation?: boolean;
-  /** A human approved the call: a `require_approval` rule no longer holds it. */
-  readonly approved?: boolean;
+  /**
+   * Humans approved the call: the `require_approval` rules they answered (by name, and whether
+   * an operator or the user did) no longer hold it, if that approver may still answer them.
+   * `true` waives every such rule (dry runs: `check --approved`, cases with `approved: true`).
+   */
+  readonly approved?: boolean | readonly ApprovedRule[];
+}
+
+/** A rule a human approved a call under, and who: `operator` or `user`. */
+export interface ApprovedRule {
+  readonly rule: string;
+  readonly by: "operator" | "user";
 }
 
 /** Why the operator denied a tool, if they did: names, globs or `"*"`. */
@@ -106,7 +116,7 @@ export function evaluate(
       end = outcome.end;
       break;
     }
-    if (outcome.holds && !call.approved) held ??= rule;
+    if (outcome.holds && !approvedUnder(call.approved, rule)) held ??= rule;
   }
   if (end && !steps) return end;
   // A call the policy denies anyway is not put to a human.
@@ -264,4 +274,16 @@ function deny(tool: string, rule: string, reason: string): Decision {
 
 function allow(tool: string, rule: string): Decision {
   return { allowed: true, tool, rule, reason: null, retryAfterMs: null, quotas: NO_QUOTAS };
+}
+
+/**
+ * Whether a human approval covers `rule`: one given under a rule of its name by an approver it
+ * still accepts (a reload may have changed who that is).
+ */
+function approvedUnder(approved: ToolCall["approved"], rule: CompiledRule): boolean {
+  if (approved === true) return true;
+  if (!approved) return false;
+  return approved.some((given) =>
+    given.rule === rule.name && (rule.approval?.from.includes(given.by) ?? false)
+  );
 }

@@ -5,6 +5,8 @@
  * an ended session withdraws. Every step is reported, with who decided.
  */
 
+import { ApprovalWaits } from "./approval_waits.ts";
+
 export type ApprovalSource = "operator" | "user";
 
 export interface PendingApproval {
@@ -26,7 +28,7 @@ export interface PendingApproval {
 }
 
 export type ApprovalOutcome =
-  | { readonly kind: "granted"; readonly by: string }
+  | { readonly kind: "granted"; readonly by: string; readonly source: ApprovalSource }
   | { readonly kind: "rejected"; readonly by: string; readonly reason: string | null }
   | { readonly kind: "expired" }
   | { readonly kind: "withdrawn" };
@@ -49,9 +51,12 @@ export interface ApprovalsOptions {
   onEvent?: (event: ApprovalEvent) => void;
   /** Calls held at once, at most: past it a call needing approval is denied. */
   maxPending?: number;
+  /** Calls of one principal held at once, at most: one agent cannot fill the list for all. */
+  maxPerPrincipal?: number;
 }
 
 export const MAX_PENDING_APPROVALS = 1_000;
+export const MAX_PENDING_PER_PRINCIPAL = 100;
 
 interface Entry {
   approval: PendingApproval;
@@ -64,11 +69,18 @@ export class Approvals {
   readonly #now: () => number;
   readonly #onEvent: (event: ApprovalEvent) => void;
   readonly #maxPending: number;
+  readonly #maxPerPrincipal: number;
+  /** Calls held per principal. */
+  readonly #perPrincipal = new Map<string, number>();
+  /** The questions put to modern clients, waiting for their retries (any session's). */
+  readonly waits: ApprovalWaits;
 
   constructor(options: ApprovalsOptions = {}) {
     this.#now = options.now ?? Date.now;
+    this.waits = new ApprovalWaits(this.#now);
     this.#onEvent = options.onEvent ?? (() => {});
     this.#maxPending = options.maxPending ?? MAX_PENDING_APPROVALS;
+    this.#maxPerPrincipal = options.maxPerPrincipal ?? MAX_PENDING_PER_PRINCIPAL;
   }
 
   get size(): number {
@@ -76,14 +88,24 @@ export class Approvals {
   }
 
   /**
-   * Holds a call for `timeoutMs`; resolves with the first answer. Null when too many calls
-   * are held already (the caller denies this one).
+   * Holds a call for `timeoutMs`; resolves with the first answer. When too many calls are held
+   * already, in all or of the call's principal, `refused` says so (the caller denies this one).
    */
   open(
     details: Omit<PendingApproval, "id" | "requestedAt" | "expiresAt">,
     timeoutMs: number,
-  ): { id: string; outcome: Promise<ApprovalOutcome> } | null {
-    if (this.#entries.size >= this.#maxPending) return null;
+  ): { id: string; outcome: Promise<ApprovalOutcome> } | { refused: string } {
+    if (this.#entries.size >= this.#maxPending) {
+      return { refused: `too many calls are waiting for approval (${this.#maxPending})` };
+    }
+    const held = this.#perPrincipal.get(details.principal) ?? 0;
+    if (held >= this.#maxPerPrincipal) {
+      return {
+        refused: `too many calls of ${details.principal} are waiting for approval ` +
+          `(${this.#maxPerPrincipal})`,
+      };
+    }
+    this.#perPrincipal.set(details.principal, held + 1);
     const id = newId();
     const requestedAt = this.#now();
     const approval: PendingApproval = {
@@ -112,7 +134,7 @@ export class Approvals {
   /** An answer from `source` (`by` names who); false when the id waits for nothing (any more). */
   approve(id: string, by: string, source: ApprovalSource = "operator"): boolean {
     if (!this.#accepts(id, source)) return false;
-    return this.#settle(id, { kind: "granted", by });
+    return this.#settle(id, { kind: "granted", by, source });
   }
 
   reject(
@@ -139,6 +161,10 @@ export class Approvals {
     const entry = this.#entries.get(id);
     if (!entry) return false;
     this.#entries.delete(id);
+    const principal = entry.approval.principal;
+    const held = this.#perPrincipal.get(principal)! - 1;
+    if (held > 0) this.#perPrincipal.set(principal, held);
+    else this.#perPrincipal.delete(principal);
     clearTimeout(entry.timer);
     const by = outcome.kind === "granted" || outcome.kind === "rejected" ? outcome.by : null;
     const reason = outcome.kind === "rejected" ? outcome.reason : null;

@@ -8,7 +8,7 @@
  */
 import type { Held } from "../engine/plan.ts";
 import { formatDuration } from "../policy/windows.ts";
-import type { ApprovalOutcome, Approvals } from "./approvals.ts";
+import type { ApprovalOutcome, Approvals, ApprovalSource } from "./approvals.ts";
 import type { ClientRequest, ClientRequests } from "./client_requests.ts";
 import { type Era, META } from "./era.ts";
 import { isObject, type JsonObject, resultResponse } from "./jsonrpc.ts";
@@ -32,8 +32,14 @@ export interface HeldCall {
 
 /** What became of a held call: granted (decide it again, approved), denied, or already answered. */
 export type HoldResult =
-  | { readonly kind: "granted"; readonly by: string }
-  | { readonly kind: "denied"; readonly reason: string }
+  | {
+    readonly kind: "granted";
+    readonly by: string;
+    readonly source: ApprovalSource;
+    /** The rule it was granted under, when the caller does not know it (a modern retry). */
+    readonly rule?: string;
+  }
+  | { readonly kind: "denied"; readonly reason: string; readonly rule?: string }
   | { readonly kind: "answered" };
 
 export interface HeldCallsOptions {
@@ -53,28 +59,12 @@ export interface HeldCallsOptions {
 export const APPROVAL_INPUT = "intercept-approval";
 const STATE_PREFIX = "intercept-approval.";
 const KEEP_ALIVE_MS = 15_000;
-/** Modern approvals waiting for their retry, at most. */
-const MAX_MODERN_WAITS = 1_000;
 const BY_USER = "user via client";
-/** How long an answer given before the modern client's retry is kept for it. */
-const ANSWERED_WAIT_KEPT_MS = 600_000;
-
-interface ModernWait {
-  readonly approvalId: string;
-  readonly tool: string;
-  readonly digest: string;
-  /** The denial's words, should it come to that. */
-  readonly reason: string;
-  readonly timeoutMs: number;
-  /** Set once an operator or the clock answered before the retry came. */
-  outcome: ApprovalOutcome | null;
-  /** When an answered wait is forgotten if no retry came for it (ms since the epoch). */
-  forgetAt: number;
-}
+/** Characters of the arguments' JSON the user's question shows; it says how many more there are. */
+const SHOWN_ARGS_CHARS = 500;
 
 export class HeldCalls {
   readonly #options: HeldCallsOptions;
-  readonly #modern = new Map<string, ModernWait>();
 
   constructor(options: HeldCallsOptions) {
     this.#options = options;
@@ -109,11 +99,13 @@ export class HeldCalls {
       from: approval.from,
       askingUser: way !== null,
     }, approval.timeoutMs);
-    if (!opened) {
-      return { kind: "denied", reason: `${reason}: too many calls are waiting for approval` };
-    }
+    if ("refused" in opened) return { kind: "denied", reason: `${reason}: ${opened.refused}` };
     if (way === "modern") {
-      return await this.#askModern(call, opened.id, opened.outcome, reason, approval.timeoutMs);
+      return await this.#askModern(call, opened.id, opened.outcome, {
+        rule: rule.name,
+        reason,
+        timeoutMs: approval.timeoutMs,
+      });
     }
     const { request } = call;
     request.onEnd = () => approvals.withdraw(opened.id);
@@ -136,25 +128,22 @@ export class HeldCalls {
   async answer(call: HeldCall): Promise<HoldResult | null> {
     const { approvals } = this.#options;
     const token = call.params.requestState as string;
-    const wait = this.#modern.get(token);
-    const fresh = wait !== undefined && wait.forgetAt > Date.now();
-    const matches = fresh && wait.tool === call.tool && wait.digest === await call.digest();
     const responses = isObject(call.params.inputResponses) ? call.params.inputResponses : {};
     const said = userAnswer(responses[APPROVAL_INPUT]);
     // Whatever it answers, the proxy's state and answer never reach the server.
     stripApproval(call.params);
-    if (wait && !fresh) this.#modern.delete(token);
-    if (!wait || !matches) return null;
-    this.#modern.delete(token);
-    if (!wait.outcome) {
-      if (said) approvals.approve(wait.approvalId, BY_USER, "user");
-      else approvals.reject(wait.approvalId, BY_USER, "declined", "user");
-    }
-    const outcome: ApprovalOutcome = wait.outcome ??
-      (said
-        ? { kind: "granted", by: BY_USER }
-        : { kind: "rejected", by: BY_USER, reason: "declined" });
-    return describe(outcome, wait.reason, wait.timeoutMs);
+    const digest = await call.digest();
+    // Taken at once after the digest: a second retry with the same token finds nothing.
+    const wait = approvals.waits.take(token, {
+      principal: this.#options.principal,
+      tool: call.tool,
+      digest,
+    });
+    if (!wait) return null;
+    // The first answer wins: an operator's or the clock's, if it came before this one.
+    if (said) approvals.approve(wait.approvalId, BY_USER, "user");
+    else approvals.reject(wait.approvalId, BY_USER, "declined", "user");
+    return describe(await wait.outcome, wait.reason, wait.timeoutMs, wait.rule);
   }
 
   #userWay(call: HeldCall): "modern" | "legacy" | null {
@@ -170,46 +159,27 @@ export class HeldCalls {
     call: HeldCall,
     approvalId: string,
     outcome: Promise<ApprovalOutcome>,
-    reason: string,
-    timeoutMs: number,
+    held: { rule: string; reason: string; timeoutMs: number },
   ): Promise<HoldResult> {
     const token = `${STATE_PREFIX}${approvalId}.${randomHex(16)}`;
-    this.#forgetOld();
-    const wait: ModernWait = {
+    this.#options.approvals.waits.add(token, {
       approvalId,
+      principal: this.#options.principal,
       tool: call.tool,
       digest: await call.digest(),
-      reason,
-      timeoutMs,
-      outcome: null,
-      forgetAt: Infinity,
-    };
-    this.#modern.set(token, wait);
-    // An operator or the clock may answer before the client retries: kept for the retry.
-    outcome.then((settled) => {
-      wait.outcome = settled;
-      wait.forgetAt = Date.now() + ANSWERED_WAIT_KEPT_MS;
+      ...held,
+      outcome,
     });
     const { request } = call;
     this.#options.requests.answer(
       request,
       resultResponse(request.id, {
         resultType: "input_required",
-        inputRequests: { [APPROVAL_INPUT]: elicitation(call, reason, "modern") },
+        inputRequests: { [APPROVAL_INPUT]: elicitation(call, held.reason, "modern") },
         requestState: token,
       }),
     );
     return { kind: "answered" };
-  }
-
-  /** Drops waits answered long ago, and the oldest beyond the bound. */
-  #forgetOld(): void {
-    const now = Date.now();
-    for (const [token, wait] of this.#modern) {
-      if (wait.forgetAt <= now || this.#modern.size >= MAX_MODERN_WAITS) {
-        this.#modern.delete(token);
-      }
-    }
   }
 
   #askLegacy(call: HeldCall, reason: string, approvalId: string): ClientQuestion {
@@ -250,18 +220,28 @@ export class HeldCalls {
   }
 }
 
-function describe(outcome: ApprovalOutcome, reason: string, timeoutMs: number): HoldResult {
+function describe(
+  outcome: ApprovalOutcome,
+  reason: string,
+  timeoutMs: number,
+  rule?: string,
+): HoldResult {
   switch (outcome.kind) {
     case "granted":
-      return { kind: "granted", by: outcome.by };
+      return { kind: "granted", by: outcome.by, source: outcome.source, rule };
     case "rejected":
       return {
         kind: "denied",
         reason: `${reason}: rejected by ${outcome.by}` +
           (outcome.reason ? ` (${outcome.reason})` : ""),
+        rule,
       };
     case "expired":
-      return { kind: "denied", reason: `${reason}: no answer within ${formatDuration(timeoutMs)}` };
+      return {
+        kind: "denied",
+        reason: `${reason}: no answer within ${formatDuration(timeoutMs)}`,
+        rule,
+      };
     case "withdrawn":
       return { kind: "answered" };
   }
@@ -273,11 +253,14 @@ function elicitation(
   reason: string,
   era: Era,
 ): { method: string; params: JsonObject } {
-  const shown = JSON.stringify(call.args);
+  const shown = visible(JSON.stringify(call.args));
+  const cut = shown.length > SHOWN_ARGS_CHARS
+    ? `${shown.slice(0, SHOWN_ARGS_CHARS)}… (${
+      shown.length - SHOWN_ARGS_CHARS
+    } more characters not shown)`
+    : shown;
   const params: JsonObject = {
-    message: `${reason}. Allow the agent to call "${call.tool}" with ${
-      shown.length > 500 ? `${shown.slice(0, 500)}…` : shown
-    }?`,
+    message: `${reason}. Allow the agent to call "${visible(call.tool)}" with ${cut}?`,
     requestedSchema: {
       type: "object",
       properties: {
@@ -288,6 +271,17 @@ function elicitation(
   };
   if (era === "modern") params.mode = "form";
   return { method: "elicitation/create", params };
+}
+
+/**
+ * Agent text as the user must see it: characters that show nothing or turn the text around
+ * (Unicode format characters: bidi controls, zero-width ones) as `\uXXXX` escapes.
+ */
+function visible(text: string): string {
+  return text.replace(
+    /\p{Cf}/gu,
+    (char) => `\\u${char.codePointAt(0)!.toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** True only for an accepted form that says `approve: true`. */

@@ -35,6 +35,8 @@ export interface HttpHostOptions {
   maxBytes: number;
   poolSize: number;
   maxSessions: number;
+  /** Legacy sessions of one principal at once (default `maxSessions`). */
+  maxSessionsPerPrincipal?: number;
   /** A legacy session with no request for this long is ended. */
   sessionIdleMs: number;
   keepAliveMs?: number;
@@ -65,6 +67,8 @@ export class HttpHost implements McpEndpoint {
     string,
     { session: HttpSession; principal: string; startedAt: number }
   >();
+  /** Legacy sessions per principal. */
+  readonly #sessionsOf = new Map<string, number>();
   readonly #pool: UpstreamPool;
   /** Modern requests being served, to tell their streams when tools change. */
   readonly #live = new Set<McpProxy>();
@@ -204,6 +208,16 @@ export class HttpHost implements McpEndpoint {
         }),
       );
     }
+    const principal = request.principal;
+    const mine = this.#sessionsOf.get(principal) ?? 0;
+    const share = this.#options.maxSessionsPerPrincipal ?? this.#options.maxSessions;
+    if (mine >= share) {
+      return now(
+        jsonError(429, `Too many sessions of ${principal} (${share}); end one first`, {
+          "retry-after": "5",
+        }),
+      );
+    }
     const id = crypto.randomUUID();
     let upstream: Upstream;
     try {
@@ -224,10 +238,14 @@ export class HttpHost implements McpEndpoint {
       keepAliveMs: this.#options.keepAliveMs ?? KEEP_ALIVE_MS,
       onEnded: (ended) => {
         this.#sessions.delete(ended.id);
+        const left = (this.#sessionsOf.get(principal) ?? 1) - 1;
+        if (left > 0) this.#sessionsOf.set(principal, left);
+        else this.#sessionsOf.delete(principal);
         this.#options.gate.backend.endSession(ended.id);
       },
     });
-    this.#sessions.set(id, { session, principal: request.principal, startedAt: Date.now() });
+    this.#sessions.set(id, { session, principal, startedAt: Date.now() });
+    this.#sessionsOf.set(principal, mine + 1);
     return await answered(session.post(request.body!, request.signal));
   }
 
@@ -296,9 +314,10 @@ export class HttpHost implements McpEndpoint {
   }
 
   #proxyOptions(principal: string) {
-    const { gate, log, maxBytes, self, upstreamTimeoutMs, tracer } = this.#options;
+    const { gate, log, maxBytes, self, upstreamTimeoutMs, tracer, approvals } = this.#options;
     return {
       gate,
+      approvals,
       log,
       maxBytes,
       self,

@@ -44,17 +44,20 @@ export function mayOverflow(line: string): boolean {
 
 /**
  * True when a parsed value holds a number JSON.parse could not represent (`1e400` parses as
- * Infinity): re-serialised it would read `null`, a value other than the one evaluated.
+ * Infinity): re-serialised it would read `null`, a value other than the one evaluated. Walks
+ * with a stack of its own: JSON.parse takes nesting far deeper than a recursive walk could.
  */
 export function hasNonFinite(value: unknown): boolean {
-  if (typeof value === "number") return !Number.isFinite(value);
-  if (typeof value !== "object" || value === null) return false;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (hasNonFinite(value[i])) return true;
-    return false;
-  }
-  for (const key in value) {
-    if (hasNonFinite((value as JsonObject)[key])) return true;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const next = stack.pop();
+    if (typeof next === "number") {
+      if (!Number.isFinite(next)) return true;
+    } else if (Array.isArray(next)) {
+      for (let i = 0; i < next.length; i++) stack.push(next[i]);
+    } else if (typeof next === "object" && next !== null) {
+      for (const key in next) stack.push((next as JsonObject)[key]);
+    }
   }
   return false;
 }

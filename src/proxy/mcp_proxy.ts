@@ -222,7 +222,7 @@ export class McpProxy {
     const overflow = mayOverflow(line);
     this.#messageBytes = line.length;
     if (!Array.isArray(message)) {
-      this.#fromClientMessage(message, null, overflow, origin);
+      this.#handleMessage(message, null, overflow, origin);
       return this.#promised;
     }
     if (message.length === 0) {
@@ -241,7 +241,7 @@ export class McpProxy {
     }
     const batch = newBatch(origin);
     this.#messageBytes = Math.ceil(line.length / message.length);
-    for (const element of message) this.#fromClientMessage(element, batch, overflow, origin);
+    for (const element of message) this.#handleMessage(element, batch, overflow, origin);
     const answered = batch.open > 1 || batch.parts.length > 0;
     this.#requests.settle(batch);
     return answered ? 1 : 0;
@@ -256,6 +256,32 @@ export class McpProxy {
       ErrorCode.invalidRequest,
       `Message of ${line.size} bytes exceeds the proxy's size limit`,
       origin,
+    );
+  }
+
+  /** One message; a failure of the proxy's own still answers a request it took on. */
+  #handleMessage(message: unknown, batch: Batch | null, overflow: boolean, origin: unknown): void {
+    const id = isObject(message) && isValidId(message.id) ? message.id : null;
+    const before = id === null ? undefined : this.#requests.get(id);
+    try {
+      this.#fromClientMessage(message, batch, overflow, origin);
+    } catch (error) {
+      const taken = id === null ? undefined : this.#requests.get(id);
+      this.#failed(taken !== before ? taken : undefined, error as Error);
+    }
+  }
+
+  /** The proxy failed on a request: logged, and the request (if still open) gets an error. */
+  #failed(request: ClientRequest | undefined, error: Error): void {
+    this.#options.log.error(`Handling a request failed: ${error.stack ?? error.message}`);
+    if (!request || request.done) return;
+    this.#requests.answer(
+      request,
+      errorResponse(
+        request.id,
+        ErrorCode.internalError,
+        `The proxy failed on this request: ${error.message}`,
+      ),
     );
   }
 
@@ -295,7 +321,7 @@ export class McpProxy {
     if (overflow && hasNonFinite(message.params)) {
       if (id === null) {
         this.#options.log.warn(
-          `Dropped a ${message.method} notification: a number is out of range`,
+          `Dropped a ${message.method.slice(0, 60)} notification: a number is out of range`,
         );
         return;
       }
@@ -320,7 +346,7 @@ export class McpProxy {
         if (problem) return this.#reply(batch, id, ErrorCode.invalidParams, problem, origin);
         const request = this.#reserve(id, batch, era, origin);
         if (!request) return;
-        return this.#track(this.#calls.handle(request, message, era, this.#hold));
+        return this.#track(this.#calls.handle(request, message, era, this.#hold), request);
       }
       case "initialize":
         return this.#initialize(message, id, batch, origin);
@@ -414,7 +440,7 @@ export class McpProxy {
     }
     const hold = this.#hold;
     if (kind === "list" && hold) {
-      return this.#track(hold.then(() => this.#relay.send(request, message, kind)));
+      return this.#track(hold.then(() => this.#relay.send(request, message, kind)), request);
     }
     this.#relay.send(request, message, kind);
   }
@@ -505,12 +531,10 @@ export class McpProxy {
     this.#requests.reply(batch, errorResponse(safeId, code, text), origin);
   }
 
-  #track(work: Promise<void> | void): void {
+  #track(work: Promise<void> | void, request: ClientRequest): void {
     if (!work) return;
     const bytes = this.#messageBytes;
-    const tracked = work.catch((error: Error) => {
-      this.#options.log.error(`Handling a request failed: ${error.stack ?? error.message}`);
-    }).finally(() => {
+    const tracked = work.catch((error: Error) => this.#failed(request, error)).finally(() => {
       this.#work.delete(tracked);
       this.#waitingBytes -= bytes;
     });

@@ -68,6 +68,10 @@ export async function serveHttp(options: ServeHttpOptions): Promise<number> {
     maxBytes: options.maxBytes,
     poolSize: options.poolSize,
     maxSessions: options.maxSessions,
+    // With several principals, none may take every session: a quarter each at most.
+    maxSessionsPerPrincipal: options.tokens && new Set(options.tokens.values()).size > 1
+      ? Math.max(1, Math.floor(options.maxSessions / 4))
+      : options.maxSessions,
     sessionIdleMs: options.sessionIdleMs,
     graceMs: options.graceMs,
     self: { name: "intercept", version: options.version },

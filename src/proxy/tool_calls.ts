@@ -4,6 +4,7 @@
  * A call cancelled while it waits is never decided, so it takes no quota.
  */
 import type { Decision } from "../engine/decision.ts";
+import type { ApprovedRule } from "../engine/evaluate.ts";
 import type { ClientRequest, ClientRequests } from "./client_requests.ts";
 import { type CallIdentity, type Continuations, isRetry } from "./continuations.ts";
 import { denialResult } from "./denial.ts";
@@ -63,8 +64,8 @@ interface Call {
   /** An MRTR retry of a call already admitted: it takes no quota. */
   continuation: boolean;
   inputSchema: unknown;
-  /** Who approved the call, once a human did (it is then decided as approved). */
-  approvedBy: string | null;
+  /** The rules humans approved the call under (it is then decided again with them). */
+  approvals: ApprovedRule[];
 }
 
 /** What is wrong with a `tools/call`'s params, or null when they can be decided. */
@@ -131,7 +132,7 @@ export class ToolCalls {
       round: 1,
       continuation: false,
       inputSchema: undefined,
-      approvedBy: null,
+      approvals: [],
     };
     if (hold) return hold.then(() => this.#decide(call));
     return this.#decide(call);
@@ -172,7 +173,7 @@ export class ToolCalls {
       if (this.#needsSchema(call.tool)) return this.#withSchema(call);
       return await this.#finish(call);
     }
-    await this.#afterHold(call, result, null);
+    await this.#afterHold(call, result, result.kind === "answered" ? null : result.rule ?? null);
   }
 
   async #withSchema(call: Call): Promise<void> {
@@ -197,7 +198,7 @@ export class ToolCalls {
       principal: this.#options.principal,
       inputSchema: call.inputSchema,
       continuation: call.continuation,
-      approved: call.approvedBy !== null,
+      approved: call.approvals,
     });
     if (verdict instanceof Promise) return verdict.then((found) => this.#act(call, found));
     return this.#act(call, verdict);
@@ -261,7 +262,8 @@ export class ToolCalls {
   #afterHold(call: Call, result: HoldResult, rule: string | null): Promise<void> | void {
     if (result.kind === "answered" || call.request.done) return call.trace?.end();
     if (result.kind === "granted") {
-      call.approvedBy = result.by;
+      // It covers its own rule only: another rule may still hold the call for someone else.
+      if (rule !== null) call.approvals.push({ rule, by: result.source });
       if (this.#needsSchema(call.tool) && call.inputSchema === undefined) {
         return this.#withSchema(call);
       }

@@ -13,6 +13,12 @@ export type ListPage = (params: JsonObject) => Promise<JsonObject>;
 export const MAX_PAGES = 100;
 
 /**
+ * Tools whose schemas are kept, at most: a server that lists new names every time cannot grow
+ * the proxy's memory. Past it the oldest are forgotten (and fetched again when a call needs one).
+ */
+export const MAX_KNOWN_TOOLS = 10_000;
+
+/**
  * How long a list fetched for a modern call counts as complete, at least: the server's
  * `ttlMs` when longer. Legacy servers announce changes (list_changed), so theirs does not age.
  */
@@ -43,9 +49,17 @@ export class ToolSchemas {
     for (const tool of tools) {
       if (isObject(tool) && typeof tool.name === "string") {
         // null: listed without a schema, so there is nothing to check against.
+        this.#schemas.delete(tool.name);
         this.#schemas.set(tool.name, tool.inputSchema ?? null);
       }
     }
+    if (this.#schemas.size <= MAX_KNOWN_TOOLS) return;
+    for (const name of this.#schemas.keys()) {
+      if (this.#schemas.size <= MAX_KNOWN_TOOLS) break;
+      this.#schemas.delete(name);
+    }
+    // Not the whole list any more: a tool missing from it is asked for again.
+    this.#completeUntil = 0;
   }
 
   /** The names of the tools the upstream listed (as far as the proxy has seen). */

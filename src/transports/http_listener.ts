@@ -45,15 +45,23 @@ export interface HttpLimits {
   bodyTimeoutMs: number;
   /** Header names and values together, at most. */
   maxHeaderBytes: number;
-  /** Requests open at once (streams included). */
+  /** Requests open at once, a response stream until it ends. */
   maxConcurrent: number;
+  /** Of those, one principal's at most, when the tokens name several (none takes every place). */
+  maxPerPrincipal: number;
 }
 
 export const HTTP_LIMITS: HttpLimits = {
   bodyTimeoutMs: 30_000,
   maxHeaderBytes: 32 * 1024,
   maxConcurrent: 1_000,
+  maxPerPrincipal: 250,
 };
+
+/** A request's place among those open: its principal's too, once it is known. */
+interface Place {
+  principal: string | null;
+}
 
 export interface HttpListener {
   readonly hostname: string;
@@ -64,13 +72,16 @@ export interface HttpListener {
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
+/** A loopback address or name; `127.x.y.z` only as a literal (a name like `127.evil.example` resolves anywhere). */
 export function isLoopback(hostname: string): boolean {
-  return LOOPBACK.has(hostname) || hostname.startsWith("127.");
+  return LOOPBACK.has(hostname) || /^127(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(hostname);
 }
 
 export function startHttpListener(options: HttpListenerOptions): Promise<HttpListener> {
   const limits = { ...HTTP_LIMITS, ...options.limits };
   let open = 0;
+  const openOf = new Map<string, number>();
+  const shared = options.tokens !== null && new Set(options.tokens.values()).size > 1;
   let closing = false;
   const controller = new AbortController();
   return new Promise((resolve, reject) => {
@@ -96,7 +107,7 @@ export function startHttpListener(options: HttpListenerOptions): Promise<HttpLis
           options.log.error(`HTTP handler failed: ${(error as Error).stack ?? error}`);
           return jsonError(500, "Internal error");
         },
-      }, async (request) => {
+      }, async (request, info) => {
         if (closing) return jsonError(503, "The proxy is shutting down", { "retry-after": "1" });
         if (open >= limits.maxConcurrent) {
           return jsonError(503, `Too many requests at once (${limits.maxConcurrent})`, {
@@ -104,10 +115,25 @@ export function startHttpListener(options: HttpListenerOptions): Promise<HttpLis
           });
         }
         open++;
-        try {
-          return await route(request, server.addr.port);
-        } finally {
+        const place: Place = { principal: null };
+        let released = false;
+        const release = () => {
+          if (released) return;
+          released = true;
           open--;
+          if (place.principal === null) return;
+          const left = openOf.get(place.principal)! - 1;
+          if (left > 0) openOf.set(place.principal, left);
+          else openOf.delete(place.principal);
+        };
+        // Its place is held until the response is sent whole (a stream: until it ends) or
+        // the client leaves: a slow reader keeps what it holds counted.
+        info.completed.then(release, release);
+        try {
+          return await route(request, server.addr.port, place);
+        } catch (error) {
+          release();
+          throw error;
         }
       });
     } catch (error) {
@@ -115,7 +141,7 @@ export function startHttpListener(options: HttpListenerOptions): Promise<HttpLis
     }
   });
 
-  async function route(request: Request, port: number): Promise<Response> {
+  async function route(request: Request, port: number, place: Place): Promise<Response> {
     const url = new URL(request.url);
     const refused = refuseHostOrOrigin(request, options.hostname, port, options.allowedOrigins) ??
       checkHeaderSize(request);
@@ -141,13 +167,13 @@ export function startHttpListener(options: HttpListenerOptions): Promise<HttpLis
         return metricsResponse(options.metrics());
       }
       case "/mcp":
-        return await mcp(request);
+        return await mcp(request, place);
       default:
         return jsonError(404, `Not found: MCP is served at /mcp`);
     }
   }
 
-  async function mcp(request: Request): Promise<Response> {
+  async function mcp(request: Request, place: Place): Promise<Response> {
     if (!["POST", "GET", "DELETE"].includes(request.method)) {
       return jsonError(405, `Method ${request.method} is not allowed on /mcp`, {
         allow: "POST, GET, DELETE",
@@ -155,6 +181,18 @@ export function startHttpListener(options: HttpListenerOptions): Promise<HttpLis
     }
     const principal = await authenticate(request);
     if (principal instanceof Response) return principal;
+    if (shared) {
+      const mine = openOf.get(principal) ?? 0;
+      if (mine >= limits.maxPerPrincipal) {
+        return jsonError(
+          429,
+          `Too many requests of ${principal} at once (${limits.maxPerPrincipal})`,
+          { "retry-after": "1" },
+        );
+      }
+      openOf.set(principal, mine + 1);
+      place.principal = principal;
+    }
     let body: string | null = null;
     if (request.method === "POST") {
       const type = request.headers.get("content-type") ?? "";

@@ -20,6 +20,11 @@ Deno.test("listenOptions() needs tokens or --no-auth off loopback", () => {
   equal(parse("--listen", "0.0.0.0:8080", "--no-auth")?.authTokens, null);
   equal(parse("--listen", "0.0.0.0:8080", "--auth-tokens", "t.yaml")?.authTokens, "t.yaml");
   equal(parse("--listen", "127.0.0.1:8080")?.authTokens, null, "loopback may go without");
+  equal(parse("--listen", "127.0.0.2:8080")?.authTokens, null, "all of 127/8 is loopback");
+  // A name that starts like a loopback address may resolve anywhere.
+  for (const name of ["127.attacker.example", "127.0.0.1.nip.io", "127.1"]) {
+    throws(() => parse("--listen", `${name}:8080`), /reachable from other machines/, name);
+  }
   throws(() => parse("--listen", ":1", "--auth-tokens", "t", "--no-auth"), /not both/);
 });
 

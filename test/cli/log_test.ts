@@ -161,3 +161,15 @@ Deno.test("LineQueue cuts a line longer than a quarter of its byte bound", async
   await queue.flush(5_000);
   equal(sink.text(), `${"x".repeat(10)}…\n`);
 });
+
+Deno.test("createLogger() with format text writes control characters as escapes: one message, one line", () => {
+  const { lines, write } = capture();
+  const log = createLogger("info", write);
+  // An agent picks tool names and methods that end up in messages.
+  log.warn('a call of "x\nintercept: info: policy reloaded\u001b[2J\r\u0085" was dropped');
+  equal(lines.length, 1);
+  equal(
+    lines[0],
+    'intercept: warn: a call of "x\\nintercept: info: policy reloaded\\u001b[2J\\r\\u0085" was dropped',
+  );
+});

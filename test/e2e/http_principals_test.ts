@@ -178,3 +178,35 @@ Deno.test("intercept --listen refuses a session past --max-sessions, and serves 
     await proxy.stop();
   }
 });
+
+Deno.test("intercept --listen gives one principal at most a quarter of --max-sessions when tokens name several", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "intercept-principals-" });
+  const tokens = `${dir}/tokens.yaml`;
+  await Deno.writeTextFile(tokens, `alice: "${TOKENS.alice}"\nbob: "${TOKENS.bob}"\n`);
+  const proxy = await startHttpProxy(policyPath("allow_all.yaml"), modernServer(), [
+    "--auth-tokens",
+    tokens,
+    "--max-sessions",
+    "8",
+  ]);
+  const clients: TestClient[] = [];
+  const connect = (token: string) =>
+    connectAs("v1", { url: proxy.url, headers: bearer(token) }).then(
+      (client) => {
+        clients.push(client);
+        return null;
+      },
+      (error: Error) => error.message,
+    );
+  try {
+    equal(await connect("alice-token"), null);
+    equal(await connect("alice-token"), null);
+    const refused = await connect("alice-token");
+    ok(refused?.includes("Too many sessions of alice (2)"), String(refused));
+    equal(await connect("bob-token"), null, "bob still gets a session");
+  } finally {
+    for (const client of clients) await client.close();
+    await proxy.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

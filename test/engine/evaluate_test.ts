@@ -1,7 +1,13 @@
 import { decideNow } from "../../src/state/decide_now.ts";
 /** decideNow(): evaluation order, hide, default posture, entry lookup and decision shape. */
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { findEntry, isHidden, needsInputSchema } from "../../src/engine/evaluate.ts";
+import {
+  evaluate,
+  findEntry,
+  isHidden,
+  needsInputSchema,
+  type ToolCall,
+} from "../../src/engine/evaluate.ts";
 import { call, newState, policy } from "./support.ts";
 
 const ORDER = policy(`version: "1"
@@ -214,4 +220,28 @@ Deno.test("decideNow() does not mistake Object.prototype names for listed tools"
   for (const tool of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
     equal(decideNow(closed, call(tool), newState(), 0).rule, "default", tool);
   }
+});
+
+Deno.test("evaluate() lets an approval waive only the rule it was given under, by an approver it accepts", () => {
+  const compiled = policy(`version: "1"
+tools:
+  pay:
+    rules:
+      - name: user rule
+        action: require_approval
+        approval: { from: [user] }
+      - name: operator rule
+        action: require_approval
+        approval: { from: [operator] }
+`);
+  const { liveDenies } = newState();
+  const held = (approved: ToolCall["approved"]) => {
+    const verdict = evaluate(compiled, { ...call("pay"), approved }, liveDenies);
+    return "kind" in verdict && verdict.kind === "held" ? verdict.rule.name : null;
+  };
+  equal(held(undefined), "user rule");
+  equal(held([{ rule: "user rule", by: "user" }]), "operator rule");
+  equal(held([{ rule: "operator rule", by: "user" }]), "user rule", "a user cannot waive it");
+  equal(held([{ rule: "user rule", by: "user" }, { rule: "operator rule", by: "operator" }]), null);
+  equal(held(true), null, "a dry run waives every rule");
 });

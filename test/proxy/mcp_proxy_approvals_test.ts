@@ -2,8 +2,10 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import type { ApprovalEvent } from "../../src/proxy/approvals.ts";
 import { Approvals } from "../../src/proxy/approvals.ts";
+import { loadPolicyText } from "../../src/policy/loader.ts";
 import {
   answers,
+  answersFor,
   assertDenied,
   assertError,
   assertOneAnswerEach,
@@ -241,4 +243,195 @@ Deno.test("McpProxy denies a call only its user may approve when the client cann
   h.proxy.fromClient(line(call(2, "pay", { amount: 5 })));
   await serve(h);
   deepEqual(forwardedCalls(h), ["pay"], "under the threshold, nothing is held");
+});
+
+/** A modern call of `pay` for 500, with the retry fields when given. */
+function modernPay(id: number, retry?: { state: string; approve: unknown }): string {
+  const params: Message = { name: "pay", arguments: { amount: 500 }, _meta: ENVELOPE };
+  if (retry) {
+    params.inputResponses = {
+      "intercept-approval": { action: "accept", content: { approve: retry.approve } },
+    };
+    params.requestState = retry.state;
+  }
+  return line({ jsonrpc: "2.0", id, method: "tools/call", params });
+}
+
+/** Holds a modern `pay` on `h` and returns the requestState the client must send back. */
+async function askedState(h: ReturnType<typeof harness>, id: number): Promise<string> {
+  h.proxy.fromClient(modernPay(id));
+  await h.proxy.settled();
+  const [asked] = assertOneAnswerEach(h, [id]);
+  equal(asked.result.resultType, "input_required");
+  return asked.result.requestState;
+}
+
+Deno.test("McpProxy takes a modern user's approval on a retry that comes to another session of the proxy", async () => {
+  // Over HTTP each modern request has a proxy of its own: the retry comes to another one.
+  const approvals = new Approvals();
+  const first = harness({ policy: POLICY, approvals, session: "alice", principal: "alice" });
+  const state = await askedState(first, 1);
+  const second = harness({ policy: POLICY, approvals, session: "alice", principal: "alice" });
+  second.proxy.fromClient(modernPay(2, { state, approve: true }));
+  await serve(second, () => ({ resultType: "complete", content: [] }));
+  deepEqual(forwardedCalls(second), ["pay"]);
+  equal(approvals.size, 0);
+});
+
+Deno.test("McpProxy does not take another principal's approval token", async () => {
+  const approvals = new Approvals();
+  const alice = harness({ policy: POLICY, approvals, session: "alice", principal: "alice" });
+  const state = await askedState(alice, 1);
+  const mallory = harness({ policy: POLICY, approvals, session: "mallory", principal: "mallory" });
+  mallory.proxy.fromClient(modernPay(2, { state, approve: true }));
+  await mallory.proxy.settled();
+  deepEqual(forwardedCalls(mallory), [], "mallory's call is held as a new one");
+  equal(assertOneAnswerEach(mallory, [2])[0].result.resultType, "input_required");
+  // Alice's own retry still works.
+  const again = harness({ policy: POLICY, approvals, session: "alice", principal: "alice" });
+  again.proxy.fromClient(modernPay(3, { state, approve: true }));
+  await serve(again, () => ({ resultType: "complete", content: [] }));
+  deepEqual(forwardedCalls(again), ["pay"]);
+});
+
+Deno.test("McpProxy runs a call once for one approval, however many retries race with its token", async () => {
+  const { h } = withApprovals();
+  const state = await askedState(h, 1);
+  for (const id of [2, 3, 4]) h.proxy.fromClient(modernPay(id, { state, approve: true }));
+  await serve(h, () => ({ resultType: "complete", content: [] }));
+  deepEqual(forwardedCalls(h), ["pay"], "one approval, one call");
+  const kinds = assertOneAnswerEach(h, [2, 3, 4]).map((answer: Message) =>
+    answer.result.resultType
+  );
+  deepEqual(kinds.filter((kind: string) => kind === "complete").length, 1, kinds.join(", "));
+});
+
+Deno.test("McpProxy reads only a boolean true as a user's approval", async () => {
+  const { h } = withApprovals();
+  for (const [id, approve] of [[2, "true"], [4, 1], [6, "yes"]] as [number, unknown][]) {
+    const state = await askedState(h, id - 1);
+    h.proxy.fromClient(modernPay(id, { state, approve }));
+    await h.proxy.settled();
+    const text = assertDenied(assertOneAnswerEach(h, [id])[0], "payments need the user");
+    ok(text.includes("declined"), text);
+  }
+  deepEqual(forwardedCalls(h), []);
+});
+
+Deno.test("McpProxy keeps an operator's rejection over the user's later yes", async () => {
+  const approvals = new Approvals();
+  const h = harness({
+    policy: POLICY.replace("from: [user]", "from: [user, operator]"),
+    approvals,
+  });
+  const state = await askedState(h, 1);
+  ok(approvals.reject(approvals.list()[0].id, "operator ann", "no"));
+  h.proxy.fromClient(modernPay(2, { state, approve: true }));
+  await h.proxy.settled();
+  const text = assertDenied(assertOneAnswerEach(h, [2])[0], "payments need the user");
+  ok(text.includes("rejected by operator ann"), text);
+  deepEqual(forwardedCalls(h), []);
+});
+
+Deno.test("McpProxy holds at most a share of the approval list for one principal: others still get theirs", async () => {
+  const approvals = new Approvals({ maxPending: 10, maxPerPrincipal: 3 });
+  const mallory = harness({ policy: POLICY, approvals, session: "m", principal: "mallory" });
+  for (let id = 1; id <= 5; id++) mallory.proxy.fromClient(line(call(id, "create-connector", {})));
+  await flush();
+  equal(approvals.size, 3, "mallory holds three");
+  for (const id of [4, 5]) {
+    const text = assertDenied(answersFor(mallory, id)[0], "connectors need a human");
+    ok(text.includes("too many calls of mallory are waiting for approval (3)"), text);
+  }
+  const alice = harness({ policy: POLICY, approvals, session: "a", principal: "alice" });
+  alice.proxy.fromClient(line(call(1, "create-connector", {})));
+  await flush();
+  equal(approvals.size, 4, "alice's call is held, not denied");
+  deepEqual(answersFor(alice, 1), []);
+  // A slot is freed once a call is answered.
+  approvals.reject(approvals.list()[0].id, "ann", null);
+  await flush();
+  mallory.proxy.fromClient(line(call(6, "create-connector", {})));
+  await flush();
+  deepEqual(answersFor(mallory, 6), [], "held again");
+  equal(approvals.list().filter((a) => a.principal === "mallory").length, 3);
+});
+
+/** The question a modern `pay` call with `args` puts to the user. */
+async function questionFor(args: Record<string, unknown>): Promise<string> {
+  const { h } = withApprovals();
+  h.proxy.fromClient(line({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "tools/call",
+    params: { name: "pay", arguments: args, _meta: ENVELOPE },
+  }));
+  await h.proxy.settled();
+  const [asked] = assertOneAnswerEach(h, [1]);
+  return asked.result.inputRequests["intercept-approval"].params.message;
+}
+
+Deno.test("McpProxy's question to the user says how much of long arguments it does not show", async () => {
+  const message = await questionFor({ amount: 500, note: "x".repeat(600), to: "mallory" });
+  ok(message.includes("more characters not shown"), message);
+  ok(!message.includes("mallory"), "past the limit");
+  const short = await questionFor({ amount: 500, to: "bob" });
+  ok(short.includes('{"amount":500,"to":"bob"}'), short);
+  ok(!short.includes("not shown"), short);
+});
+
+Deno.test("McpProxy's question to the user shows invisible and bidi characters as escapes", async () => {
+  // U+202E turns the text after it around; U+200B is not seen at all.
+  const message = await questionFor({ amount: 500, to: "\u202Eecila\u200B" });
+  ok(!/[\u202E\u200B]/.test(message), JSON.stringify(message));
+  ok(message.includes("\\u202e") && message.includes("\\u200b"), message);
+});
+
+const TWO_APPROVERS = `version: "1"
+tools:
+  pay:
+    rules:
+      - name: payments need the user
+        action: require_approval
+        conditions: [{ path: args.amount, op: gt, value: 100 }]
+        approval: { timeout: 60, from: [user] }
+      - name: large payments need an operator
+        action: require_approval
+        conditions: [{ path: args.amount, op: gt, value: 400 }]
+        approval: { timeout: 60, from: [operator] }
+`;
+
+Deno.test("McpProxy: the user's yes to one rule does not waive another rule only an operator may answer", async () => {
+  const approvals = new Approvals();
+  const h = harness({ policy: TWO_APPROVERS, approvals });
+  const state = await askedState(h, 1);
+  h.proxy.fromClient(modernPay(2, { state, approve: true }));
+  await flush();
+  await flush();
+  deepEqual(forwardedCalls(h), [], "the operator's rule still holds it");
+  const [held] = approvals.list();
+  equal(held?.rule, "large payments need an operator");
+  ok(approvals.approve(held.id, "operator ann"));
+  await serve(h, () => ({ resultType: "complete", content: [] }));
+  deepEqual(forwardedCalls(h), ["pay"]);
+  assertOneAnswerEach(h, [2]);
+});
+
+Deno.test("McpProxy: an approval given under a rule a reload took from that approver does not count", async () => {
+  const approvals = new Approvals();
+  const both = POLICY.replace("from: [user]", "from: [user, operator]");
+  const h = harness({ policy: both, approvals });
+  const state = await askedState(h, 1);
+  // While the question is out, the operator reloads: only operators may approve payments now.
+  h.gate.replacePolicy(loadPolicyText(POLICY.replace("from: [user]", "from: [operator]"), "p"));
+  h.proxy.fromClient(modernPay(2, { state, approve: true }));
+  await flush();
+  await flush();
+  deepEqual(forwardedCalls(h), [], "held again, for an operator");
+  const [held] = approvals.list();
+  ok(held, "waits for an operator");
+  equal(held.askingUser, false);
+  approvals.approve(held.id, "operator ann");
+  await serve(h, () => ({ resultType: "complete", content: [] }));
+  deepEqual(forwardedCalls(h), ["pay"]);
 });

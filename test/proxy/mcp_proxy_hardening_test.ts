@@ -1,6 +1,8 @@
 /** McpProxy under a hostile client: cancellations, numbers out of range, truthful records. */
 import { deepEqual, equal, ok } from "node:assert/strict";
+import { loadPolicyText } from "../../src/policy/loader.ts";
 import { MAX_IN_FLIGHT } from "../../src/proxy/mcp_proxy.ts";
+import { PolicyGate } from "../../src/proxy/policy_gate.ts";
 import {
   answers,
   answersFor,
@@ -14,6 +16,7 @@ import {
   harness,
   line,
   type Message,
+  POLICY,
   request,
   serve,
 } from "./support.ts";
@@ -130,4 +133,52 @@ Deno.test("McpProxy answers a reused in-flight id without that id, keeping the f
   assertError(refusal, -32600);
   await serve(h);
   equal(answersFor(h, 5).length, 1);
+});
+
+/** A value nested `depth` arrays deep: JSON.parse takes it, a recursive walk does not. */
+function nested(depth: number): string {
+  return "[".repeat(depth) + "]".repeat(depth);
+}
+
+const DEEP = 200_000;
+
+Deno.test("McpProxy answers a call nested too deep for a recursive walk, whatever its numbers", async () => {
+  const h = harness();
+  const text = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo",` +
+    `"arguments":{"deep":${nested(DEEP)},"big":1e400}}}`;
+  h.proxy.fromClient(text);
+  await h.proxy.settled();
+  assertError(assertOneAnswerEach(h, [1])[0], -32602);
+  assertNothingForwarded(h);
+  equal(h.proxy.inFlight, 0);
+});
+
+Deno.test("McpProxy answers a modern retry whose arguments it cannot digest, and frees its id", async () => {
+  const h = harness();
+  const text = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo",` +
+    `"arguments":{"deep":${nested(DEEP)}},"requestState":"s","inputResponses":{},` +
+    `"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}`;
+  h.proxy.fromClient(text);
+  await h.proxy.settled();
+  assertError(assertOneAnswerEach(h, [1])[0], -32603);
+  assertNothingForwarded(h);
+  equal(h.proxy.inFlight, 0, "the id is free again");
+  h.proxy.fromClient(line(request(1, "ping")));
+  equal(h.proxy.inFlight, 1, "and usable");
+});
+
+Deno.test("McpProxy answers a call that a part of its own failed on, at once, and frees its id", () => {
+  const policy = loadPolicyText(POLICY, "test.yaml");
+  const gate = new (class extends PolicyGate {
+    override decide(): never {
+      throw new Error("a broken part");
+    }
+  })(policy);
+  const h = harness({ gate });
+  equal(h.proxy.fromClient(line(call(1, "echo", {}))), 1, "one answer promised");
+  const [answer] = assertOneAnswerEach(h, [1]);
+  assertError(answer, -32603);
+  ok(answer.error.message.includes("a broken part"), answer.error.message);
+  equal(h.proxy.inFlight, 0);
+  ok(h.errors.some((error) => error.includes("a broken part")));
 });

@@ -72,6 +72,9 @@ export interface HarnessOptions {
   upstreamTimeoutMs?: number;
   maxBytes?: number;
   approvals?: Approvals;
+  /** The agent session and principal (default "s1", and the session). */
+  session?: string;
+  principal?: string;
   /** Replaces the harness's own decision recorder. */
   onDecision?: (event: DecisionEvent) => void;
   onUpstreamAnswer?: (durationMs: number, ok: boolean) => void;
@@ -91,7 +94,8 @@ export function harness(options: HarnessOptions = {}): Harness {
   const decisions: DecisionEvent[] = [];
   const proxy = new McpProxy({
     gate,
-    session: "s1",
+    session: options.session ?? "s1",
+    principal: options.principal,
     client,
     upstream,
     log: { warn: (message) => warnings.push(message), error: (message) => errors.push(message) },

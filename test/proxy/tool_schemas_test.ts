@@ -1,5 +1,5 @@
 /** ToolSchemas: what the upstream lists, learnt once, forgotten when its tools change, bounded. */
-import { deepEqual, equal, rejects } from "node:assert/strict";
+import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { MAX_PAGES, MIN_MODERN_FRESHNESS_MS, ToolSchemas } from "../../src/proxy/tool_schemas.ts";
 
 Deno.test("ToolSchemas does not trust a fetch that the upstream's tool change overtook", async () => {
@@ -82,4 +82,26 @@ Deno.test("ToolSchemas lets a modern list age: a missing tool is asked for again
   clock.now += MIN_MODERN_FRESHNESS_MS;
   equal(await schemas.get("b", meta), undefined);
   equal(fetches, 2);
+});
+
+Deno.test("ToolSchemas keeps at most MAX_KNOWN_TOOLS schemas, however many names a server lists", async () => {
+  const { MAX_KNOWN_TOOLS } = await import("../../src/proxy/tool_schemas.ts");
+  let page = 0;
+  // A server that lists new names every time it is asked (to grow the proxy's memory).
+  const schemas = new ToolSchemas(() => {
+    page++;
+    return Promise.resolve({
+      tools: Array.from({ length: 1_000 }, (_, i) => ({ name: `t${page}-${i}`, inputSchema: {} })),
+    });
+  });
+  for (let i = 0; i < 30; i++) {
+    schemas.remember(
+      Array.from({ length: 1_000 }, (_, j) => ({ name: `r${i}-${j}`, inputSchema: {} })),
+    );
+  }
+  ok(schemas.names().length <= MAX_KNOWN_TOOLS, `${schemas.names().length} kept`);
+  ok(schemas.names().includes("r29-999"), "the latest are kept");
+  // A tool forgotten is fetched again (fail closed when it is not listed), never trusted stale.
+  equal(await schemas.get("r0-0", null), undefined);
+  equal(page, 1, "asked the upstream");
 });
