@@ -3,8 +3,8 @@
  * sequential calls on one session (latency) and a window with every session calling at once
  * (throughput), reading the proxy's own CPU and its servers' around each window.
  */
-import { readCpuMs } from "./proc_stats.ts";
-import { readTree, treeCpuMs } from "./proc_tree.ts";
+import { readCpuMs, readRss } from "./proc_stats.ts";
+import { readTree, serverCount, treeCpuMs } from "./proc_tree.ts";
 import { runWindow, type WindowResult } from "./http_load.ts";
 import { type PathSpec, type RunningPath, startPath } from "./http_paths.ts";
 import type { Bridge } from "./npm_bridges.ts";
@@ -34,6 +34,10 @@ export interface PathRun {
   proxyCpuUsN: number | null;
   /** µs of CPU per call of the servers below the path (all of them), N sessions. */
   serversCpuUsN: number | null;
+  /** Server processes running at the end of the N-session window. */
+  servers: number;
+  /** The proxy's peak resident memory (VmHWM) after the N-session window, MiB; null for direct. */
+  proxyPeakMb: number | null;
   calls: number;
   failures: number;
   firstError: string | null;
@@ -69,6 +73,8 @@ export async function measurePath(
       callsPerSN: many.calls / (many.ms / 1000),
       proxyCpuUsN,
       serversCpuUsN: serversMs >= MIN_CPU_MS ? serversMs * 1000 / many.calls : null,
+      servers: serverCount(treeAfter),
+      proxyPeakMb: path.proxyPid === null ? null : readRss(path.proxyPid).peakMb,
       calls: sum(windows.map((w) => w.calls)),
       failures: sum(windows.map((w) => w.failures)),
       firstError: windows.find((w) => w.firstError)?.firstError ?? null,

@@ -6,7 +6,7 @@
 import { RUNTIME_V8_FLAGS } from "../runtime_flags.ts";
 import { BENCH_CALLS, type CallOutcome, LegacySession, ModernClient } from "./http_client.ts";
 import type { Bridge } from "./npm_bridges.ts";
-import { descendantsOf } from "./proc_tree.ts";
+import { descendantsOf, SERVER_SCRIPT } from "./proc_tree.ts";
 import { callSucceeded, RpcChild } from "./rpc_client.ts";
 
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
@@ -173,7 +173,7 @@ function endLeftovers(pids: readonly number[]): void {
     } catch {
       continue; // gone, as it should be
     }
-    if (!cmdline.includes("minimal_server.ts")) continue; // the pid was reused
+    if (!cmdline.includes(SERVER_SCRIPT)) continue; // the pid was reused
     console.error(`bench: a server (pid ${pid}) outlived its proxy; ending it`);
     try {
       Deno.kill(pid, "SIGKILL");

@@ -24,17 +24,30 @@ export const METRICS = {
   proxy_cpu_us_per_call_n: "µs",
   calls_per_cpu_s_n: "calls/CPU-s",
   servers_cpu_us_per_call_n: "µs",
+  servers_n: "processes",
+  proxy_peak_rss_mb: "MiB",
 } as const;
 export type Metric = keyof typeof METRICS;
 
 /** intercept against a bridge of the same era, per run: above 1 is intercept ahead. */
-export const RATIOS = ["calls_per_s_n", "calls_per_cpu_s_n", "calls_per_cpu_s_1"] as const;
+export const RATIOS = [
+  "calls_per_cpu_s_n",
+  "calls_per_cpu_s_1",
+  "calls_per_s_n",
+  "calls_per_s_1",
+] as const;
 export type RatioMetric = typeof RATIOS[number];
 
 export class Figures {
+  /** Sessions calling at once in the throughput window. */
+  readonly sessions: number;
   readonly paths = new Samples<string>();
   readonly ratios = new Samples<string>();
   readonly problems: string[] = [];
+
+  constructor(sessions: number) {
+    this.sessions = sessions;
+  }
 
   /** Records one run of every path; `direct` is the reference of the same run. */
   record(specs: readonly PathSpec[], runs: ReadonlyMap<string, PathRun>): void {
@@ -48,7 +61,7 @@ export class Figures {
         }
       };
       put("start_ms", spec.kind === "direct" ? null : run.startMs);
-      put("open_sessions_ms", run.setupMs);
+      put("open_sessions_ms", spec.era === "modern" ? null : run.setupMs);
       put("p50_us", run.p50Us);
       put("p99_us", run.p99Us);
       if (direct && spec.kind !== "direct") {
@@ -63,6 +76,8 @@ export class Figures {
       put("proxy_cpu_us_per_call_n", run.proxyCpuUsN);
       put("calls_per_cpu_s_n", perCpuSecond(run.proxyCpuUsN));
       put("servers_cpu_us_per_call_n", run.serversCpuUsN);
+      put("servers_n", run.servers);
+      put("proxy_peak_rss_mb", run.proxyPeakMb);
       this.#check(spec, run);
     }
     this.#recordRatios(specs, runs);
@@ -76,9 +91,10 @@ export class Figures {
         const bridge = runs.get(theirs.id);
         if (!bridge) continue;
         const pairs: Record<RatioMetric, [number | null, number | null]> = {
-          calls_per_s_n: [mine.callsPerSN, bridge.callsPerSN],
           calls_per_cpu_s_n: [perCpuSecond(mine.proxyCpuUsN), perCpuSecond(bridge.proxyCpuUsN)],
           calls_per_cpu_s_1: [perCpuSecond(mine.proxyCpuUs1), perCpuSecond(bridge.proxyCpuUs1)],
+          calls_per_s_n: [mine.callsPerSN, bridge.callsPerSN],
+          calls_per_s_1: [mine.callsPerS1, bridge.callsPerS1],
         };
         for (const metric of RATIOS) {
           const [a, b] = pairs[metric];
@@ -131,7 +147,7 @@ function perCpuSecond(cpuUsPerCall: number | null): number | null {
 
 export function formatNumber(value: number): string {
   const abs = Math.abs(value);
-  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
+  const digits = Number.isInteger(value) || abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
   return value.toLocaleString("en-US", {
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,

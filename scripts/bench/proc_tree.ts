@@ -5,11 +5,15 @@
  */
 
 const CLOCK_TICKS_PER_S = 100;
+/** How the benchmark's server is recognised among a proxy's descendants. */
+export const SERVER_SCRIPT = "minimal_server.ts";
 
 /** utime+stime of the process itself and cutime+cstime of its reaped children, in ms. */
-interface StatTimes {
+export interface StatTimes {
   ownMs: number;
   reapedMs: number;
+  /** The process is the benchmark's server (its command line names minimal_server.ts). */
+  server: boolean;
 }
 
 function readStatTimes(pid: number): StatTimes | null {
@@ -22,7 +26,17 @@ function readStatTimes(pid: number): StatTimes | null {
   // Fields after the parenthesised command name: utime, stime, cutime, cstime are 14th–17th.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const ms = (index: number) => Number(fields[index]) * 1000 / CLOCK_TICKS_PER_S;
-  return { ownMs: ms(11) + ms(12), reapedMs: ms(13) + ms(14) };
+  return { ownMs: ms(11) + ms(12), reapedMs: ms(13) + ms(14), server: isServer(pid) };
+}
+
+function isServer(pid: number): boolean {
+  try {
+    // An argument that is the script: `deno run -A …/minimal_server.ts`, not `sh -c '…'`.
+    const args = Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0");
+    return args.some((arg) => arg.endsWith(`/${SERVER_SCRIPT}`));
+  } catch {
+    return false;
+  }
 }
 
 /** The children of `pid` (all its threads'), from `/proc/PID/task/TID/children`. */
@@ -93,4 +107,11 @@ export function treeCpuMs(before: TreeReading, after: TreeReading): number {
     if (!after.live.has(pid)) ms -= times.ownMs + times.reapedMs;
   }
   return ms;
+}
+
+/** How many of the processes read are the benchmark's servers (not shells, not others). */
+export function serverCount(reading: TreeReading): number {
+  let count = 0;
+  for (const times of reading.live.values()) if (times.server) count++;
+  return count;
 }
