@@ -51,6 +51,12 @@ import {
   toJson,
 } from "./bench/report.ts";
 
+// `--http`: the HTTP benchmark (scripts/bench/http_bench.ts), its own options and report.
+if (import.meta.main && Deno.args.includes("--http")) {
+  const { runHttpBench } = await import("./bench/http_bench.ts");
+  Deno.exit(await runHttpBench(Deno.args.filter((arg) => arg !== "--http")));
+}
+
 const FULL = {
   runs: 5,
   engine: { warmup: 100_000, batches: 20, batchSize: 10_000 },
