@@ -247,6 +247,17 @@ export class HttpHost implements McpEndpoint {
       return now(modernError(400, id, ErrorCode.headerMismatch, `Header mismatch: ${problem}`));
     }
     const side = this.#pool.pick();
+    if (await side.servesModern(this.#options.self) === false) {
+      // As the server itself would answer: the client falls back to `initialize` (a session).
+      return now(modernError(
+        400,
+        id,
+        ErrorCode.unsupportedProtocolVersion,
+        `Unsupported protocol version "${version}": the MCP server behind this proxy speaks ` +
+          "only the initialize-based versions; initialize a session",
+        { supported: side.supportedVersions(), requested: version },
+      ));
+    }
     const params = isObject(message.params) ? message.params : {};
     if (message.method === "tools/call" && typeof params.name === "string") {
       const schema = await side.schemas.get(params.name, envelopeLike(params, this.#options.self))
