@@ -7,15 +7,11 @@
  * pass through the proxy, unless scripts/conformance/explained.ts says why (deliberate).
  * Starts intercept through the tests' seam, so `INTERCEPT_BIN=dist/intercept` runs a binary.
  */
-import { EVERYTHING } from "../test/e2e/helpers.ts";
-import { startHttpProxy } from "../test/e2e/http_proxy.ts";
-import { startEverything } from "../test/e2e/http_servers.ts";
-import { compare, renderScenarios, renderTable, renderTotals } from "./conformance/compare.ts";
-import { EXPLAINED } from "./conformance/explained.ts";
-import { runSuite, type SuiteOptions } from "./conformance/suite.ts";
+import { runBothWays } from "../test/e2e/conformance_runs.ts";
+import { renderScenarios, renderTable, renderTotals } from "./conformance/compare.ts";
+import type { SuiteOptions } from "./conformance/suite.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
-const POLICY = new URL("./conformance/allow_all.yaml", import.meta.url).pathname;
 const USAGE = "Usage: deno task conformance [--json FILE] [--suite NAME | --scenario NAME...]";
 
 interface Options extends SuiteOptions {
@@ -70,28 +66,11 @@ async function main(): Promise<number> {
   const pin = denoJson.imports["@modelcontextprotocol/conformance"];
   console.error(`Conformance suite ${pin}, ${describe(options)}`);
 
-  const server = await startEverything("streamableHttp");
-  let direct;
-  try {
-    console.error(`Direct: server-everything at ${server.url}`);
-    direct = await runSuite(server.url, options);
-  } finally {
-    await server.stop();
+  const runs = await runBothWays(options, (line) => console.error(line));
+  if (runs.proxyExitCode !== 0) {
+    console.error(`intercept exited with ${runs.proxyExitCode}:\n${runs.proxyLog.slice(-4_000)}`);
   }
-
-  const proxy = await startHttpProxy(POLICY, EVERYTHING);
-  let proxied;
-  try {
-    console.error(`Through the proxy: intercept at ${proxy.url}`);
-    proxied = await runSuite(proxy.url, options);
-  } finally {
-    const status = await proxy.stop();
-    if (status.code !== 0) {
-      console.error(`intercept exited with ${status.code}:\n${proxy.stderr().slice(-4_000)}`);
-    }
-  }
-
-  const comparison = compare(direct.checks, proxied.checks, EXPLAINED);
+  const { comparison, direct, proxy: proxied } = runs;
   const seconds = (performance.now() - started) / 1000;
   console.log(renderTable(comparison));
   console.log("");
@@ -136,7 +115,8 @@ async function main(): Promise<number> {
       ) + "\n",
     );
   }
-  const failed = comparison.regressions.length > 0 || comparison.stale.length > 0;
+  const failed = comparison.regressions.length > 0 || comparison.stale.length > 0 ||
+    runs.proxyExitCode !== 0;
   console.log(
     failed
       ? `FAILED: ${comparison.regressions.length} check(s) pass direct and not through the proxy`
