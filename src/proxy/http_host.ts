@@ -187,8 +187,12 @@ export class HttpHost implements McpEndpoint {
     if (isObject(message) && message.method === "initialize") {
       return await this.#initialize(request);
     }
-    return now(jsonError(
+    // Neither era: a 2026-07-28 server calls a missing envelope invalid params, under the id.
+    const id = isObject(message) && isValidId(message.id) ? message.id : null;
+    return now(modernError(
       400,
+      id,
+      ErrorCode.invalidParams,
       "Bad request: send initialize first (legacy) or the 2026-07-28 _meta envelope on every request",
     ));
   }
@@ -230,6 +234,17 @@ export class HttpHost implements McpEndpoint {
 
   async #modern(request: McpHttpRequest, message: JsonObject, version: string): Promise<Answered> {
     const id = isValidId(message.id) ? message.id : null;
+    const header = request.headers.get("mcp-protocol-version");
+    if (header !== null && header !== version) {
+      // What the headers say must be what the body says, whatever the version (checked next).
+      return now(modernError(
+        400,
+        id,
+        ErrorCode.headerMismatch,
+        `Header mismatch: MCP-Protocol-Version header "${header.slice(0, 40)}" does not match ` +
+          `the body's "${version.slice(0, 40)}"`,
+      ));
+    }
     if (!MODERN_VERSIONS.includes(version)) {
       return now(modernError(
         400,
