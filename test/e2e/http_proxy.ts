@@ -17,7 +17,10 @@ export interface HttpProxy {
   stop(): Promise<Deno.CommandStatus>;
 }
 
-/** Starts `intercept -c POLICY --listen 127.0.0.1:0 FLAGS... -- UPSTREAM...`. */
+/**
+ * Starts `intercept -c POLICY --listen 127.0.0.1:0 FLAGS... -- UPSTREAM...` (no `--` when
+ * `upstream` is empty: the flags name it, `--upstream URL`).
+ */
 export async function startHttpProxy(
   policy: string,
   upstream: readonly string[],
@@ -31,8 +34,7 @@ export async function startHttpProxy(
     ...listen,
     ...control,
     ...flags,
-    "--",
-    ...upstream,
+    ...(upstream.length > 0 ? ["--", ...upstream] : []),
   ]);
   const child = new Deno.Command(command, {
     args,
