@@ -7,7 +7,8 @@
 import { isObject, type JsonObject } from "./jsonrpc.ts";
 
 const SENTINEL = /^=\?base64\?(.*)\?=$/s;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** RFC 4648 Base64 with its padding: atob alone also takes unpadded text, which servers refuse. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 /** Visible ASCII, space and tab (RFC 9110 field values). */
 const PLAIN = /^[\x20-\x7e\t]*$/;
 

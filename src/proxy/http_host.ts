@@ -194,8 +194,12 @@ export class HttpHost implements McpEndpoint {
     if (isObject(message) && message.method === "initialize") {
       return await this.#initialize(request);
     }
-    return now(jsonError(
+    // Neither era: a 2026-07-28 server calls a missing envelope invalid params, under the id.
+    const id = isObject(message) && isValidId(message.id) ? message.id : null;
+    return now(modernError(
       400,
+      id,
+      ErrorCode.invalidParams,
       "Bad request: send initialize first (legacy) or the 2026-07-28 _meta envelope on every request",
     ));
   }
@@ -251,6 +255,17 @@ export class HttpHost implements McpEndpoint {
 
   async #modern(request: McpHttpRequest, message: JsonObject, version: string): Promise<Answered> {
     const id = isValidId(message.id) ? message.id : null;
+    const header = request.headers.get("mcp-protocol-version");
+    if (header !== null && header !== version) {
+      // What the headers say must be what the body says, whatever the version (checked next).
+      return now(modernError(
+        400,
+        id,
+        ErrorCode.headerMismatch,
+        `Header mismatch: MCP-Protocol-Version header "${header.slice(0, 40)}" does not match ` +
+          `the body's "${version.slice(0, 40)}"`,
+      ));
+    }
     if (!MODERN_VERSIONS.includes(version)) {
       return now(modernError(
         400,
@@ -268,6 +283,17 @@ export class HttpHost implements McpEndpoint {
       return now(modernError(400, id, ErrorCode.headerMismatch, `Header mismatch: ${problem}`));
     }
     const side = this.#pool.pick();
+    if (await side.servesModern(this.#options.self) === false) {
+      // As the server itself would answer: the client falls back to `initialize` (a session).
+      return now(modernError(
+        400,
+        id,
+        ErrorCode.unsupportedProtocolVersion,
+        `Unsupported protocol version "${version}": the MCP server behind this proxy speaks ` +
+          "only the initialize-based versions; initialize a session",
+        { supported: side.supportedVersions(), requested: version },
+      ));
+    }
     const params = isObject(message.params) ? message.params : {};
     if (message.method === "tools/call" && typeof params.name === "string") {
       const schema = await side.schemas.get(params.name, envelopeLike(params, this.#options.self))

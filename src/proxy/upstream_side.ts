@@ -6,8 +6,16 @@
  * whose stream or request it names, and nowhere else).
  */
 import type { LineChannel } from "../transports/stdio.ts";
-import { type ClientInfo, isKnownVersion, MODERN_VERSIONS } from "./era.ts";
-import { isObject, type JsonObject, type JsonRpcId } from "./jsonrpc.ts";
+import {
+  type ClientInfo,
+  isKnownVersion,
+  LEGACY_VERSIONS,
+  META,
+  metaOf,
+  MODERN_VERSIONS,
+  readClientInfo,
+} from "./era.ts";
+import { ErrorCode, isObject, type JsonObject, type JsonRpcId } from "./jsonrpc.ts";
 import { taggedSubscription } from "./subscriptions.ts";
 import { ToolSchemas } from "./tool_schemas.ts";
 import { type ProxyLogger, UpstreamLink } from "./upstream_link.ts";
@@ -44,11 +52,14 @@ export class UpstreamSide {
   #dropped = 0;
   #serverInfo: ClientInfo | null = null;
   #versions: string[] | null = null;
+  readonly #timeoutMs: number;
+  /** Whether the upstream serves 2026-07-28 requests, once asked (null: not asked, or no verdict). */
+  #servesModern: Promise<boolean | null> | null = null;
 
   constructor(options: UpstreamSideOptions) {
     this.#log = options.log;
     this.shared = options.shared ?? false;
-    const timeoutMs = options.upstreamTimeoutMs ?? 10_000;
+    const timeoutMs = this.#timeoutMs = options.upstreamTimeoutMs ?? 10_000;
     this.link = new UpstreamLink({
       channel: options.channel,
       log: options.log,
@@ -77,6 +88,60 @@ export class UpstreamSide {
   supportedVersions(): string[] {
     if (!this.#versions) return [...MODERN_VERSIONS];
     return this.#versions.filter(isKnownVersion);
+  }
+
+  /**
+   * Whether the upstream serves 2026-07-28 requests: asked once, with a `server/discover` of the
+   * proxy's own (which pins no era), then known. A server that answers it with anything but a
+   * DiscoverResult naming a version the proxy speaks speaks only the initialize-based versions
+   * (and `supportedVersions()` says so). Null while it cannot be told (no answer, an internal
+   * error): it is asked again next time.
+   */
+  servesModern(self: ClientInfo): Promise<boolean | null> {
+    if (this.#servesModern) return this.#servesModern;
+    const asked = this.#servesModern = this.#askEra(self).then((verdict) => {
+      if (verdict === null && this.#servesModern === asked) this.#servesModern = null;
+      return verdict;
+    });
+    return asked;
+  }
+
+  #askEra(self: ClientInfo): Promise<boolean | null> {
+    if (this.link.ended !== null) return Promise.resolve(null);
+    const params = {
+      _meta: {
+        [META.protocolVersion]: MODERN_VERSIONS[0],
+        [META.clientCapabilities]: {},
+        [META.clientInfo]: { name: self.name, version: self.version },
+      },
+    };
+    return new Promise((resolve) => {
+      const id = this.link.forward({ jsonrpc: "2.0", method: "server/discover", params }, {
+        answered: (response) => {
+          clearTimeout(timer);
+          resolve(this.#learnEra(response));
+        },
+        failed: () => {
+          clearTimeout(timer);
+          resolve(null);
+        },
+      });
+      const timer = setTimeout(() => {
+        this.link.cancel(id, { reason: "timed out" });
+        resolve(null);
+      }, this.#timeoutMs);
+    });
+  }
+
+  #learnEra(response: JsonObject): boolean | null {
+    const verdict = eraVerdict(response);
+    if (verdict === true) {
+      const result = response.result as JsonObject;
+      this.learnVersions(result.supportedVersions);
+      this.learnServerInfo(readClientInfo(metaOf(result)?.[META.serverInfo]));
+    }
+    if (verdict === false) this.#versions = [...LEGACY_VERSIONS];
+    return verdict;
   }
 
   /** A client's `subscriptions/listen` stream, known upstream by `upstreamId`. */
@@ -145,4 +210,18 @@ export class UpstreamSide {
       );
     }
   }
+}
+
+/**
+ * What the upstream's answer to the proxy's `server/discover` says: true for a DiscoverResult
+ * naming a version the proxy speaks, false for any other answer (the -32601 of a server that
+ * predates 2026-07-28), null for an internal error (not a verdict).
+ */
+export function eraVerdict(response: JsonObject): boolean | null {
+  if (isObject(response.result)) {
+    const versions = response.result.supportedVersions;
+    return Array.isArray(versions) && versions.some((version) => MODERN_VERSIONS.includes(version));
+  }
+  const error = isObject(response.error) ? response.error : null;
+  return error?.code === ErrorCode.internalError ? null : false;
 }

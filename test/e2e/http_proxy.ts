@@ -19,7 +19,7 @@ export interface HttpProxy {
 
 /**
  * Starts `intercept -c POLICY --listen 127.0.0.1:0 FLAGS... -- UPSTREAM...`, or with
- * `--upstream URL` when `upstream` is a URL.
+ * `--upstream URL` when `upstream` is a URL (no `--` when it is empty: the flags name it).
  */
 export async function startHttpProxy(
   policy: string,
@@ -34,7 +34,11 @@ export async function startHttpProxy(
     ...listen,
     ...control,
     ...flags,
-    ...(typeof upstream === "string" ? ["--upstream", upstream] : ["--", ...upstream]),
+    ...(typeof upstream === "string"
+      ? ["--upstream", upstream]
+      : upstream.length > 0
+      ? ["--", ...upstream]
+      : []),
   ]);
   const child = new Deno.Command(command, {
     args,

@@ -121,3 +121,13 @@ Deno.test("decodeHeaderValue() decodes the Base64 sentinel and refuses control c
   equal(decodeHeaderValue("bad\u0001"), null);
   equal(decodeHeaderValue("=?base64?@@@?="), null);
 });
+
+Deno.test("decodeHeaderValue() refuses Base64 without its padding, as the server itself does", () => {
+  // "Hello" is SGVsbG8= : a lenient decoder (atob) also takes SGVsbG8, which a server refuses.
+  equal(decodeHeaderValue("=?base64?SGVsbG8=?="), "Hello");
+  equal(decodeHeaderValue("=?base64?SGVsbG8?="), null);
+  equal(decodeHeaderValue("=?base64?SGVsbA?="), null);
+  equal(decodeHeaderValue("=?base64?SGVsbA==?="), "Hell");
+  equal(decodeHeaderValue("=?base64?SGVs bG8=?="), null);
+  equal(decodeHeaderValue("=?base64??="), "");
+});
