@@ -29,13 +29,20 @@ import {
   POLICY_PATH,
   ROUND_TRIP_CALLS,
   Scratch,
-  type Startup,
   startPeer,
+  type Startup,
   startupRun,
   type Throughput,
   throughputRun,
 } from "./bench/proxy_bench.ts";
-import { type Field, formatNumber, formatTable, type Meta, Samples, toJson } from "./bench/report.ts";
+import {
+  type Field,
+  formatNumber,
+  formatTable,
+  type Meta,
+  Samples,
+  toJson,
+} from "./bench/report.ts";
 
 const FULL = {
   runs: 5,

@@ -192,7 +192,7 @@ export function largePolicyRun(
     const perBatch: number[] = [];
     for (let b = 0; b < batches; b++) {
       const started = performance.now();
-      for (let i = 0; i < batchSize; i++) evaluate(policy, call, state, (now += ENGINE_STEP_MS));
+      for (let i = 0; i < batchSize; i++) evaluate(policy, call, state, now += ENGINE_STEP_MS);
       perBatch.push((performance.now() - started) * 1e6 / batchSize);
     }
     out.set(label, median(perBatch));

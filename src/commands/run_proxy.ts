@@ -2,6 +2,7 @@
 import { integerFlag, parseArgs, type ParsedArgs, stringFlag, UsageError } from "../cli/args.ts";
 import { createLogger, isLogFormat, isLogLevel, type Logger } from "../cli/log.ts";
 import { loadPolicyOffThread } from "../policy/load_off_thread.ts";
+import { openPolicyCache } from "../policy/policy_cache.ts";
 import { serveStdio } from "../proxy/serve_stdio.ts";
 import { UpstreamProcess } from "../transports/upstream_process.ts";
 import { attachOperations, type OperationsOptions } from "../proxy/operations.ts";
@@ -19,6 +20,7 @@ export const PROXY_FLAGS = [
   { name: "audit", value: true },
   { name: "audit-args" },
   { name: "no-watch" },
+  { name: "policy-cache", value: true },
   { name: "help", short: "h" },
 ];
 
@@ -41,6 +43,9 @@ Flags:
       --audit-args             also write the raw arguments to the audit log
       --no-watch               do not reload the policy when its file changes
                                (SIGHUP and "intercept ctl reload" still do)
+      --policy-cache DIR|off   where checked policies are cached by content hash
+                               (default $XDG_CACHE_HOME/intercept/policies, else
+                               ~/.cache/intercept/policies)
       --log-level LEVEL        debug, info, warn or error (default info)
       --log-format FORMAT      text or json (default text)
   -h, --help                   this help
@@ -79,7 +84,9 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
     args: commandArgs,
     onWriteError: (error) => log.debug(`Writing to the server failed: ${error.message}`),
   });
-  const loadPolicy = () => loadPolicyOffThread(policyPath);
+  const cache = openPolicyCache(stringFlag(args, "policy-cache"), { log: (m) => log.debug(m) });
+  const loadPolicy = async () =>
+    loadPolicyOffThread(policyPath, { cache: await cache, log: (m) => log.debug(m) });
   return await serveStdio({
     policy: loadPolicy(),
     reloadPolicy: loadPolicy,
