@@ -1,9 +1,13 @@
 /**
  * Writes JSON lines to a byte sink in batches: every line pushed while the previous write is
- * in flight (or in the same turn of the event loop) goes out in the next single write. The
- * buffer is bounded: while the sink stalls, new lines are dropped and counted, and the next
- * line that fits carries `"droppedBefore": N`. A write error is reported once; every later
- * line is dropped and counted. `push` never throws and never waits.
+ * in flight (or in the same turn of the event loop) goes out in the next single write. A line
+ * may be pushed as the function that makes it: it is made at the end of the turn, off the path
+ * of whoever pushed it (a proxy deciding a call), and never later. With `delayMs`, a batch
+ * waits that long before it is written, so that a busy log costs one write per interval rather
+ * than one per turn (`drain()` cuts the wait short). The buffer is bounded:
+ * while the sink stalls, new lines are dropped and counted, and the next line that fits
+ * carries `"droppedBefore": N`. A write error is reported once; every later line is dropped
+ * and counted. `push` never throws and never waits.
  */
 
 /** Where bytes go: a file opened for append, stderr. `write` may write fewer bytes. */
@@ -16,8 +20,13 @@ export interface BatchWriterOptions {
   maxLines?: number;
   /** Characters held while the sink is busy before new lines are dropped. */
   maxChars?: number;
+  /** How long a batch gathers lines before it is written (default 0: the end of the turn). */
+  delayMs?: number;
   onError?: (error: Error) => void;
 }
+
+/** Makes one line (a JSON object, no newline); it must not throw. */
+export type LineMaker = () => string;
 
 export const DEFAULT_MAX_LINES = 10_000;
 export const DEFAULT_MAX_CHARS = 32 * 1024 * 1024;
@@ -27,9 +36,16 @@ export class BatchWriter {
   readonly #maxLines: number;
   readonly #maxChars: number;
   readonly #onError: (error: Error) => void;
+  readonly #delayMs: number;
+  /** Ends the current batch's wait at once (drain). */
+  #hurry: (() => void) | null = null;
+  /** Calls of `drain()` waiting: batches do not wait meanwhile. */
+  #draining = 0;
   readonly #encoder = new TextEncoder();
-  #queue: string[] = [];
+  #queue: (string | LineMaker)[] = [];
   #queuedChars = 0;
+  /** Entries of `#queue` from this index on may still be makers. */
+  #unmade = -1;
   #flushing: Promise<void> | null = null;
   #failed: Error | null = null;
   #dropped = 0;
@@ -39,6 +55,7 @@ export class BatchWriter {
     this.#sink = sink;
     this.#maxLines = options.maxLines ?? DEFAULT_MAX_LINES;
     this.#maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
+    this.#delayMs = options.delayMs ?? 0;
     this.#onError = options.onError ?? (() => {});
   }
 
@@ -57,32 +74,86 @@ export class BatchWriter {
     return this.#failed;
   }
 
-  /** Queues one line (a JSON object, no newline). False when it was dropped. */
-  push(line: string): boolean {
+  /**
+   * Queues one line (a JSON object, no newline), or its maker. False when it was dropped (a
+   * made line that does not fit is dropped when it is made).
+   */
+  push(line: string | LineMaker): boolean {
     if (this.#failed) {
       this.#dropped++;
       return false;
     }
-    if (
-      this.#queue.length >= this.#maxLines || this.#queuedChars + line.length > this.#maxChars
-    ) {
-      this.#dropped++;
-      this.#unreported++;
+    const size = typeof line === "string" ? line.length : 0;
+    if (this.#queue.length >= this.#maxLines || this.#queuedChars + size > this.#maxChars) {
+      this.#drop();
       return false;
     }
-    if (this.#unreported > 0 && line.endsWith("}")) {
-      line = `${line.slice(0, -1)},"droppedBefore":${this.#unreported}}`;
-      this.#unreported = 0;
+    if (typeof line === "string") {
+      line = this.#withDropped(line);
+      this.#queuedChars += line.length;
+    } else {
+      if (this.#unmade < 0) {
+        this.#unmade = this.#queue.length;
+        queueMicrotask(() => this.#make());
+      }
+      if (this.#unreported > 0) line = this.#makerWithDropped(line);
     }
     this.#queue.push(line);
-    this.#queuedChars += line.length;
     this.#flushing ??= this.#flush();
     return true;
   }
 
+  /** Makes the lines pushed as makers: they hold what they are made of until then. */
+  #make(): void {
+    if (this.#unmade < 0) return;
+    const queue = this.#queue;
+    let kept = this.#unmade;
+    for (let i = this.#unmade; i < queue.length; i++) {
+      let line = queue[i];
+      if (typeof line !== "string") {
+        line = line();
+        if (this.#queuedChars + line.length > this.#maxChars) {
+          this.#drop(); // reported by the next line pushed
+          continue;
+        }
+        this.#queuedChars += line.length;
+      }
+      queue[kept++] = line;
+    }
+    queue.length = kept;
+    this.#unmade = -1;
+  }
+
+  #drop(): void {
+    this.#dropped++;
+    this.#unreported++;
+  }
+
+  #withDropped(line: string): string {
+    if (this.#unreported === 0) return line;
+    const dropped = this.#unreported;
+    this.#unreported = 0;
+    return withDropped(line, dropped);
+  }
+
+  /** The lines dropped so far are reported by this one, whenever it is made. */
+  #makerWithDropped(make: LineMaker): LineMaker {
+    const dropped = this.#unreported;
+    this.#unreported = 0;
+    return () => withDropped(make(), dropped);
+  }
+
   /** Resolves once every line pushed so far is written (or writing failed). */
   async drain(): Promise<void> {
-    while (this.#flushing) await this.#flushing;
+    this.#draining++;
+    try {
+      while (this.#flushing) {
+        this.#hurry?.();
+        await this.#flushing;
+      }
+    } finally {
+      this.#draining--;
+    }
   }
 
   async #flush(): Promise<void> {
@@ -90,7 +161,9 @@ export class BatchWriter {
     let inFlight = 0;
     try {
       while (this.#queue.length > 0) {
-        const batch = this.#queue;
+        if (this.#delayMs > 0 && this.#draining === 0) await this.#gather();
+        this.#make();
+        const batch = this.#queue as string[];
         this.#queue = [];
         this.#queuedChars = 0;
         inFlight = batch.length;
@@ -106,6 +179,7 @@ export class BatchWriter {
       this.#failed = error instanceof Error ? error : new Error(String(error));
       this.#dropped += inFlight + this.#queue.length;
       this.#queue = [];
+      this.#unmade = -1;
       this.#queuedChars = 0;
       try {
         this.#onError(this.#failed);
@@ -116,4 +190,23 @@ export class BatchWriter {
       this.#flushing = null;
     }
   }
+
+  /** Waits `delayMs`, or until `drain()` is called, while more lines join the batch. */
+  #gather(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, this.#delayMs);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.#hurry = null;
+        resolve();
+      }
+      this.#hurry = done;
+    });
+  }
+}
+
+/** `line` saying that `dropped` lines were lost before it. */
+function withDropped(line: string, dropped: number): string {
+  return line.endsWith("}") ? `${line.slice(0, -1)},"droppedBefore":${dropped}}` : line;
 }
