@@ -194,13 +194,12 @@ export class BatchWriter {
   /** Waits `delayMs`, or until `drain()` is called, while more lines join the batch. */
   #gather(): Promise<void> {
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, this.#delayMs);
-      const self = this;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        self.#hurry = null;
+        this.#hurry = null;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, this.#delayMs);
       this.#hurry = done;
     });
   }
