@@ -77,7 +77,19 @@ export function lifecycleLine(type: string, data: Record<string, unknown>, ts: n
   }
 }
 
+/** The ISO text of the last second written, which every line of that second shares. */
+let second = NaN;
+let secondText = "";
+
 function isoTime(ms: number): string | null {
+  if (Number.isSafeInteger(ms) && ms >= 0) {
+    const at = Math.floor(ms / 1000);
+    if (at !== second) {
+      second = at;
+      secondText = new Date(at * 1000).toISOString().slice(0, -4); // "…T12:00:00."
+    }
+    return `${secondText}${String(ms - at * 1000).padStart(3, "0")}Z`;
+  }
   const date = new Date(ms);
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }

@@ -14,6 +14,8 @@ import {
   type PathStep,
   type ToolEntry,
 } from "../policy/compiled.ts";
+import { globToRegExp, isGlob } from "../policy/glob.ts";
+import { GlobIndex } from "../policy/glob_index.ts";
 import { formatDuration } from "../policy/windows.ts";
 import { BUILTIN_RULES, type Decision, type QuotaStatus } from "./decision.ts";
 import { checkArguments } from "./input_schema.ts";
@@ -115,16 +117,41 @@ export function evaluate(
 /** True when `hide` removes the tool from `tools/list` (and so denies its calls). */
 export function isHidden(policy: CompiledPolicy, tool: string): boolean {
   if (policy.hideAll || policy.hiddenNames.has(tool)) return true;
-  for (const glob of policy.hiddenGlobs) if (glob.test(tool)) return true;
-  return false;
+  return policy.hiddenGlobs.length > 0 && globsOf(policy).hidden.any(tool);
 }
 
 /** The entry that governs `tool`: its exact name, else the first matching glob. */
 export function findEntry(policy: CompiledPolicy, tool: string): ToolEntry | undefined {
   const exact = policy.exact.get(tool);
   if (exact) return exact;
-  for (const glob of policy.globs) if (glob.pattern.test(tool)) return glob.entry;
-  return undefined;
+  return policy.globs.length > 0 ? globsOf(policy).entries.first(tool) : undefined;
+}
+
+/** Each policy's globs, indexed once, on first use (a lookup does not test every glob). */
+const globIndexes = new WeakMap<
+  CompiledPolicy,
+  { entries: GlobIndex<ToolEntry>; hidden: GlobIndex<true> }
+>();
+
+function globsOf(policy: CompiledPolicy) {
+  let indexes = globIndexes.get(policy);
+  if (!indexes) {
+    const hidden = [...policy.hiddenNames].filter((name) => name !== "*" && isGlob(name));
+    indexes = {
+      entries: new GlobIndex(
+        policy.globs.map((glob) => ({
+          glob: glob.entry.key,
+          pattern: glob.pattern,
+          value: glob.entry,
+        })),
+      ),
+      hidden: new GlobIndex(
+        hidden.map((glob) => ({ glob, pattern: globToRegExp(glob), value: true as const })),
+      ),
+    };
+    globIndexes.set(policy, indexes);
+  }
+  return indexes;
 }
 
 /** True when evaluating a call of `tool` needs the tool's inputSchema. */

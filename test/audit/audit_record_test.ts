@@ -105,3 +105,17 @@ Deno.test("lifecycleLine() writes a line even for data JSON cannot hold", () => 
 Deno.test("lifecycleLine() writes a null ts for a clock that is not a time", () => {
   equal(JSON.parse(lifecycleLine("stop", {}, NaN)).ts, null);
 });
+
+Deno.test("decisionLine() writes the time as toISOString() does, for every millisecond", () => {
+  for (const ms of [0, 1, 999, 1_000, 1_767_225_600_123, 1_767_225_600_999, 1_767_225_601_000]) {
+    equal(
+      JSON.parse(decisionLine({ ...decisionEvent("t"), ts: ms })).ts,
+      new Date(ms).toISOString(),
+    );
+  }
+  equal(
+    JSON.parse(decisionLine({ ...decisionEvent("t"), ts: 1.5 })).ts,
+    new Date(1.5).toISOString(),
+  );
+  equal(JSON.parse(decisionLine({ ...decisionEvent("t"), ts: -1 })).ts, new Date(-1).toISOString());
+});
