@@ -1,13 +1,13 @@
 /**
  * Loads a policy for the proxy without loading a parser in its thread: from the checked-policy
- * cache when this exact text was checked before, else checked in a worker (and cached). The
- * result is compiled here either way.
+ * cache when this exact text was checked before (for a policy file this user owns), else
+ * checked in a worker (and cached). The result is compiled here either way.
  */
 import { compilePolicy } from "./compile.ts";
 import type { CompiledPolicy } from "./compiled.ts";
 import { PolicyLoadError } from "./load_error.ts";
 import type { PolicyCache } from "./policy_cache.ts";
-import { readPolicySource } from "./policy_source.ts";
+import { ownedByThisUser, readPolicySource } from "./policy_source.ts";
 import type { WorkerReply, WorkerRequest } from "./policy_worker.ts";
 import type { Policy } from "./schema.ts";
 
@@ -16,6 +16,8 @@ export interface LoadOptions {
   cache?: PolicyCache | null;
   /** Why a cached entry was not used (debug). */
   log?: (message: string) => void;
+  /** This user's id (null where there is none): `Deno.uid()` by default. */
+  uid?: number | null;
 }
 
 export async function loadPolicyOffThread(
@@ -23,7 +25,8 @@ export async function loadPolicyOffThread(
   options: LoadOptions = {},
 ): Promise<CompiledPolicy> {
   const text = await readPolicySource(path);
-  const cache = options.cache ?? null;
+  // A policy another user manages must not be weakened through this user's cache.
+  const cache = options.cache && await ownedByThisUser(path, options.uid) ? options.cache : null;
   const key = cache ? await cache.keyOf(text) : null;
   if (cache && key) {
     const cached = await cache.read(key);

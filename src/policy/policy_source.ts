@@ -28,3 +28,17 @@ export async function readPolicySource(path: string): Promise<string> {
     }]);
   }
 }
+
+/**
+ * Whether this user owns the policy file, and so could change the policy anyway: only then may
+ * a cache this user can write stand in for checking it. Not for a bundled policy.
+ */
+export async function ownedByThisUser(path: string, uid = Deno.uid()): Promise<boolean> {
+  if (isBuiltinRef(path)) return false;
+  try {
+    const info = await Deno.stat(path);
+    return uid === null || info.uid === null || info.uid === uid;
+  } catch {
+    return false;
+  }
+}

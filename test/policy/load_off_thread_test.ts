@@ -97,3 +97,24 @@ Deno.test("loadPolicyOffThread() works without a cache", async () => {
     equal((await loadPolicyOffThread(path)).defaultPosture, "allow");
   });
 });
+
+Deno.test("loadPolicyOffThread() uses no cache for a policy file another user owns", async () => {
+  await withFiles(async (path, cache) => {
+    await Deno.writeTextFile(path, DENY_ALL);
+    await cache.write(await cache.keyOf(DENY_ALL), { version: "1", default: "allow", tools: {} });
+    const owner = (await Deno.stat(path)).uid;
+    if (owner === null) return; // no user ids on this system
+    const asAnother = await loadPolicyOffThread(path, { cache, uid: owner + 1 });
+    equal(asAnother.defaultPosture, "deny", "checked in full, the planted entry ignored");
+    equal((await loadPolicyOffThread(path, { cache, uid: owner })).defaultPosture, "allow");
+  });
+});
+
+Deno.test("loadPolicyOffThread() uses no cache for a bundled policy", async () => {
+  await withFiles(async (_path, cache) => {
+    const policy = await loadPolicyOffThread("builtin:everything", { cache });
+    equal(policy.source, "builtin:everything");
+    const folder = await Deno.stat(cache.dir).then(() => true, () => false);
+    equal(folder, false, "nothing was cached");
+  });
+});
