@@ -93,7 +93,7 @@ export class ProxyRuntime implements ControlTarget {
     const size = this.#options.backfill ?? DEFAULT_BACKFILL;
     this.#recent[this.#recentNext] = notice;
     this.#recentNext = (this.#recentNext + 1) % size;
-    this.#emit({ method: "decision", params: notice });
+    if (this.#listeners.size > 0) this.#emit({ method: "decision", params: notice });
   }
 
   subscribe(listener: (event: ControlEvent) => void): () => void {
