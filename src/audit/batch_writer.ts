@@ -18,7 +18,7 @@ export interface ByteSink {
 export interface BatchWriterOptions {
   /** Lines held while the sink is busy before new ones are dropped. */
   maxLines?: number;
-  /** Characters held while the sink is busy before new lines are dropped. */
+  /** Characters (bytes once encoded) held while the sink is busy before lines are dropped. */
   maxChars?: number;
   /** How long a batch gathers lines before it is written (default 0: the end of the turn). */
   delayMs?: number;
@@ -31,6 +31,10 @@ export type LineMaker = () => string;
 export const DEFAULT_MAX_LINES = 10_000;
 export const DEFAULT_MAX_CHARS = 32 * 1024 * 1024;
 
+/** The encoded batch starts this large, and is let go of after a write this large or more. */
+const BUFFER_BYTES = 64 * 1024;
+const KEPT_BUFFER_BYTES = 1024 * 1024;
+
 export class BatchWriter {
   readonly #sink: ByteSink;
   readonly #maxLines: number;
@@ -42,10 +46,18 @@ export class BatchWriter {
   /** Calls of `drain()` waiting: batches do not wait meanwhile. */
   #draining = 0;
   readonly #encoder = new TextEncoder();
+  /** Lines (or makers) pushed this turn; encoded at its end. */
   #queue: (string | LineMaker)[] = [];
   #queuedChars = 0;
-  /** Entries of `#queue` from this index on may still be makers. */
-  #unmade = -1;
+  #encodeScheduled = false;
+  /**
+   * The next batch, encoded: bytes outside the JavaScript heap, so that lines waiting for the
+   * sink cost the garbage collector nothing. Two buffers take turns: one is being written.
+   */
+  #bytes: Uint8Array = new Uint8Array(BUFFER_BYTES);
+  #spare: Uint8Array | null = null;
+  #used = 0;
+  #lines = 0;
   #flushing: Promise<void> | null = null;
   #failed: Error | null = null;
   #dropped = 0;
@@ -84,44 +96,52 @@ export class BatchWriter {
       return false;
     }
     const size = typeof line === "string" ? line.length : 0;
-    if (this.#queue.length >= this.#maxLines || this.#queuedChars + size > this.#maxChars) {
+    if (
+      this.#lines + this.#queue.length >= this.#maxLines ||
+      this.#used + this.#queuedChars + size > this.#maxChars
+    ) {
       this.#drop();
       return false;
     }
     if (typeof line === "string") {
       line = this.#withDropped(line);
       this.#queuedChars += line.length;
-    } else {
-      if (this.#unmade < 0) {
-        this.#unmade = this.#queue.length;
-        queueMicrotask(() => this.#make());
-      }
-      if (this.#unreported > 0) line = this.#makerWithDropped(line);
-    }
+    } else if (this.#unreported > 0) line = this.#makerWithDropped(line);
     this.#queue.push(line);
+    if (!this.#encodeScheduled) {
+      this.#encodeScheduled = true;
+      queueMicrotask(() => this.#encode());
+    }
     this.#flushing ??= this.#flush();
     return true;
   }
 
-  /** Makes the lines pushed as makers: they hold what they are made of until then. */
-  #make(): void {
-    if (this.#unmade < 0) return;
+  /** Makes and encodes this turn's lines: what makers hold is let go of at once. */
+  #encode(): void {
+    this.#encodeScheduled = false;
     const queue = this.#queue;
-    let kept = this.#unmade;
-    for (let i = this.#unmade; i < queue.length; i++) {
-      let line = queue[i];
-      if (typeof line !== "string") {
-        line = line();
-        if (this.#queuedChars + line.length > this.#maxChars) {
-          this.#drop(); // reported by the next line pushed
-          continue;
-        }
-        this.#queuedChars += line.length;
+    if (queue.length === 0) return;
+    this.#queue = [];
+    this.#queuedChars = 0;
+    for (const entry of queue) {
+      const line = typeof entry === "string" ? entry : entry();
+      if (typeof entry !== "string" && this.#used + line.length > this.#maxChars) {
+        this.#drop(); // reported by the next line pushed
+        continue;
       }
-      queue[kept++] = line;
+      // UTF-8 takes at most 3 bytes per UTF-16 unit, and one more for the newline.
+      const room = line.length * 3 + 1;
+      if (this.#used + room > this.#bytes.length) this.#grow(this.#used + room);
+      this.#used += this.#encoder.encodeInto(line, this.#bytes.subarray(this.#used)).written;
+      this.#bytes[this.#used++] = 0x0a;
+      this.#lines++;
     }
-    queue.length = kept;
-    this.#unmade = -1;
+  }
+
+  #grow(size: number): void {
+    const bytes = new Uint8Array(Math.max(size, this.#bytes.length * 2));
+    bytes.set(this.#bytes.subarray(0, this.#used));
+    this.#bytes = bytes;
   }
 
   #drop(): void {
@@ -160,27 +180,34 @@ export class BatchWriter {
     await Promise.resolve();
     let inFlight = 0;
     try {
-      while (this.#queue.length > 0) {
+      while (this.#queue.length > 0 || this.#used > 0) {
         if (this.#delayMs > 0 && this.#draining === 0) await this.#gather();
-        this.#make();
-        const batch = this.#queue as string[];
-        this.#queue = [];
-        this.#queuedChars = 0;
-        inFlight = batch.length;
-        const bytes = this.#encoder.encode(batch.join("\n") + "\n");
+        this.#encode();
+        if (this.#used === 0) continue;
+        const bytes = this.#bytes.subarray(0, this.#used);
+        inFlight = this.#lines;
+        // The next batch goes to the other buffer, free since its own write ended.
+        this.#bytes = this.#spare ?? new Uint8Array(BUFFER_BYTES);
+        this.#spare = null;
+        this.#used = 0;
+        this.#lines = 0;
         for (let written = 0; written < bytes.length;) {
           const count = await this.#sink.write(bytes.subarray(written));
           if (!(count > 0)) throw new Error("The audit sink accepted no bytes");
           written += count;
         }
+        if (bytes.buffer.byteLength < KEPT_BUFFER_BYTES) {
+          this.#spare = new Uint8Array(bytes.buffer);
+        }
         inFlight = 0;
       }
     } catch (error) {
       this.#failed = error instanceof Error ? error : new Error(String(error));
-      this.#dropped += inFlight + this.#queue.length;
+      this.#dropped += inFlight + this.#lines + this.#queue.length;
       this.#queue = [];
-      this.#unmade = -1;
       this.#queuedChars = 0;
+      this.#used = 0;
+      this.#lines = 0;
       try {
         this.#onError(this.#failed);
       } catch {

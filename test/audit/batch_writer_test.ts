@@ -193,3 +193,20 @@ Deno.test("BatchWriter with delayMs writes a busy stream in one write, and drain
   await writer.drain();
   deepEqual(writes.at(-1), '{"turn":3}\n');
 });
+
+Deno.test("BatchWriter writes a batch from its own buffer while the next one fills the other", async () => {
+  const { writes, sink, hold } = recordingSink();
+  const writer = new BatchWriter(sink);
+  const release = hold();
+  writer.push(`{"big":"${"x".repeat(100_000)}"}`); // grows the buffer past its first size
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  for (let i = 0; i < 3; i++) writer.push(`{"i":${i}}`);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  release();
+  await writer.drain();
+  writer.push('{"after":true}');
+  await writer.drain();
+  equal(writes.length, 3);
+  equal(writes[0].length, 100_011);
+  deepEqual(writes.slice(1), ['{"i":0}\n{"i":1}\n{"i":2}\n', '{"after":true}\n']);
+});
