@@ -24,6 +24,7 @@ export const EMBEDDED_FILES: readonly string[] = [
   "src/policies/library",
   "src/policy/policy_worker.ts",
   ...Object.values(COMMAND_MODULES).map(([file]) => `src/commands/${file}`),
+  "src/commands/proxy_session.ts",
   STAMP_PATH,
 ];
 

@@ -1,11 +1,8 @@
 /** `intercept -c POLICY -- CMD...`: the stdio proxy in front of a spawned MCP server. */
 import { integerFlag, parseArgs, type ParsedArgs, stringFlag, UsageError } from "../cli/args.ts";
 import { createLogger, isLogFormat, isLogLevel, type Logger } from "../cli/log.ts";
-import { loadPolicyOffThread } from "../policy/load_off_thread.ts";
-import { openPolicyCache } from "../policy/policy_cache.ts";
-import { serveStdio } from "../proxy/serve_stdio.ts";
 import { UpstreamProcess } from "../transports/upstream_process.ts";
-import { attachOperations, type OperationsOptions } from "../proxy/operations.ts";
+import type { OperationsOptions } from "../proxy/operations.ts";
 import { defaultControlPath } from "../control/socket_path.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
@@ -84,6 +81,10 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
     args: commandArgs,
     onWriteError: (error) => log.debug(`Writing to the server failed: ${error.message}`),
   });
+  const { attachOperations, loadPolicyOffThread, openPolicyCache, serveStdio } = await loadSession(
+    upstream,
+    graceMs,
+  );
   const cache = openPolicyCache(stringFlag(args, "policy-cache"), { log: (m) => log.debug(m) });
   const loadPolicy = async () =>
     loadPolicyOffThread(policyPath, { cache: await cache, log: (m) => log.debug(m) });
@@ -99,6 +100,21 @@ export async function runProxy(argv: readonly string[]): Promise<number> {
     log,
     attach: (runtime) => attachOperations(runtime, operations),
   });
+}
+
+/** The rest of the proxy, loaded while the server boots (see proxy_session.ts). */
+export const SESSION_MODULE = "./proxy_session.ts";
+
+async function loadSession(
+  upstream: UpstreamProcess,
+  graceMs: number,
+): Promise<typeof import("./proxy_session.ts")> {
+  try {
+    return await import(new URL(SESSION_MODULE, import.meta.url).href);
+  } catch (error) {
+    await upstream.terminate(graceMs);
+    throw error;
+  }
 }
 
 function loggerFrom(args: ParsedArgs): Logger {
