@@ -1,4 +1,5 @@
 /** What Linux says about a process: its memory (`/proc/<pid>/status`) and CPU time (`stat`). */
+import process from "node:process";
 
 /** Peak (VmHWM) and current (VmRSS) resident set size, in MiB. */
 export function readRss(pid: number): { peakMb: number; currentMb: number } {
@@ -54,6 +55,15 @@ export function cpuUsBetween(before: CpuSnapshot, after: CpuSnapshot): number {
   const precise = before.threadsNs.size > 0 &&
     [...before.threadsNs.keys()].every((thread) => after.threadsNs.has(thread));
   return precise ? ns / 1000 : (after.totalMs - before.totalMs) * 1000;
+}
+
+/**
+ * This process's own CPU time in ms, to the µs (getrusage): other work on a shared machine
+ * does not count, as it does in wall time.
+ */
+export function processCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
 /** The one-minute load average: how busy the machine was besides the benchmark. */
