@@ -1,7 +1,8 @@
 /**
- * `deno task bench [--quick] [--json FILE]`: the engine's cost per decision and the proxy's
- * cost against a direct connection (same client, same minimal upstream, same run), each a
- * median over several runs with min and max. Figures never fail it; only a crash does.
+ * `deno task bench [--quick] [--runs N] [--only PARTS] [--json FILE]`: the engine's cost per
+ * decision, and the proxy's cost against yardsticks measured in the same run on the same
+ * client and server (direct, a byte relay, a parse relay), each figure a median over several
+ * runs with min and max. Figures never fail it; only a crash does.
  */
 import { RUNTIME_V8_FLAGS } from "./runtime_flags.ts";
 import { loadPolicyText } from "../src/policy/loader.ts";
@@ -11,6 +12,11 @@ import {
   ENGINE_STEP_MS,
   engineOutcomes,
   engineRun,
+  LARGE_GLOBS,
+  LARGE_NAMES,
+  LARGE_TOOLS,
+  largePolicy,
+  largePolicyRun,
   limiterQuota,
   limiterRun,
 } from "./bench/engine_bench.ts";
@@ -36,15 +42,16 @@ import {
   type PathName,
   POLICY_PATH,
   ROUND_TRIP_CALLS,
+  Scratch,
   startPeer,
+  type Startup,
   startupRun,
+  type Throughput,
   throughputRun,
 } from "./bench/proxy_bench.ts";
 import {
-  type Diagnostic,
-  DIAGNOSTICS,
   type Field,
-  FIELDS,
+  formatNumber,
   formatTable,
   type Meta,
   Samples,
@@ -60,6 +67,7 @@ if (import.meta.main && Deno.args.includes("--http")) {
 const FULL = {
   runs: 5,
   engine: { warmup: 100_000, batches: 20, batchSize: 10_000 },
+  large: { batches: 10, batchSize: 10_000 },
   limiter: { batches: 20, batchSize: 100_000 },
   latency: { warmup: 1_000, calls: 5_000 },
   throughput: { warmup: 5_000, calls: 30_000, inFlight: 64 },
@@ -70,6 +78,7 @@ const FULL = {
 const QUICK: typeof FULL = {
   runs: 3,
   engine: { warmup: 50_000, batches: 10, batchSize: 10_000 },
+  large: { batches: 5, batchSize: 10_000 },
   limiter: { batches: 10, batchSize: 100_000 },
   latency: { warmup: 300, calls: 1_500 },
   throughput: { warmup: 2_000, calls: 10_000, inFlight: 64 },
@@ -79,46 +88,58 @@ const QUICK: typeof FULL = {
 
 type Plan = typeof FULL;
 
-const USAGE = "Usage: deno run -A scripts/bench.ts [--quick] [--json FILE]";
+const PARTS = ["engine", "trips", "startup", "memory"] as const;
+type Part = typeof PARTS[number];
 
-function parseOptions(args: readonly string[]): { quick: boolean; json: string | null } {
-  let quick = false;
-  let json: string | null = null;
+/** The paths each round-trip run measures, in the order of its first run. */
+const TRIP_PATHS: readonly PathName[] = [
+  "direct",
+  "byte_relay",
+  "parse_relay",
+  "proxied",
+  "proxied_audit",
+  "proxied_dashboard",
+];
+
+const USAGE =
+  "Usage: deno run -A scripts/bench.ts [--quick] [--runs N] [--only engine,trips,startup,memory] " +
+  "[--json FILE]";
+
+interface Options {
+  quick: boolean;
+  runs: number | null;
+  only: ReadonlySet<Part>;
+  json: string | null;
+}
+
+function parseOptions(args: readonly string[]): Options {
+  const options: Options = { quick: false, runs: null, only: new Set(PARTS), json: null };
+  const fail = (message: string): never => {
+    console.error(`bench: ${message}\n${USAGE}`);
+    Deno.exit(2);
+  };
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === "--quick") quick = true;
-    else if (arg === "--json" && i + 1 < args.length) json = args[++i];
-    else if (arg.startsWith("--json=")) json = arg.slice("--json=".length);
-    else if (arg === "--help" || arg === "-h") {
+    const [arg, inline] = args[i].startsWith("--") && args[i].includes("=")
+      ? [args[i].slice(0, args[i].indexOf("=")), args[i].slice(args[i].indexOf("=") + 1)]
+      : [args[i], undefined];
+    const value = () => inline ?? (i + 1 < args.length ? args[++i] : fail(`${arg} needs a value`));
+    if (arg === "--quick") options.quick = true;
+    else if (arg === "--json") options.json = value();
+    else if (arg === "--runs") {
+      const runs = Number(value());
+      if (!Number.isInteger(runs) || runs < 1 || runs > 100) fail("--runs must be 1 to 100");
+      options.runs = runs;
+    } else if (arg === "--only") {
+      const parts = value().split(",");
+      const unknown = parts.find((part) => !(PARTS as readonly string[]).includes(part));
+      if (unknown !== undefined) fail(`Unknown part "${unknown}" (${PARTS.join(", ")})`);
+      options.only = new Set(parts as Part[]);
+    } else if (arg === "--help" || arg === "-h") {
       console.log(USAGE);
       Deno.exit(0);
-    } else {
-      console.error(`bench: Unknown argument "${arg}"\n${USAGE}`);
-      Deno.exit(2);
-    }
+    } else fail(`Unknown argument "${arg}"`);
   }
-  return { quick, json };
-}
-
-function progress(text: string): void {
-  console.error(`bench: ${text}`);
-}
-
-interface Collected {
-  figures: Samples<Field>;
-  diagnostics: Samples<Diagnostic>;
-  failures: FailureCount;
-}
-
-function measureEngine(policy: CompiledPolicy, plan: Plan, { figures }: Collected): void {
-  progress("engine");
-  engineRun(policy, { batches: 1, batchSize: plan.engine.warmup });
-  const quota = limiterQuota(policy);
-  limiterRun(quota, { batches: 1, batchSize: plan.limiter.batchSize });
-  for (let run = 0; run < plan.runs; run++) {
-    figures.record("engine_ns_per_decision", engineRun(policy, plan.engine));
-    figures.record("limiter_ns_per_take", limiterRun(quota, plan.limiter));
-  }
+  return options;
 }
 
 /** Crafted inputs, and the engine with its linear matchers against the old backtracking ones. */
@@ -174,67 +195,157 @@ async function measureReload(): Promise<string[]> {
   return lines;
 }
 
-async function measureRoundTrips(plan: Plan, collected: Collected): Promise<void> {
-  const { figures, diagnostics, failures } = collected;
+function progress(text: string): void {
+  console.error(`bench: ${text}`);
+}
+
+interface Collected {
+  figures: Samples<Field>;
+  failures: FailureCount;
+  scratch: Scratch;
+}
+
+function measureEngine(policy: CompiledPolicy, plan: Plan, { figures }: Collected): void {
+  progress("engine");
+  engineRun(policy, { batches: 1, batchSize: plan.engine.warmup });
+  const quota = limiterQuota(policy);
+  limiterRun(quota, { batches: 1, batchSize: plan.limiter.batchSize });
+  const large = largePolicy();
+  largePolicyRun(large, { batches: 1, batchSize: plan.large.batchSize });
   for (let run = 0; run < plan.runs; run++) {
-    progress(`round trips and throughput, run ${run + 1} of ${plan.runs}`);
-    // Alternate which path goes first, so that drift within a run favours neither.
-    const order: PathName[] = run % 2 === 0 ? ["direct", "proxied"] : ["proxied", "direct"];
-    const latency = new Map<PathName, { p50: number; p99: number }>();
-    const rate = new Map<PathName, { callsPerS: number; cpuUsPerCall: number }>();
-    for (const path of order) {
-      const peer = await startPeer(path);
-      try {
-        latency.set(path, await latencyRun(peer, { ...plan.latency, failures }));
-        rate.set(path, await throughputRun(peer, { ...plan.throughput, failures }));
-      } finally {
-        await peer.close();
-      }
-    }
-    const direct = latency.get("direct")!;
-    const proxied = latency.get("proxied")!;
-    figures.record("direct_p50_us", direct.p50);
-    figures.record("direct_p99_us", direct.p99);
-    figures.record("proxied_p50_us", proxied.p50);
-    figures.record("proxied_p99_us", proxied.p99);
-    figures.record("overhead_p50_us", proxied.p50 - direct.p50);
-    figures.record("overhead_p99_us", proxied.p99 - direct.p99);
-    const directRate = rate.get("direct")!;
-    const proxiedRate = rate.get("proxied")!;
-    figures.record("direct_calls_per_s", directRate.callsPerS);
-    figures.record("proxied_calls_per_s", proxiedRate.callsPerS);
-    figures.record("throughput_ratio", proxiedRate.callsPerS / directRate.callsPerS);
-    diagnostics.record("server_cpu_us_per_call", directRate.cpuUsPerCall);
-    diagnostics.record("proxy_cpu_us_per_call", proxiedRate.cpuUsPerCall);
+    figures.record("engine_ns_per_decision", engineRun(policy, plan.engine));
+    figures.record("limiter_ns_per_take", limiterRun(quota, plan.limiter));
+    // "Any name": the slowest kind of name sets the figure.
+    figures.record(
+      "engine_large_ns_per_decision",
+      Math.max(...largePolicyRun(large, plan.large).values()),
+    );
   }
 }
 
-async function measureStartup(plan: Plan, { figures, diagnostics }: Collected): Promise<void> {
-  progress("startup");
-  await startupRun("direct", 1); // warms the page cache and Deno's module cache
-  await startupRun("proxied", 1);
+interface PathFigures {
+  p50: number;
+  p99: number;
+  rate: Throughput;
+}
+
+async function measurePath(path: PathName, plan: Plan, collected: Collected) {
+  const { failures, scratch } = collected;
+  const peer = await startPeer(path, scratch);
+  try {
+    const latency = await latencyRun(peer, { ...plan.latency, failures });
+    const rate = await throughputRun(peer, { ...plan.throughput, failures });
+    if (path === "proxied_dashboard" && peer.events() === 0) {
+      throw new Error("The subscribed dashboard received no decision: the variant is broken");
+    }
+    return { ...latency, rate };
+  } finally {
+    await peer.close();
+  }
+}
+
+async function measureRoundTrips(plan: Plan, collected: Collected): Promise<void> {
+  const { figures } = collected;
   for (let run = 0; run < plan.runs; run++) {
-    const direct = await startupRun("direct", plan.startupSpawns);
-    const proxied = await startupRun("proxied", plan.startupSpawns);
-    figures.record("startup_direct_ms", direct);
-    figures.record("startup_proxied_ms", proxied);
-    diagnostics.record("startup_difference_ms", proxied - direct);
+    progress(`round trips and throughput, run ${run + 1} of ${plan.runs}`);
+    // Rotate which path goes first, so that drift within a run favours none.
+    const shift = run % TRIP_PATHS.length;
+    const order = [...TRIP_PATHS.slice(shift), ...TRIP_PATHS.slice(0, shift)];
+    const got = new Map<PathName, PathFigures>();
+    for (const path of order) got.set(path, await measurePath(path, plan, collected));
+    const at = (path: PathName) => got.get(path)!;
+    const direct = at("direct");
+    const relay = at("byte_relay");
+    const parse = at("parse_relay");
+    const proxied = at("proxied");
+    figures.record("direct_p50_us", direct.p50);
+    figures.record("byte_relay_p50_us", relay.p50);
+    figures.record("parse_relay_p50_us", parse.p50);
+    figures.record("proxied_p50_us", proxied.p50);
+    figures.record("direct_p99_us", direct.p99);
+    figures.record("byte_relay_p99_us", relay.p99);
+    figures.record("proxied_p99_us", proxied.p99);
+    figures.record("relay_overhead_p50_us", relay.p50 - direct.p50);
+    figures.record("parse_relay_overhead_p50_us", parse.p50 - direct.p50);
+    figures.record("overhead_p50_us", proxied.p50 - direct.p50);
+    figures.record("overhead_p50_ratio", (proxied.p50 - direct.p50) / (relay.p50 - direct.p50));
+    figures.record("overhead_p99_us", proxied.p99 - direct.p99);
+
+    figures.record("server_cpu_us_per_call", direct.rate.cpuUsPerCall);
+    figures.record("relay_cpu_us_per_call", relay.rate.cpuUsPerCall);
+    figures.record("parse_relay_cpu_us_per_call", parse.rate.cpuUsPerCall);
+    figures.record("proxy_cpu_us_per_call", proxied.rate.cpuUsPerCall);
+    figures.record("proxy_cpu_ratio", proxied.rate.cpuUsPerCall / parse.rate.cpuUsPerCall);
+    const audit = at("proxied_audit").rate.cpuUsPerCall;
+    const dashboard = at("proxied_dashboard").rate.cpuUsPerCall;
+    figures.record("audit_cpu_us_per_call", audit);
+    figures.record("audit_added_us_per_call", audit - proxied.rate.cpuUsPerCall);
+    figures.record("dashboard_cpu_us_per_call", dashboard);
+    figures.record("dashboard_added_us_per_call", dashboard - proxied.rate.cpuUsPerCall);
+
+    figures.record("direct_calls_per_s", direct.rate.callsPerS);
+    figures.record("relay_calls_per_s", relay.rate.callsPerS);
+    figures.record("proxied_calls_per_s", proxied.rate.callsPerS);
+    figures.record("throughput_ratio", proxied.rate.callsPerS / direct.rate.callsPerS);
+    figures.record("relay_throughput_ratio", proxied.rate.callsPerS / relay.rate.callsPerS);
+    figures.record("relay_rss_mb", relay.rate.rssMb);
+  }
+}
+
+async function measureStartup(plan: Plan, collected: Collected): Promise<void> {
+  const { figures, scratch } = collected;
+  progress("startup");
+  // Warms the page cache, Deno's module cache and the proxy's policy cache.
+  for (const path of ["direct", "byte_relay", "proxied"] as const) {
+    await startupRun(path, 1, scratch);
+  }
+  for (let run = 0; run < plan.runs; run++) {
+    const got = new Map<PathName, Startup>();
+    for (const path of ["direct", "byte_relay", "proxied"] as const) {
+      got.set(path, await startupRun(path, plan.startupSpawns, scratch));
+    }
+    const direct = got.get("direct")!;
+    const relay = got.get("byte_relay")!;
+    const proxied = got.get("proxied")!;
+    figures.record("startup_direct_ms", direct.initializeMs);
+    figures.record("startup_relay_ms", relay.initializeMs);
+    figures.record("startup_proxied_ms", proxied.initializeMs);
+    figures.record("first_call_direct_ms", direct.firstCallMs);
+    figures.record("first_call_relay_ms", relay.firstCallMs);
+    figures.record("first_call_proxied_ms", proxied.firstCallMs);
+    figures.record(
+      "startup_ratio",
+      (proxied.initializeMs - direct.initializeMs) / (relay.initializeMs - direct.initializeMs),
+    );
+    figures.record(
+      "first_call_ratio",
+      (proxied.firstCallMs - direct.firstCallMs) / (relay.firstCallMs - direct.firstCallMs),
+    );
+    // A policy the proxy has not seen before (a fresh cache folder each time).
+    const cold = await startupRun("proxied", 1, scratch, {
+      INTERCEPT_POLICY_CACHE: scratch.path("cold-cache"),
+    });
+    figures.record("first_call_cold_cache_ms", cold.firstCallMs);
   }
 }
 
 async function measureMemory(plan: Plan, collected: Collected): Promise<void> {
   for (let run = 0; run < plan.runs; run++) {
     progress(`memory, run ${run + 1} of ${plan.runs}`);
-    const memory = await memoryRun({ ...plan.memory, failures: collected.failures });
+    const memory = await memoryRun(collected.scratch, {
+      ...plan.memory,
+      failures: collected.failures,
+    });
     collected.figures.record("proxy_rss_mb", memory.rssMb);
     collected.figures.record("proxy_rss_growth_pct", memory.growthPct);
-    collected.diagnostics.record("proxy_rss_at_start_mb", memory.startMb);
+    collected.figures.record("proxy_rss_at_start_mb", memory.startMb);
   }
 }
 
 async function main(): Promise<void> {
   const options = parseOptions(Deno.args);
-  const plan = options.quick ? QUICK : FULL;
+  const plan = { ...(options.quick ? QUICK : FULL) };
+  if (options.runs !== null) plan.runs = options.runs;
   const cores = navigator.hardwareConcurrency;
   const loadBefore = loadAverage();
   console.log(`cores: ${cores}  cpu: ${cpuModel()}  load average: ${loadBefore}`);
@@ -246,26 +357,34 @@ async function main(): Promise<void> {
   const policy = loadPolicyText(policyText, POLICY_PATH);
   const collected: Collected = {
     figures: new Samples(),
-    diagnostics: new Samples(),
     failures: new FailureCount(),
+    scratch: await Scratch.create(),
   };
-  measureEngine(policy, plan, collected);
-  const matching = measureMatching(policy, policyText, plan);
-  const reload = options.quick ? [] : await measureReload();
-  await measureRoundTrips(plan, collected);
-  await measureStartup(plan, collected);
-  await measureMemory(plan, collected);
+  let largeRun: Map<string, number> | null = null;
+  let policyLines: string[] = [];
+  try {
+    if (options.only.has("engine")) {
+      measureEngine(policy, plan, collected);
+      largeRun = largePolicyRun(largePolicy(), plan.large);
+      policyLines = measureMatching(policy, policyText, plan);
+      if (!options.quick) policyLines.push(...await measureReload());
+    }
+    if (options.only.has("trips")) await measureRoundTrips(plan, collected);
+    if (options.only.has("startup")) await measureStartup(plan, collected);
+    if (options.only.has("memory")) await measureMemory(plan, collected);
+  } finally {
+    await collected.scratch.remove();
+  }
 
   console.log();
-  console.log(describeWorkload(engineOutcomes(policy, ENGINE_MIX.length * 10_000)));
+  console.log(describeWorkload(engineOutcomes(policy, ENGINE_MIX.length * 10_000), largeRun));
   console.log();
-  console.log(formatTable(FIELDS, collected.figures));
-  console.log();
-  console.log("policy matching and reloads (not saved):");
-  for (const line of [...matching, ...reload]) console.log(`  ${line}`);
-  console.log();
-  console.log("diagnostics (not saved):");
-  console.log(formatTable(DIAGNOSTICS, collected.diagnostics));
+  console.log(formatTable(collected.figures));
+  if (policyLines.length > 0) {
+    console.log();
+    console.log("policy matching and reloads (not saved):");
+    for (const line of policyLines) console.log(`  ${line}`);
+  }
   console.log(`\nload average before: ${loadBefore}  after: ${loadAverage()}`);
   if (collected.failures.count > 0) {
     console.log(`warning: ${collected.failures.count} calls were denied or failed; figures skewed`);
@@ -277,6 +396,7 @@ async function main(): Promise<void> {
       deno: Deno.version.deno,
       date: new Date().toISOString(),
       quick: options.quick,
+      v8Flags: RUNTIME_V8_FLAGS,
     };
     const json = toJson(collected.figures, meta);
     await Deno.writeTextFile(options.json, JSON.stringify(json, null, 2) + "\n");
@@ -284,22 +404,35 @@ async function main(): Promise<void> {
   }
 }
 
-function describeWorkload(outcomes: ReadonlyMap<string, number>): string {
+function describeWorkload(
+  outcomes: ReadonlyMap<string, number>,
+  large: ReadonlyMap<string, number> | null,
+): string {
   const tools = new Map<string, number>();
   for (const call of ENGINE_MIX) tools.set(call.tool, (tools.get(call.tool) ?? 0) + 1);
   const shares = [...outcomes].map(([kind, share]) => `${kind} ${(share * 100).toFixed(1)}%`);
+  const names = large
+    ? [...large].map(([kind, ns]) => `${kind} ${formatNumber(ns)} ns`).join(", ")
+    : Object.keys(LARGE_NAMES).join(", ");
   return [
     `engine: kafka_like_policy.yaml (70 tools), a ${ENGINE_MIX.length}-call cycle, one ` +
     `session, a fresh MemoryBackend per run, the clock +${ENGINE_STEP_MS} ms a call`,
     `  calls: ${[...tools].map(([tool, n]) => n > 1 ? `${tool} ×${n}` : tool).join(", ")}`,
     `  outcomes: ${shares.join(", ")}`,
+    `engine_large: ${LARGE_TOOLS.toLocaleString("en-US")} named tools and ${LARGE_GLOBS} globs; ` +
+    `the figure is the slowest of: ${names}`,
     `limiter: one sliding-window take (lookup, retry check, add) on a warm per-session key`,
-    `proxy: a raw newline-delimited JSON-RPC client (not the SDK Client), the same for both ` +
-    `paths; upstream scripts/bench/minimal_server.ts; the proxy enforces kafka_like_policy.yaml`,
-    `  the proxy runs from source with the compiled binary's V8 flags (${RUNTIME_V8_FLAGS})`,
+    `paths: a raw newline-delimited JSON-RPC client (not the SDK Client), the same for every ` +
+    `path, to scripts/bench/minimal_server.ts: direct; behind byte_relay.ts (copies bytes); ` +
+    `behind parse_relay.ts (parses and re-serialises every line both ways); behind intercept ` +
+    `enforcing kafka_like_policy.yaml (alone, with --audit FILE, with a subscribed dashboard)`,
+    `  the proxy runs from source with the compiled binary's V8 flags (${RUNTIME_V8_FLAGS}); ` +
+    `the relays with Deno's defaults`,
     `  calls: ${ROUND_TRIP_CALLS.map((call) => call.name).join(", ")} in turn, all allowed`,
-    `  latency: sequential; throughput: 64 in flight, pipelined; RSS: the proxy's VmHWM ` +
-    `after 10,000 and 100,000 pipelined calls`,
+    `  latency: sequential; throughput and CPU (the relay's or proxy's own, not the server's): ` +
+    `64 in flight, pipelined; startup: spawn to initialize answered, and to the first ` +
+    `tools/call answered; RSS: the proxy's VmHWM after 10,000 and 100,000 pipelined calls`,
+    `  ratios are taken within each run, against the yardstick of that run`,
   ].join("\n");
 }
 

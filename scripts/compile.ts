@@ -14,11 +14,17 @@ import denoJson from "../deno.json" with { type: "json" };
 import { checkoutCommit } from "../src/cli/version.ts";
 import { chooseBuildCommit, COMMIT_VARIABLE, STAMP_PATH, stampText } from "./build_stamp.ts";
 import { RUNTIME_V8_FLAGS } from "./runtime_flags.ts";
+import { COMMAND_MODULES } from "../src/cli/command_modules.ts";
 
-/** Files bundled into the binary, each passed to `deno compile` as `--include PATH`. */
-const EMBEDDED_FILES: readonly string[] = [
+/**
+ * Files bundled into the binary, each passed to `deno compile` as `--include PATH`: data, and
+ * the modules loaded by a computed URL (the policy worker, every command but the proxy).
+ */
+export const EMBEDDED_FILES: readonly string[] = [
   "src/policies/library",
   "src/policy/policy_worker.ts",
+  ...Object.values(COMMAND_MODULES).map(([file]) => `src/commands/${file}`),
+  "src/commands/proxy_session.ts",
   STAMP_PATH,
 ];
 

@@ -4,6 +4,7 @@
  */
 import denoJson from "../deno.json" with { type: "json" };
 import { UsageError } from "./cli/args.ts";
+import { isCommandName, runCommand } from "./cli/command_modules.ts";
 import { PolicyLoadError } from "./policy/load_error.ts";
 import { UpstreamStartError } from "./transports/upstream_process.ts";
 import { ControlSocketError } from "./control/control_folder.ts";
@@ -42,22 +43,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     case "-V":
       console.log((await import("./cli/version.ts")).currentVersionLine());
       return 0;
-    case "validate":
-      return (await import("./commands/validate.ts")).runValidate(rest);
-    case "check":
-      return (await import("./commands/check.ts")).runCheck(rest);
-    case "ctl":
-      return (await import("./commands/ctl.ts")).runCtl(rest);
-    case "scan":
-      return (await import("./commands/scan.ts")).runScan(rest);
-    case "policies":
-      return (await import("./commands/policies.ts")).runPolicies(rest);
-    case "test":
-      return (await import("./commands/test_policy.ts")).runTestPolicy(rest);
-    case "demo":
-      return (await import("./commands/demo.ts")).runDemo(rest);
-    case "--tui":
-      return (await import("./commands/tui.ts")).runTui(rest);
     case "--help":
     case "-h": {
       const { PROXY_HELP } = await import("./commands/run_proxy.ts");
@@ -65,6 +50,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     default:
+      if (isCommandName(first)) return await runCommand(first, rest);
       return (await import("./commands/run_proxy.ts")).runProxy(argv);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The benchmark's upstream: a minimal MCP server over newline-delimited JSON-RPC on
- * stdin/stdout. It answers `initialize`, `ping`, `tools/list` and `tools/call` at once,
+ * stdin/stdout. It answers `initialize`, `server/discover`, `ping`, `tools/list` and
+ * `tools/call` at once,
  * ignores notifications, and writes every answer to one read chunk in one write, so that
  * what the benchmark sees beyond it is the cost of whatever sits in between.
  */
@@ -24,6 +25,15 @@ function answer(message: Record<string, unknown>): unknown {
       return {
         protocolVersion: (message.params as { protocolVersion?: string } | undefined)
           ?.protocolVersion ?? "2025-06-18",
+        capabilities: { tools: {} },
+        serverInfo: { name: "bench-minimal-server", version: "1.0.0" },
+      };
+    case "server/discover":
+      // Both eras, as a dual-era server says it (the proxy asks before it sends it 2026-07-28
+      // requests).
+      return {
+        resultType: "complete",
+        supportedVersions: ["2026-07-28", "2025-06-18"],
         capabilities: { tools: {} },
         serverInfo: { name: "bench-minimal-server", version: "1.0.0" },
       };

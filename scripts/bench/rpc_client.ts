@@ -31,9 +31,10 @@ export class RpcChild {
   }
 
   /** Spawns `command` with piped stdin/stdout; stderr is inherited so crashes show. */
-  static spawn(command: string, args: readonly string[]): RpcChild {
+  static spawn(command: string, args: readonly string[], env?: Record<string, string>): RpcChild {
     const child = new Deno.Command(command, {
       args: [...args],
+      env,
       stdin: "piped",
       stdout: "piped",
       stderr: "inherit",

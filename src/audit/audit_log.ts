@@ -18,7 +18,12 @@ export interface AuditOptions {
   log?: { error(message: string): void };
   /** Lines held while the disk is slow before new ones are dropped (default 10,000). */
   maxBufferedLines?: number;
+  /** How long lines gather before one write (default 20 ms; `close()` writes at once). */
+  batchMs?: number;
 }
+
+/** A busy proxy writes its audit lines about 50 times a second, not once per turn. */
+const DEFAULT_BATCH_MS = 20;
 
 /** The audit target cannot be opened; the message names it. */
 export class AuditOpenError extends Error {
@@ -51,6 +56,7 @@ export class AuditLog {
     this.#log = options.log ?? createLogger("error");
     this.#writer = new BatchWriter(sink, {
       maxLines: options.maxBufferedLines,
+      delayMs: options.batchMs ?? DEFAULT_BATCH_MS,
       onError: (error) =>
         this.#reportOnce(
           `Writing the audit log ${this.#name} failed, later lines are dropped: ${error.message}`,
@@ -86,13 +92,21 @@ export class AuditLog {
     return new AuditLog(target, file, () => file.close(), options);
   }
 
-  /** Records one decision of the proxy. */
+  /**
+   * Records one decision of the proxy. Its line (the arguments' hash included) is made at the
+   * end of the turn, off the call's path; the event must not change until then.
+   */
   decision(event: DecisionEvent): void {
     if (this.#closing) return;
+    this.#writer.push(() => this.#decisionLine(event));
+  }
+
+  #decisionLine(event: DecisionEvent): string {
     try {
-      this.#writer.push(decisionLine(event, this.#includeArgs));
+      return decisionLine(event, this.#includeArgs);
     } catch (error) {
       this.#reportOnce(`Cannot write an audit line: ${(error as Error).message}`);
+      return lifecycleLine("decision_unwritable", { tool: event.decision.tool }, event.ts);
     }
   }
 

@@ -22,7 +22,11 @@ export function argsSha256(args: unknown): string {
   return createHash("sha256").update(canonicalJson(args), "utf8").digest("hex");
 }
 
-/** One decision line (no trailing newline); raw arguments only when `includeArgs`. */
+/**
+ * One decision line (no trailing newline); raw arguments only when `includeArgs`. Written field
+ * by field (each value as `JSON.stringify` writes it) rather than as one object: the same text,
+ * at about half the cost, on a line every call pays for.
+ */
 export function decisionLine(event: DecisionEvent, includeArgs = false): string {
   const { decision } = event;
   let digest: string | null = null;
@@ -32,41 +36,57 @@ export function decisionLine(event: DecisionEvent, includeArgs = false): string 
   } catch (error) {
     argsError = `Cannot hash the arguments: ${(error as Error).message}`;
   }
-  const record: Record<string, unknown> = {
-    ts: isoTime(event.ts),
-    type: "decision",
-    session: event.session,
-    principal: event.principal,
-    client: event.client,
-    era: event.era,
-    tool: decision.tool,
-    decision: decision.allowed ? "allow" : "deny",
-    rule: decision.rule,
-    reason: decision.reason,
-    retryAfterMs: decision.retryAfterMs,
-    quotas: decision.quotas.map((quota) => ({
-      rule: quota.rule,
-      remaining: quota.remaining,
-      max: quota.max,
-      windowMs: quota.windowMs,
-      per: quota.per,
-    })),
-    latencyMs: Math.round(event.latencyMs * 1000) / 1000,
-    argsSha256: digest,
-  };
-  // MRTR: later rounds of one logical call (the first round is the call itself).
-  if (event.round > 1) record.round = event.round;
-  if (argsError) record.argsError = argsError;
-  if (!includeArgs) return JSON.stringify(record);
-  try {
-    return JSON.stringify({ ...record, args: event.args });
-  } catch (error) {
-    return JSON.stringify({
-      ...record,
-      args: null,
-      argsError: `Cannot write the arguments: ${(error as Error).message}`,
-    });
+  let quotas = "";
+  for (const quota of decision.quotas) {
+    quotas += `${quotas === "" ? "" : ","}{"rule":${text(quota.rule)},"remaining":${
+      number(quota.remaining)
+    },"max":${number(quota.max)},"windowMs":${number(quota.windowMs)},"per":${text(quota.per)}}`;
   }
+  const ts = isoTime(event.ts);
+  // The time and the digest need no escaping.
+  let line = `{"ts":${ts === null ? "null" : `"${ts}"`},"type":"decision","session":${
+    text(event.session)
+  },"principal":${text(event.principal)},"client":${text(event.client)},"era":${
+    text(event.era)
+  },"tool":${text(decision.tool)},"decision":"${decision.allowed ? "allow" : "deny"}","rule":${
+    text(decision.rule)
+  },"reason":${text(decision.reason)},"retryAfterMs":${
+    number(decision.retryAfterMs)
+  },"quotas":[${quotas}],"latencyMs":${
+    number(Math.round(event.latencyMs * 1000) / 1000)
+  },"argsSha256":${digest === null ? "null" : `"${digest}"`}`;
+  // MRTR: later rounds of one logical call (the first round is the call itself).
+  if (event.round > 1) line += `,"round":${number(event.round)}`;
+  if (argsError) line += `,"argsError":${text(argsError)}`;
+  if (!includeArgs) return line + "}";
+  try {
+    return `${line},"args":${JSON.stringify(event.args) ?? "null"}}`;
+  } catch (error) {
+    return `${line},"args":null,"argsError":${
+      text(`Cannot write the arguments: ${(error as Error).message}`)
+    }}`;
+  }
+}
+
+/** A string (or null) as JSON. Names repeat on every line: up to 512 short ones are kept. */
+function text(value: string | null): string {
+  if (value === null) return "null";
+  let json = known.get(value);
+  if (json === undefined) {
+    json = JSON.stringify(value);
+    if (value.length <= 256) {
+      if (known.size >= 512) known.clear();
+      known.set(value, json);
+    }
+  }
+  return json;
+}
+
+const known = new Map<string, string>();
+
+/** A number (or null) as JSON writes it. */
+function number(value: number | null): string {
+  return value !== null && Number.isFinite(value) ? String(value) : "null";
 }
 
 /** One lifecycle line: `ts` and `type` first (data cannot override them), then `data`. */
@@ -82,7 +102,19 @@ export function lifecycleLine(type: string, data: Record<string, unknown>, ts: n
   }
 }
 
+/** The ISO text of the last second written, which every line of that second shares. */
+let second = NaN;
+let secondText = "";
+
 function isoTime(ms: number): string | null {
+  if (Number.isSafeInteger(ms) && ms >= 0) {
+    const at = Math.floor(ms / 1000);
+    if (at !== second) {
+      second = at;
+      secondText = new Date(at * 1000).toISOString().slice(0, -4); // "…T12:00:00."
+    }
+    return `${secondText}${String(ms - at * 1000).padStart(3, "0")}Z`;
+  }
   const date = new Date(ms);
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }

@@ -21,6 +21,7 @@ export const PROXY_FLAGS = [
   { name: "audit-args" },
   { name: "no-watch" },
   { name: "metrics", value: true },
+  { name: "policy-cache", value: true },
   ...UPSTREAM_FLAGS,
   { name: "upstream-timeout-ms", value: true },
   { name: "help", short: "h" },
@@ -39,6 +40,8 @@ export interface ProxyOptions {
   graceMs: number;
   /** The policy file to watch, or null (a bundled policy, `--no-watch`). */
   watchPath: string | null;
+  /** `--policy-cache DIR|off`; undefined: the default folder. */
+  policyCache: string | undefined;
   log: Logger;
   operations: OperationsOptions;
 }
@@ -80,6 +83,7 @@ export function proxyOptions(args: ParsedArgs): ProxyOptions {
     maxBytes: integerFlag(args, "max-message-bytes", 16 * MIB, { min: 1024, max: 1024 * MIB }),
     graceMs: integerFlag(args, "shutdown-grace-ms", 5_000, { min: 0, max: 600_000 }),
     watchPath: policyPath.startsWith("builtin:") || args.flags.has("no-watch") ? null : policyPath,
+    policyCache: stringFlag(args, "policy-cache"),
     log,
     operations: operationsFrom(args, log),
   };

@@ -22,6 +22,8 @@ interface Pieces {
 export class Glob {
   /** The text every matching name starts with: the pattern up to its first `*` or `?`. */
   readonly prefix: string;
+  /** The text every matching name ends with: the pattern after its last `*` or `?` ("" for none). */
+  readonly suffix: string;
   /** Split on first use: a policy may hold many globs that no call ever reaches. */
   #pieces: Pieces | null = null;
 
@@ -30,6 +32,9 @@ export class Glob {
     let end = 0;
     while (end < source.length && source[end] !== "*" && source[end] !== "?") end++;
     this.prefix = source.slice(0, end);
+    let start = source.length;
+    while (start > end && source[start - 1] !== "*" && source[start - 1] !== "?") start--;
+    this.suffix = start > end ? source.slice(start) : "";
   }
 
   /** True when the glob matches the whole of `name`. */

@@ -1,7 +1,9 @@
 /**
  * A list of globs, looked up by name: the first glob in list order that matches, without
- * testing every glob. Globs are filed by their literal prefix (`svc12-` for `svc12-*-x`), so a
- * lookup tests only those whose prefix starts the name, and those with none (`*-prod`).
+ * testing every glob. Globs are filed by their literal prefix (`svc12-` for `svc12-*-x`), or,
+ * when they start with a wildcard, by their literal suffix (`-admin` for `*-admin`): a lookup
+ * tests only the globs whose prefix starts the name or whose suffix ends it, and those with
+ * neither (`*x*`), each by its own matcher, in list order.
  */
 import type { Glob } from "./glob.ts";
 
@@ -11,11 +13,43 @@ interface Filed<T> {
   readonly value: T;
 }
 
-export class GlobIndex<T> {
-  readonly #unprefixed: Filed<T>[] = [];
-  /** Prefix length → prefix → globs with that prefix, in list order. */
-  readonly #byPrefix = new Map<number, Map<string, Filed<T>[]>>();
+/** Globs filed by a literal edge: edge length → edge text → globs, in list order. */
+class EdgeFiling<T> {
+  readonly #byLength = new Map<number, Map<string, Filed<T>[]>>();
   #lengths: number[] = [];
+
+  add(edge: string, filed: Filed<T>): void {
+    let byEdge = this.#byLength.get(edge.length);
+    if (!byEdge) {
+      byEdge = new Map();
+      this.#byLength.set(edge.length, byEdge);
+      this.#lengths = [...this.#byLength.keys()].sort((a, b) => a - b);
+    }
+    const list = byEdge.get(edge);
+    if (list) list.push(filed);
+    else byEdge.set(edge, [filed]);
+  }
+
+  /** The earliest match among the globs whose edge `edgeOf(length)` of the name is. */
+  best(
+    name: string,
+    edgeOf: (length: number) => string,
+    best: Filed<T> | undefined,
+  ): Filed<T> | undefined {
+    for (const length of this.#lengths) {
+      if (length > name.length) break;
+      const list = this.#byLength.get(length)!.get(edgeOf(length));
+      if (list) best = firstMatch(list, name, best?.order ?? Infinity) ?? best;
+    }
+    return best;
+  }
+}
+
+export class GlobIndex<T> {
+  /** Globs with neither a literal prefix nor a literal suffix: tested for every name. */
+  readonly #unfiled: Filed<T>[] = [];
+  readonly #byPrefix = new EdgeFiling<T>();
+  readonly #bySuffix = new EdgeFiling<T>();
   #count = 0;
 
   get size(): number {
@@ -25,30 +59,16 @@ export class GlobIndex<T> {
   /** Files `glob` after every glob added before it. */
   add(glob: Glob, value: T): void {
     const filed = { order: this.#count++, glob, value };
-    const length = glob.prefix.length;
-    if (length === 0) {
-      this.#unprefixed.push(filed);
-      return;
-    }
-    let byPrefix = this.#byPrefix.get(length);
-    if (!byPrefix) {
-      byPrefix = new Map();
-      this.#byPrefix.set(length, byPrefix);
-      this.#lengths = [...this.#byPrefix.keys()].sort((a, b) => a - b);
-    }
-    const list = byPrefix.get(glob.prefix);
-    if (list) list.push(filed);
-    else byPrefix.set(glob.prefix, [filed]);
+    if (glob.prefix !== "") this.#byPrefix.add(glob.prefix, filed);
+    else if (glob.suffix !== "") this.#bySuffix.add(glob.suffix, filed);
+    else this.#unfiled.push(filed);
   }
 
   /** The value of the first glob (in the order added) that matches `name`. */
   first(name: string): T | undefined {
-    let best: Filed<T> | undefined = firstMatch(this.#unprefixed, name, Infinity);
-    for (const length of this.#lengths) {
-      if (length > name.length) break;
-      const list = this.#byPrefix.get(length)!.get(name.slice(0, length));
-      if (list) best = firstMatch(list, name, best?.order ?? Infinity) ?? best;
-    }
+    let best = firstMatch(this.#unfiled, name, Infinity);
+    best = this.#byPrefix.best(name, (length) => name.slice(0, length), best);
+    best = this.#bySuffix.best(name, (length) => name.slice(name.length - length), best);
     return best?.value;
   }
 }

@@ -1,14 +1,57 @@
 /**
- * Loads a policy in a worker and compiles the checked result here, in slices that yield to
- * the event loop: neither receiving nor compiling a large policy stalls the main thread.
+ * Loads a policy for the proxy without a parser in its thread: from the checked-policy cache
+ * when this exact text was checked before (for a policy file this user owns), else checked in
+ * a worker (and cached). The checked policy is compiled here in slices that yield to the event
+ * loop, and arrives from the worker in small parts: neither stalls the main thread.
  */
-import { compilePolicyInSlices } from "./compile.ts";
+import { compilePolicyInSlices, type PolicyParts } from "./compile.ts";
 import type { CompiledPolicy } from "./compiled.ts";
 import { PolicyLoadError } from "./load_error.ts";
-import { PolicyAssembler, type WorkerReply, type WorkerRequest } from "./policy_transfer.ts";
-import type { PolicyParts } from "./compile.ts";
+import type { PolicyCache } from "./policy_cache.ts";
+import { ownedByThisUser, readPolicySource } from "./policy_source.ts";
+import {
+  partsOfStored,
+  PolicyAssembler,
+  storedPolicy,
+  type WorkerReply,
+  type WorkerRequest,
+} from "./policy_transfer.ts";
 
-export function loadPolicyOffThread(path: string): Promise<CompiledPolicy> {
+export interface LoadOptions {
+  /** The checked-policy cache; none when null or omitted. */
+  cache?: PolicyCache | null;
+  /** Why a cached entry was not used (debug). */
+  log?: (message: string) => void;
+  /** This user's id (null where there is none): `Deno.uid()` by default. */
+  uid?: number | null;
+}
+
+export async function loadPolicyOffThread(
+  path: string,
+  options: LoadOptions = {},
+): Promise<CompiledPolicy> {
+  const text = await readPolicySource(path);
+  // A policy another user manages must not be weakened through this user's cache.
+  const cache = options.cache && await ownedByThisUser(path, options.uid) ? options.cache : null;
+  const key = cache ? await cache.keyOf(text) : null;
+  if (cache && key) {
+    const cached = partsOfStored(await cache.read(key));
+    if (cached !== null) {
+      try {
+        return await compilePolicyInSlices(cached, { source: path });
+      } catch (error) {
+        options.log?.(`Policy cache entry ${key} does not compile: ${(error as Error).message}`);
+      }
+    }
+  }
+  // The worker checks the text that was hashed, not the file again: it may have changed since.
+  const parts = await checkInWorker(path, text);
+  const compiled = await compilePolicyInSlices(parts, { source: path });
+  if (cache && key) await cache.write(key, storedPolicy(parts));
+  return compiled;
+}
+
+function checkInWorker(path: string, text: string): Promise<PolicyParts> {
   const worker = new Worker(new URL("./policy_worker.ts", import.meta.url), { type: "module" });
   const assembler = new PolicyAssembler();
   return new Promise<PolicyParts>((resolve, reject) => {
@@ -32,7 +75,6 @@ export function loadPolicyOffThread(path: string): Promise<CompiledPolicy> {
       event.preventDefault();
       reject(new Error(`Cannot load the policy: ${event.message}`));
     };
-    worker.postMessage({ kind: "load", path } satisfies WorkerRequest);
-  }).finally(() => worker.terminate())
-    .then((policy) => compilePolicyInSlices(policy, { source: path }));
+    worker.postMessage({ kind: "load", path, text } satisfies WorkerRequest);
+  }).finally(() => worker.terminate());
 }

@@ -1,10 +1,10 @@
-/** YAML text → located errors or a compiled policy. The only file I/O of the policy module. */
+/** YAML text → located errors or a compiled policy. */
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
-import { isBuiltinRef, readBuiltinPolicy } from "../policies/library.ts";
 import { compilePolicy, PolicyCompileError, type PolicyIssue } from "./compile.ts";
 import type { CompiledPolicy } from "./compiled.ts";
 import { type LocatedError, PolicyLoadError } from "./load_error.ts";
+import { readPolicySource } from "./policy_source.ts";
 import { Policy } from "./schema.ts";
 import { duplicateKeys, expansionProblem } from "./yaml_checks.ts";
 import { offsetOf, sortErrors } from "./yaml_locate.ts";
@@ -12,9 +12,8 @@ import { issuesOfSoundParts } from "./sound_parts.ts";
 import { knownKeysAt, suggest } from "./suggest.ts";
 
 export { formatLocatedError, type LocatedError, PolicyLoadError } from "./load_error.ts";
+export { MAX_POLICY_BYTES, readPolicySource } from "./policy_source.ts";
 
-/** A policy is text a person wrote: anything larger is a mistake (or a device). */
-export const MAX_POLICY_BYTES = 4 * 1024 * 1024;
 /** Values (scalars, mappings, lists) once YAML aliases are expanded. */
 export const MAX_POLICY_VALUES = 2_000_000;
 
@@ -96,27 +95,6 @@ function parsePolicyText(
  */
 export async function loadPolicyFile(path: string): Promise<CompiledPolicy> {
   return loadPolicyText(await readPolicySource(path), path);
-}
-
-/** The text of a policy file, or of a bundled policy for `builtin:NAME`. */
-export async function readPolicySource(path: string): Promise<string> {
-  try {
-    if (isBuiltinRef(path)) return await readBuiltinPolicy(path);
-    const info = await Deno.stat(path);
-    if (!info.isFile) throw new Error("not a regular file");
-    if (info.size > MAX_POLICY_BYTES) throw new Error(`larger than ${MAX_POLICY_BYTES} bytes`);
-    return await Deno.readTextFile(path);
-  } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound
-      ? "no such file"
-      : (error as Error).message;
-    throw new PolicyLoadError([{
-      file: path,
-      line: 1,
-      col: 1,
-      message: `Cannot read policy: ${reason}`,
-    }]);
-  }
 }
 
 /** `__proto__` cannot be a tool entry: JavaScript objects would drop it (and its rules). */

@@ -7,7 +7,8 @@ import type { LocatedError } from "./load_error.ts";
 import type { PolicyParts } from "./compile.ts";
 import type { Policy, Rule } from "./schema.ts";
 
-export type WorkerRequest = { kind: "load"; path: string } | { kind: "next" };
+/** `load`: check this text (read and hashed by the main thread) of the policy at `path`. */
+export type WorkerRequest = { kind: "load"; path: string; text: string } | { kind: "next" };
 
 export type WorkerReply =
   | { kind: "errors"; errors: LocatedError[] }
@@ -92,4 +93,29 @@ function countValues(value: unknown): number {
     count += countValues(inner);
   }
   return count;
+}
+
+/** A checked policy as the cache keeps it: the parts, its entries as a list of pairs. */
+export interface StoredPolicy extends Omit<Policy, "tools"> {
+  readonly tools: readonly (readonly [string, { readonly rules: readonly Rule[] }])[];
+}
+
+/** The parts in a form JSON keeps (a Map is not), without building a 90,000-key object. */
+export function storedPolicy(parts: PolicyParts): StoredPolicy {
+  return { ...parts, tools: [...parts.tools.entries()] };
+}
+
+/** The parts back from their stored form; null when it is not one (an entry of another form). */
+export function partsOfStored(stored: unknown): PolicyParts | null {
+  if (typeof stored !== "object" || stored === null) return null;
+  const tools = (stored as { tools?: unknown }).tools;
+  if (!Array.isArray(tools)) return null;
+  const map = new Map<string, { rules: Rule[] }>();
+  for (const pair of tools) {
+    if (!Array.isArray(pair) || typeof pair[0] !== "string") return null;
+    const entry = pair[1] as { rules?: unknown } | null;
+    if (typeof entry !== "object" || entry === null || !Array.isArray(entry.rules)) return null;
+    map.set(pair[0], { rules: entry.rules as Rule[] });
+  }
+  return { ...(stored as Omit<Policy, "tools">), tools: map };
 }

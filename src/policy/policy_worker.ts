@@ -1,16 +1,16 @@
 /// <reference lib="deno.worker" />
 /**
- * Worker entry: reads and checks a policy file off the main thread, so that the YAML parser
- * and the schema never stall the proxy's traffic (at start-up or on a reload). The checked
- * policy goes back in small messages (`policyMessages`), one each time the main thread asks
- * for the next: messages queued together would be received in one long task.
+ * Worker entry: checks a policy's text off the main thread, so that the YAML parser and the
+ * schema never stall the proxy's traffic (at start-up or on a reload) nor stay in its heap.
+ * The checked policy goes back in small messages (`policyMessages`), one each time the main
+ * thread asks for the next: messages queued together would be received in one long task.
  */
-import { checkPolicyText, PolicyLoadError, readPolicySource } from "./loader.ts";
+import { checkPolicyText, PolicyLoadError } from "./loader.ts";
 import { policyMessages, type WorkerReply, type WorkerRequest } from "./policy_transfer.ts";
 
 let replies: Iterator<WorkerReply> | null = null;
 
-self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
+self.onmessage = (event: MessageEvent<WorkerRequest>) => {
   const request = event.data;
   if (request.kind === "next") {
     const next = replies?.next();
@@ -18,7 +18,7 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
     return;
   }
   try {
-    replies = policyMessages(checkPolicyText(await readPolicySource(request.path), request.path));
+    replies = policyMessages(checkPolicyText(request.text, request.path));
     self.postMessage(replies.next().value);
   } catch (error) {
     self.postMessage(

@@ -150,7 +150,7 @@ export class ProxyRuntime implements ControlTarget {
     const size = this.#options.backfill ?? DEFAULT_BACKFILL;
     this.#recent[this.#recentNext] = notice;
     this.#recentNext = (this.#recentNext + 1) % size;
-    this.#emit({ method: "decision", params: notice });
+    if (this.#listeners.size > 0) this.#emit({ method: "decision", params: notice });
   }
 
   /** Requests taken on and not answered yet. */

@@ -7,7 +7,7 @@ import type { Logger } from "../cli/log.ts";
 import { compilePolicy } from "../policy/compile.ts";
 import type { CompiledPolicy } from "../policy/compiled.ts";
 import { settlesWithin } from "../transports/settles_within.ts";
-import { pumpLines, StreamChannel } from "../transports/stdio.ts";
+import { pumpLines, stdinChunks, stdoutSink, StreamChannel } from "../transports/stdio.ts";
 import type { Upstream } from "../transports/upstream.ts";
 import { Approvals } from "./approvals.ts";
 import type { StateBackend } from "../state/state_backend.ts";
@@ -92,7 +92,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     principal,
   };
   const client = new StreamChannel(
-    Deno.stdout.writable,
+    stdoutSink,
     (error) => log.debug(`Writing to the client failed: ${error.message}`),
   );
   // Filled in once the policy is loaded.
@@ -156,7 +156,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     },
     error: (error) => log.error(`Handling the server's output failed: ${error.stack}`),
   }, maxBytes);
-  pumpLines(Deno.stdin.readable, maxBytes, {
+  pumpLines(stdinChunks(), maxBytes, {
     line: (line) => proxy.fromClient(line),
     oversize: (line) => proxy.clientOversize(line),
     error: (error) => log.error(`Handling the client's input failed: ${error.stack}`),

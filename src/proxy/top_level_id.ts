@@ -62,10 +62,11 @@ function spanFromHead(text: string, limit: number): IdSpan | null {
       const end = stringEnd(text, i, limit);
       if (end < 0) return null;
       if (depth === 1 && expectKey) {
-        const key = parseJson(text.slice(i, end + 1));
         const colon = skipSpace(text, end + 1, limit);
         if (text.charCodeAt(colon) !== 58 /* : */) return null;
-        if (key === "id") return primitiveSpan(text, skipSpace(text, colon + 1, limit), limit);
+        if (isIdKey(text, i, end)) {
+          return primitiveSpan(text, skipSpace(text, colon + 1, limit), limit);
+        }
         expectKey = false;
         i = colon + 1;
         continue;
@@ -117,13 +118,13 @@ function memberSpan(text: string, from: number, to: number): IdSpan | null {
   const keyStart = skipSpace(text, from, to);
   if (text.charCodeAt(keyStart) !== QUOTE) return null;
   const keyEnd = stringEnd(text, keyStart, to);
-  if (keyEnd < 0 || parseJson(text.slice(keyStart, keyEnd + 1)) !== "id") return null;
+  if (keyEnd < 0 || !isIdKey(text, keyStart, keyEnd)) return null;
   const colon = skipSpace(text, keyEnd + 1, to);
   if (text.charCodeAt(colon) !== 58) return null;
   const start = skipSpace(text, colon + 1, to);
   let end = to;
   while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
-  const id = parseJson(text.slice(start, end));
+  const id = numberAt(text, start, end) ?? parseJson(text.slice(start, end));
   return isId(id) ? { id, start, end } : null;
 }
 
@@ -137,8 +138,33 @@ function primitiveSpan(text: string, at: number, limit: number): IdSpan | null {
   let end = at;
   while (end < limit && isNumberChar(text.charCodeAt(end))) end++;
   if (end === limit || end === at) return null; // the number may go on past what was read
-  const id = parseJson(text.slice(at, end));
+  const id = numberAt(text, at, end) ?? parseJson(text.slice(at, end));
   return isId(id) ? { id, start: at, end } : null;
+}
+
+/**
+ * Whether the JSON string from the quote at `start` to the one at `end` is `"id"`: at once for
+ * the plain spelling, parsed when it has escapes (`"\u0069d"` is "id" too).
+ */
+function isIdKey(text: string, start: number, end: number): boolean {
+  if (end - start === 3) {
+    return text.charCodeAt(start + 1) === 105 /* i */ && text.charCodeAt(start + 2) === 100;
+  }
+  const escaped = text.indexOf("\\", start);
+  return escaped >= 0 && escaped < end && parseJson(text.slice(start, end + 1)) === "id";
+}
+
+/** A plain run of digits (no sign, no leading zero, no fraction) as its number; else null. */
+function numberAt(text: string, start: number, end: number): number | null {
+  if (end - start > 15 || end === start) return null; // beyond 15 digits, let JSON.parse round
+  if (text.charCodeAt(start) === 48 /* 0 */ && end - start > 1) return null;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return null;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 function isId(value: unknown): value is JsonRpcId {

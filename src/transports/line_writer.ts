@@ -1,10 +1,26 @@
 /**
- * Writes newline-terminated messages to a byte stream, coalescing every message queued in
- * the same turn of the event loop into one write. Order is kept. `flush()` starts writing at
- * once (the end of a read chunk), without waiting for the end of the turn.
+ * Writes newline-terminated messages to a byte sink, coalescing every message queued in the
+ * same turn of the event loop into one write. Order is kept. `flush()` starts writing at once
+ * (the end of a read chunk), without waiting for the end of the turn. One write is in flight
+ * at a time, so a batch that fits is encoded into one reused buffer rather than a fresh one.
  */
+
+/** Where bytes go. `write` may take fewer bytes than given, and says how many. */
+export interface ByteSink {
+  write(bytes: Uint8Array): Promise<number>;
+}
+
+/** A stream writer as a sink: each write takes every byte. */
+export function writerSink(writer: WritableStreamDefaultWriter<Uint8Array>): ByteSink {
+  return { write: (bytes) => writer.write(bytes).then(() => bytes.length) };
+}
+
+/** Batches up to this size are encoded into the reused buffer; larger ones get their own. */
+const ENCODE_BUFFER_BYTES = 64 * 1024;
+
 export class LineWriter {
   #encoder = new TextEncoder();
+  #buffer: Uint8Array | null = null;
   #queue: string[] = [];
   /** Characters queued or being written: what a reader may wait on (backpressure). */
   #backlog = 0;
@@ -13,7 +29,7 @@ export class LineWriter {
   #failed: Error | null = null;
 
   constructor(
-    readonly writer: WritableStreamDefaultWriter<Uint8Array>,
+    readonly sink: ByteSink,
     readonly onError: (error: Error) => void = () => {},
   ) {}
 
@@ -51,10 +67,17 @@ export class LineWriter {
   async #writeAll(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
-        const batch = this.#queue.length === 1 ? this.#queue[0] : this.#queue.join("\n");
+        const batch = this.#queue.length === 1
+          ? this.#queue[0] + "\n"
+          : this.#queue.join("\n") + "\n";
         this.#queue = [];
-        await this.writer.write(this.#encoder.encode(batch + "\n"));
-        this.#backlog -= batch.length + 1;
+        const bytes = this.#encode(batch);
+        for (let written = 0; written < bytes.length;) {
+          const count = await this.sink.write(written === 0 ? bytes : bytes.subarray(written));
+          if (!(count > 0)) throw new Error("The stream accepted no bytes");
+          written += count;
+        }
+        this.#backlog -= batch.length;
       }
     } catch (error) {
       this.#failed = error as Error;
@@ -64,5 +87,13 @@ export class LineWriter {
     } finally {
       this.#writing = null;
     }
+  }
+
+  /** UTF-8 of `text`: in the reused buffer when it surely fits (valid until the next batch). */
+  #encode(text: string): Uint8Array {
+    if (text.length * 3 > ENCODE_BUFFER_BYTES) return this.#encoder.encode(text);
+    const buffer = this.#buffer ??= new Uint8Array(ENCODE_BUFFER_BYTES);
+    const { written } = this.#encoder.encodeInto(text, buffer);
+    return buffer.subarray(0, written);
   }
 }

@@ -2,8 +2,9 @@
  * Line channels over byte streams: the proxy's own stdin/stdout (the client side) and a
  * spawned upstream server's stdin/stdout. Both speak newline-delimited JSON-RPC.
  */
+import { type ChunkReader, readIntoChunks, streamChunks } from "./chunk_reader.ts";
 import { LineSplitter, type OversizeLine } from "./line_splitter.ts";
-import { LineWriter } from "./line_writer.ts";
+import { type ByteSink, LineWriter, writerSink } from "./line_writer.ts";
 
 export interface LineChannelHandlers {
   line(text: string): void;
@@ -31,20 +32,23 @@ export interface LineChannel {
   drain(): Promise<void>;
 }
 
-/** Reads lines from `readable` until it ends; returns when it has. */
+/**
+ * Reads lines from `source` until it ends; returns when it has. A stream is read through a
+ * reused buffer where it is a byte stream (see `streamChunks`).
+ */
 export async function pumpLines(
-  readable: ReadableStream<Uint8Array>,
+  source: ReadableStream<Uint8Array> | ChunkReader,
   maxBytes: number,
   handlers: LineChannelHandlers,
 ): Promise<void> {
   const splitter = new LineSplitter(maxBytes, handlers);
-  const reader = readable.getReader();
+  const reader = source instanceof ReadableStream ? streamChunks(source) : source;
   try {
     for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
+      const chunk = await reader.read();
+      if (chunk === null) break;
       try {
-        splitter.push(value);
+        splitter.push(chunk);
         const wait = handlers.chunkEnd?.();
         if (wait) await wait;
       } catch (error) {
@@ -52,20 +56,38 @@ export async function pumpLines(
         handlers.error?.(error as Error);
       }
     }
-  } catch {
-    // A broken pipe ends the stream like EOF does.
   } finally {
-    reader.releaseLock();
+    reader.release();
   }
   splitter.end();
   handlers.end();
 }
 
+/** Our own stdin, read with `Deno.stdin.read` into one reused buffer (no stream layer). */
+export function stdinChunks(): ChunkReader {
+  return readIntoChunks(Deno.stdin);
+}
+
+/** Our own stdout, written with `Deno.stdout.write` (no stream layer). */
+export const stdoutSink: ByteSink = { write: (bytes) => Deno.stdout.write(bytes) };
+
 export class StreamChannel implements LineChannel {
   readonly #writer: LineWriter;
+  readonly #close: () => Promise<void>;
 
-  constructor(writable: WritableStream<Uint8Array>, onWriteError: (error: Error) => void) {
-    this.#writer = new LineWriter(writable.getWriter(), onWriteError);
+  /** Writes to a stream, or to a sink (which `close()` leaves open). */
+  constructor(
+    destination: WritableStream<Uint8Array> | ByteSink,
+    onWriteError: (error: Error) => void,
+  ) {
+    if (destination instanceof WritableStream) {
+      const writer = destination.getWriter();
+      this.#writer = new LineWriter(writerSink(writer), onWriteError);
+      this.#close = () => writer.close();
+    } else {
+      this.#writer = new LineWriter(destination, onWriteError);
+      this.#close = () => Promise.resolve();
+    }
   }
 
   send(line: string): void {
@@ -89,7 +111,7 @@ export class StreamChannel implements LineChannel {
   async close(): Promise<void> {
     await this.drain();
     try {
-      await this.#writer.writer.close();
+      await this.#close();
     } catch {
       // Already closed or broken: nothing left to flush.
     }

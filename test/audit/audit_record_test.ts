@@ -105,3 +105,50 @@ Deno.test("lifecycleLine() writes a line even for data JSON cannot hold", () => 
 Deno.test("lifecycleLine() writes a null ts for a clock that is not a time", () => {
   equal(JSON.parse(lifecycleLine("stop", {}, NaN)).ts, null);
 });
+
+Deno.test("decisionLine() writes the time as toISOString() does, for every millisecond", () => {
+  for (const ms of [0, 1, 999, 1_000, 1_767_225_600_123, 1_767_225_600_999, 1_767_225_601_000]) {
+    equal(
+      JSON.parse(decisionLine({ ...decisionEvent("t"), ts: ms })).ts,
+      new Date(ms).toISOString(),
+    );
+  }
+  equal(
+    JSON.parse(decisionLine({ ...decisionEvent("t"), ts: 1.5 })).ts,
+    new Date(1.5).toISOString(),
+  );
+  equal(JSON.parse(decisionLine({ ...decisionEvent("t"), ts: -1 })).ts, new Date(-1).toISOString());
+});
+
+Deno.test("decisionLine() writes the same text as JSON.stringify of its record", () => {
+  const names = ['quote " and \\ back', "tab\tnew\nline", "é😀\u2028", "x".repeat(300)];
+  for (const name of names) {
+    const event = decisionEvent(name, { a: [1, 2] }, {
+      client: name,
+      latencyMs: 1 / 3,
+      decision: allowed(name, {
+        allowed: false,
+        rule: name,
+        reason: name,
+        retryAfterMs: 1.5,
+        quotas: [{
+          rule: name,
+          max: 3,
+          windowMs: 60000,
+          remaining: 0,
+          resetInMs: 1,
+          per: "global",
+        }],
+      }),
+    });
+    const line = decisionLine(event, true);
+    equal(line, JSON.stringify(JSON.parse(line)), "compact JSON, as JSON.stringify writes it");
+    const record = JSON.parse(line);
+    deepEqual([record.tool, record.client, record.rule, record.reason], [name, name, name, name]);
+    deepEqual(record.args, { a: [1, 2] });
+    equal(record.latencyMs, 0.333);
+    equal(record.retryAfterMs, 1.5);
+  }
+  const odd = decisionLine({ ...decisionEvent("t"), latencyMs: NaN });
+  equal(JSON.parse(odd).latencyMs, null, "a number JSON cannot hold is null, as JSON.stringify");
+});

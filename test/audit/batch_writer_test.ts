@@ -125,3 +125,88 @@ Deno.test("BatchWriter survives an error reporter that throws", async () => {
   await writer.drain();
   equal(writer.dropped, 1);
 });
+
+Deno.test("BatchWriter makes a line pushed as a maker at the end of the turn, in order", async () => {
+  const { writes, sink } = recordingSink();
+  const writer = new BatchWriter(sink);
+  let made = 0;
+  writer.push('{"i":0}');
+  writer.push(() => {
+    made++;
+    return '{"i":1}';
+  });
+  writer.push('{"i":2}');
+  equal(made, 0, "not made on the pusher's path");
+  await Promise.resolve();
+  equal(made, 1, "made at the end of the turn");
+  await writer.drain();
+  equal(made, 1);
+  deepEqual(writes, ['{"i":0}\n{"i":1}\n{"i":2}\n']);
+});
+
+Deno.test("BatchWriter makes lines at once even while a write is stalled", async () => {
+  const { writes, sink, hold } = recordingSink();
+  const writer = new BatchWriter(sink);
+  const release = hold();
+  writer.push('{"i":0}');
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  let made = false;
+  writer.push(() => {
+    made = true;
+    return '{"i":1}';
+  });
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  ok(made, "what the maker holds is let go of before the sink moves");
+  release();
+  await writer.drain();
+  deepEqual(writes, ['{"i":0}\n', '{"i":1}\n']);
+});
+
+Deno.test("BatchWriter drops a made line past its bound; the next line reports it", async () => {
+  const { writes, sink, hold } = recordingSink();
+  const writer = new BatchWriter(sink, { maxChars: 30 });
+  const release = hold();
+  writer.push(() => '{"a":"0123456789"}');
+  writer.push(() => '{"b":"0123456789"}');
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  equal(writer.dropped, 1);
+  writer.push(() => '{"c":1}');
+  release();
+  await writer.drain();
+  deepEqual(writes.join("").split("\n").slice(0, -1), [
+    '{"a":"0123456789"}',
+    '{"c":1,"droppedBefore":1}',
+  ]);
+});
+
+Deno.test("BatchWriter with delayMs writes a busy stream in one write, and drain() does not wait", async () => {
+  const { writes, sink } = recordingSink();
+  const writer = new BatchWriter(sink, { delayMs: 60_000 });
+  for (let turn = 0; turn < 3; turn++) {
+    writer.push(`{"turn":${turn}}`);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  deepEqual(writes, [], "gathering");
+  await writer.drain(); // long before a minute
+  deepEqual(writes, ['{"turn":0}\n{"turn":1}\n{"turn":2}\n']);
+  writer.push('{"turn":3}');
+  await writer.drain();
+  deepEqual(writes.at(-1), '{"turn":3}\n');
+});
+
+Deno.test("BatchWriter writes a batch from its own buffer while the next one fills the other", async () => {
+  const { writes, sink, hold } = recordingSink();
+  const writer = new BatchWriter(sink);
+  const release = hold();
+  writer.push(`{"big":"${"x".repeat(100_000)}"}`); // grows the buffer past its first size
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  for (let i = 0; i < 3; i++) writer.push(`{"i":${i}}`);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  release();
+  await writer.drain();
+  writer.push('{"after":true}');
+  await writer.drain();
+  equal(writes.length, 3);
+  equal(writes[0].length, 100_011);
+  deepEqual(writes.slice(1), ['{"i":0}\n{"i":1}\n{"i":2}\n', '{"after":true}\n']);
+});
