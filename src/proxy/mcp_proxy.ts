@@ -7,15 +7,7 @@
 import type { OversizeLine } from "../transports/line_splitter.ts";
 import type { LineChannel } from "../transports/stdio.ts";
 import { type Batch, type ClientRequest, ClientRequests, newBatch } from "./client_requests.ts";
-import {
-  type ClientInfo,
-  declaredVersion,
-  type Era,
-  isKnownVersion,
-  LATEST_LEGACY,
-  MODERN_VERSIONS,
-  readClientInfo,
-} from "./era.ts";
+import { type ClientInfo, type Era, isKnownVersion, LATEST_LEGACY, readClientInfo } from "./era.ts";
 import type { CallTracer, DecisionEvent } from "./events.ts";
 import {
   ErrorCode,
@@ -33,13 +25,15 @@ import { ClientRelay, type RequestKind } from "./client_relay.ts";
 import { Approvals } from "./approvals.ts";
 import { ClientQuestions } from "./client_questions.ts";
 import { Continuations } from "./continuations.ts";
-import { callParamsProblem, ToolCalls } from "./tool_calls.ts";
+import { ToolCalls } from "./tool_calls.ts";
+import { classifyClientMessage, type ClientMessage } from "./client_message.ts";
 import type { ToolSchemas } from "./tool_schemas.ts";
 import type { ProxyLogger } from "./upstream_link.ts";
 import { UpstreamSide } from "./upstream_side.ts";
 
 export type { DecisionEvent } from "./events.ts";
 export type { ProxyLogger } from "./upstream_link.ts";
+export { MAX_TOOL_NAME } from "./client_message.ts";
 
 export interface McpProxyOptions {
   gate: PolicyGate;
@@ -71,9 +65,6 @@ export interface McpProxyOptions {
 
 /** Requests taken on and not answered yet, at most (bounded memory). */
 export const MAX_IN_FLIGHT = 10_000;
-
-/** MCP tool names are short (the spec suggests at most 128): longer ones are refused. */
-export const MAX_TOOL_NAME = 256;
 
 /** Elements of one JSON-RPC batch, at most: a larger batch gets one error. */
 export const MAX_BATCH = 256;
@@ -286,64 +277,35 @@ export class McpProxy {
   }
 
   #fromClientMessage(
-    message: unknown,
+    raw: unknown,
     batch: Batch | null,
     overflow: boolean,
     origin: unknown,
   ): void {
-    if (!isObject(message) || message.jsonrpc !== "2.0") {
-      const id = isObject(message) && isValidId(message.id) ? message.id : null;
-      return this.#reply(
-        batch,
-        id,
-        ErrorCode.invalidRequest,
-        "Invalid request: not JSON-RPC 2.0",
-        origin,
-      );
+    const classified = classifyClientMessage(raw, overflow);
+    switch (classified.kind) {
+      case "refused":
+        return this.#reply(batch, classified.id, classified.code, classified.text, origin);
+      case "dropped":
+        return this.#options.log.warn(classified.warning);
+      case "answer":
+        return this.#fromClientAnswer(classified.message, classified.id);
+      case "notification":
+        return this.#fromClientNotification(classified.message);
+      case "unsupported":
+        return this.#unsupportedVersion(batch, classified.id, classified.version, origin);
+      case "request":
+        return this.#fromClientRequest(classified, batch, origin);
     }
-    const hasId = Object.hasOwn(message, "id");
-    if (hasId && !isValidId(message.id)) {
-      return this.#reply(batch, null, ErrorCode.invalidRequest, "Invalid request: bad id", origin);
-    }
-    const id = hasId ? message.id as JsonRpcId : null;
-    if (!Object.hasOwn(message, "method")) {
-      return this.#fromClientAnswer(message, id, batch, origin);
-    }
-    if (typeof message.method !== "string") {
-      return this.#reply(
-        batch,
-        id,
-        ErrorCode.invalidRequest,
-        "Invalid request: bad method",
-        origin,
-      );
-    }
-    if (overflow && hasNonFinite(message.params)) {
-      if (id === null) {
-        this.#options.log.warn(
-          `Dropped a ${message.method.slice(0, 60)} notification: a number is out of range`,
-        );
-        return;
-      }
-      return this.#reply(
-        batch,
-        id,
-        ErrorCode.invalidParams,
-        "Invalid params: a number is out of range (it parses as ±Infinity), so it cannot be " +
-          "passed on as sent",
-        origin,
-      );
-    }
-    if (id === null) return this.#fromClientNotification(message);
-    const version = declaredVersion(message.params);
-    const era: Era = version === null ? "legacy" : "modern";
-    if (version !== null && !MODERN_VERSIONS.includes(version)) {
-      return this.#unsupportedVersion(batch, id, version, origin);
-    }
+  }
+
+  #fromClientRequest(
+    { message, id, era }: Extract<ClientMessage, { kind: "request" }>,
+    batch: Batch | null,
+    origin: unknown,
+  ): void {
     switch (message.method) {
       case "tools/call": {
-        const problem = callParamsProblem(message.params, MAX_TOOL_NAME);
-        if (problem) return this.#reply(batch, id, ErrorCode.invalidParams, problem, origin);
         const request = this.#reserve(id, batch, era, origin);
         if (!request) return;
         return this.#track(this.#calls.handle(request, message, era, this.#hold), request);
@@ -362,15 +324,7 @@ export class McpProxy {
   }
 
   /** The client answering a request of the server's (legacy sampling, elicitation, roots). */
-  #fromClientAnswer(
-    message: JsonObject,
-    id: JsonRpcId | null,
-    batch: Batch | null,
-    origin: unknown,
-  ): void {
-    if (id === null || !(Object.hasOwn(message, "result") || Object.hasOwn(message, "error"))) {
-      return this.#reply(batch, id, ErrorCode.invalidRequest, "Invalid request: no method", origin);
-    }
+  #fromClientAnswer(message: JsonObject, id: JsonRpcId): void {
     if (this.#questions.answered(id, message)) return;
     if (this.#side.link.ended !== null) return;
     const answer = hasNonFinite(message.result)
@@ -380,10 +334,6 @@ export class McpProxy {
   }
 
   #fromClientNotification(message: JsonObject): void {
-    if (message.method === "tools/call") {
-      this.#options.log.warn("Dropped a tools/call sent as a notification (it had no id)");
-      return;
-    }
     if (message.method === "notifications/cancelled") return this.#cancel(message);
     if (this.#side.link.ended === null) this.#side.link.notify(message);
   }

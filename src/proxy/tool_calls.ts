@@ -10,7 +10,7 @@ import { type CallIdentity, type Continuations, isRetry } from "./continuations.
 import { denialResult } from "./denial.ts";
 import { type ClientInfo, envelopeLike, type Era, eraResult, modernClientInfo } from "./era.ts";
 import type { CallTrace, CallTracer, DecisionEvent } from "./events.ts";
-import { ErrorCode, errorResponse, isObject, type JsonObject, resultResponse } from "./jsonrpc.ts";
+import { ErrorCode, errorResponse, type JsonObject, resultResponse } from "./jsonrpc.ts";
 import type { PolicyGate, Verdict } from "./policy_gate.ts";
 import type { Approvals } from "./approvals.ts";
 import { type ClientQuestion, type HeldCall, HeldCalls, type HoldResult } from "./held_calls.ts";
@@ -69,18 +69,6 @@ interface Call {
 }
 
 /** What is wrong with a `tools/call`'s params, or null when they can be decided. */
-export function callParamsProblem(params: unknown, maxToolName: number): string | null {
-  if (!isObject(params)) return "tools/call params must be an object";
-  if (typeof params.name !== "string") return "tools/call name must be a string";
-  if (params.name.length > maxToolName) {
-    return `tools/call name is longer than ${maxToolName} characters`;
-  }
-  if (params.arguments !== undefined && !isObject(params.arguments)) {
-    return "tools/call arguments must be an object";
-  }
-  return null;
-}
-
 export class ToolCalls {
   readonly #options: ToolCallsOptions;
   readonly #continuations: Continuations;
