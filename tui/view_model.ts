@@ -31,6 +31,7 @@ const POSTURES: Record<Posture, { label: string; colour: Colour }> = {
   limited: { label: "limited", colour: "yellow" },
   conditional: { label: "conditional", colour: "cyan" },
   deny: { label: "deny", colour: "red" },
+  approval: { label: "approval", colour: "yellow" },
   hidden: { label: "hidden", colour: "gray" },
   "live-deny": { label: "live-deny", colour: "magenta" },
 };

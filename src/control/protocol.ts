@@ -60,6 +60,7 @@ export type Posture =
   | "limited" // rate limits or counters apply
   | "conditional" // conditions or argument checks apply
   | "deny" // every call is denied (a deny rule without conditions, or default deny)
+  | "approval" // calls (all, or those its conditions pick) are held for a human
   | "hidden" // removed by `hide`
   | "live-deny"; // the operator denied it
 

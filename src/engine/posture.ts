@@ -14,6 +14,7 @@ export function postureOf(
   if (!entry && policy.defaultPosture === "deny") return "deny";
   const rules = (entry ?? policy.wildcard)?.rules ?? [];
   if (rules.some((rule) => rule.action === "deny" && rule.conditions.length === 0)) return "deny";
+  if (rules.some((rule) => rule.approval !== null)) return "approval";
   if (rules.some((rule) => rule.quota || rule.counter)) return "limited";
   if (rules.some((rule) => rule.conditions.length > 0 || rule.validateArgs)) return "conditional";
   return "allow";

@@ -30,6 +30,15 @@ tools:
       - action: deny
   secret: { rules: [{ rate_limit: "5/minute" }] }
   hidden-closed: { rules: [{ action: deny }] }
+  approved:
+    rules:
+      - action: require_approval
+        conditions: [{ path: args.amount, op: gt, value: 100 }]
+      - rate_limit: "5/minute"
+  approved-but-closed:
+    rules:
+      - action: require_approval
+      - action: deny
 `);
 
 Deno.test("postureOf() names each posture", () => {
@@ -42,6 +51,8 @@ Deno.test("postureOf() names each posture", () => {
   equal(postureOf(compiled, "denied-if", NONE), "conditional");
   equal(postureOf(compiled, "closed", NONE), "deny");
   equal(postureOf(compiled, "secret", NONE), "hidden");
+  equal(postureOf(compiled, "approved", NONE), "approval", "over limited: a human may be asked");
+  equal(postureOf(compiled, "approved-but-closed", NONE), "deny");
 });
 
 Deno.test("postureOf() ranks live-deny over hidden over deny over limited over conditional", () => {
