@@ -109,8 +109,22 @@ export class ProxyRuntime implements ControlTarget {
     });
   }
 
+  /**
+   * The held calls, soonest to expire first, as many as fit in one control line (with room to
+   * spare): the rest still reach subscribers one `approval` notification each.
+   */
   approvals(): ApprovalView[] {
-    return this.#options.approvals?.list().map(approvalView) ?? [];
+    const pending = [...this.#options.approvals?.list() ?? []]
+      .sort((a, b) => a.expiresAt - b.expiresAt);
+    const views: ApprovalView[] = [];
+    let bytes = 0;
+    for (const approval of pending) {
+      const view = approvalView(approval);
+      bytes += JSON.stringify(view).length;
+      if (bytes > MAX_APPROVALS_LIST_BYTES) break;
+      views.push(view);
+    }
+    return views;
   }
 
   approve(id: string, by: string): boolean {
@@ -366,11 +380,34 @@ export class ProxyRuntime implements ControlTarget {
   }
 }
 
+/** Arguments shown to operators in full up to this size (JSON); larger ones as a preview. */
+export const MAX_SHOWN_ARGS_BYTES = 8 * 1024;
+/** `approvals` answers within this, well inside the control socket's 1 MiB line. */
+const MAX_APPROVALS_LIST_BYTES = 768 * 1024;
+
+const shownArgs = new WeakMap<PendingApproval, Record<string, unknown>>();
+
 function approvalView(approval: PendingApproval): ApprovalView {
+  let args = shownArgs.get(approval);
+  if (!args) {
+    args = argsShown(approval.args as Record<string, unknown>);
+    shownArgs.set(approval, args);
+  }
+  return { ...approval, args, from: [...approval.from] };
+}
+
+/** The arguments, or, past `MAX_SHOWN_ARGS_BYTES` of JSON, the start of that JSON. */
+function argsShown(args: Record<string, unknown>): Record<string, unknown> {
+  let json: string;
+  try {
+    json = JSON.stringify(args);
+  } catch {
+    return { "(arguments)": "cannot be shown" };
+  }
+  if (json.length <= MAX_SHOWN_ARGS_BYTES) return args;
   return {
-    ...approval,
-    args: approval.args as Record<string, unknown>,
-    from: [...approval.from],
+    "(arguments truncated)": `${json.slice(0, MAX_SHOWN_ARGS_BYTES)}…`,
+    "(arguments size)": json.length,
   };
 }
 

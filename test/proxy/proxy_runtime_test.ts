@@ -4,7 +4,8 @@ import type { ControlEvent } from "../../src/control/protocol.ts";
 import type { CompiledPolicy } from "../../src/policy/compiled.ts";
 import { loadPolicyText, PolicyLoadError } from "../../src/policy/loader.ts";
 import { type Decided, PolicyGate } from "../../src/proxy/policy_gate.ts";
-import { ProxyRuntime } from "../../src/proxy/proxy_runtime.ts";
+import { MAX_SHOWN_ARGS_BYTES, ProxyRuntime } from "../../src/proxy/proxy_runtime.ts";
+import { Approvals } from "../../src/proxy/approvals.ts";
 
 const POLICY = `version: "1"
 hide: [secret]
@@ -236,4 +237,48 @@ Deno.test("ProxyRuntime deny() of a glob denies and hides every tool it matches"
   equal(runtime.allow("list-topics"), false, "the glob, not the tool, is what was denied");
   equal(runtime.allow("list-*"), true);
   equal(decide("list-topics").allowed, true);
+});
+
+Deno.test("ProxyRuntime lists held calls within one control line, large arguments as a preview", () => {
+  const gate = new PolicyGate(loadPolicyText(POLICY, "kafka.yaml"));
+  const approvals = new Approvals({ maxPending: 1_000, maxPerPrincipal: 1_000 });
+  const runtime = new ProxyRuntime({
+    gate,
+    session: "s1",
+    info: {
+      version: "0.1.0",
+      upstreamCommand: ["kafka-server"],
+      upstreamPid: 42,
+      controlPath: null,
+      state: "memory",
+    },
+    loadPolicy: () => Promise.reject(new Error("none")),
+    upstreamTools: () => [],
+    clientInfo: () => null,
+    onToolsChanged: () => {},
+    approvals,
+  });
+  const hold = (args: Record<string, unknown>, timeoutMs: number) =>
+    approvals.open({
+      tool: "produce-message",
+      args,
+      session: "s1",
+      principal: "p",
+      client: null,
+      rule: "needs a human",
+      reason: null,
+      from: ["operator"],
+      askingUser: false,
+    }, timeoutMs);
+  hold({ value: "x".repeat(100_000) }, 60_000);
+  const [big] = runtime.approvals();
+  const shown = JSON.stringify(big.args);
+  ok(shown.length < MAX_SHOWN_ARGS_BYTES + 200, `${shown.length} bytes shown`);
+  equal(big.args["(arguments size)"], JSON.stringify({ value: "x".repeat(100_000) }).length);
+  for (let i = 0; i < 400; i++) hold({ value: "y".repeat(6_000) }, 30_000 + i);
+  const listed = runtime.approvals();
+  ok(JSON.stringify({ approvals: listed }).length < 1024 * 1024, "fits in one control line");
+  ok(listed.length > 50 && listed.length < 401, `${listed.length} listed`);
+  equal(listed[0].expiresAt - listed[0].requestedAt, 30_000, "the soonest to expire come first");
+  for (const approval of approvals.list()) approvals.withdraw(approval.id);
 });
