@@ -8,7 +8,9 @@ import { isObject, type JsonObject, type JsonRpcId } from "./jsonrpc.ts";
 
 /** Questions out at once, at most (each is a held call's). */
 const MAX_QUESTIONS = 1_000;
-const PREFIX = "intercept-question-";
+/** The ids of the proxy's own questions: a server's request may not use them. */
+export const QUESTION_ID_PREFIX = "intercept-question-";
+const PREFIX = QUESTION_ID_PREFIX;
 
 export class ClientQuestions {
   readonly #open = new Map<

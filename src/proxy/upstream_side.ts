@@ -19,6 +19,7 @@ import { ErrorCode, isObject, type JsonObject, type JsonRpcId } from "./jsonrpc.
 import { taggedSubscription } from "./subscriptions.ts";
 import { ToolSchemas } from "./tool_schemas.ts";
 import { type ProxyLogger, UpstreamLink } from "./upstream_link.ts";
+import { QUESTION_ID_PREFIX } from "./client_questions.ts";
 
 /** Where a message the upstream sent on its own goes. */
 export interface ClientRoute {
@@ -176,6 +177,19 @@ export class UpstreamSide {
 
   #fromUpstream(message: JsonObject, line: string): void {
     const method = message.method;
+    if (typeof message.id === "string" && message.id.startsWith(QUESTION_ID_PREFIX)) {
+      // The client's answer would be taken for the proxy's own (an approval): refused.
+      this.#log.warn(
+        `Refused a ${String(method).slice(0, 60)} request of the upstream: its id is reserved`,
+      );
+      if (this.link.ended === null) {
+        this.link.answerServer(
+          message.id,
+          `Request ids starting "${QUESTION_ID_PREFIX}" are reserved by the proxy`,
+        );
+      }
+      return;
+    }
     if (method === "notifications/tools/list_changed") this.schemas.invalidate();
     const tagged = taggedSubscription(message.params);
     const stream = typeof tagged === "number" ? this.#streams.get(tagged) : undefined;
