@@ -6,6 +6,7 @@
  * arguments (by digest), `requestState` and requested keys, within a bounded number of rounds
  * and a bounded lifetime. Any other call carrying those fields is a new call and pays.
  */
+import type { ApprovedRule } from "../engine/evaluate.ts";
 import { isObject, type JsonObject } from "./jsonrpc.ts";
 import { sha256 } from "./sha256.ts";
 
@@ -32,6 +33,14 @@ interface Continuation {
   readonly requestedKeys: string;
   readonly round: number;
   readonly expiresAt: number;
+  /** What a human approved for this logical call: its retries are not held again for it. */
+  readonly approvals: readonly ApprovedRule[];
+}
+
+/** A retry that continues a call: its round, and what was approved for the call before. */
+export interface TakenContinuation {
+  readonly round: number;
+  readonly approvals: readonly ApprovedRule[];
 }
 
 export const CONTINUATION_TTL_MS = 600_000;
@@ -69,7 +78,12 @@ export class Continuations {
    * `input_required` result). `round` is the call's round (1 for the first attempt). Returns
    * false when the call has used up its rounds: its next retry pays.
    */
-  remember(call: CallIdentity, result: JsonObject, round: number): boolean {
+  remember(
+    call: CallIdentity,
+    result: JsonObject,
+    round: number,
+    approvals: readonly ApprovedRule[] = [],
+  ): boolean {
     if (round >= this.#maxRounds) return false;
     const state = typeof result.requestState === "string" ? result.requestState : null;
     const key = this.#keyOf(call, state);
@@ -77,6 +91,7 @@ export class Continuations {
       requestedKeys: sortedKeys(result.inputRequests),
       round,
       expiresAt: this.#now() + this.#ttlMs,
+      approvals: [...approvals],
     };
     const list = this.#entries.get(key);
     if (list) list.push(entry);
@@ -88,9 +103,10 @@ export class Continuations {
 
   /**
    * Takes the continuation `params` (a retry's `tools/call` params) matches, and returns the
-   * round the retry is; null when nothing matches (the retry is a new call).
+   * round the retry is and what was approved for the call; null when nothing matches (the
+   * retry is a new call).
    */
-  take(call: CallIdentity, params: JsonObject): number | null {
+  take(call: CallIdentity, params: JsonObject): TakenContinuation | null {
     const state = params.requestState;
     if (state !== undefined && typeof state !== "string") return null;
     const responses = params.inputResponses;
@@ -105,7 +121,7 @@ export class Continuations {
       if (entry.expiresAt <= now) continue;
       if (entry.requestedKeys !== answered) continue;
       this.#remove(key, list, i);
-      return entry.round + 1;
+      return { round: entry.round + 1, approvals: entry.approvals };
     }
     this.#dropExpired(key, list, now);
     return null;

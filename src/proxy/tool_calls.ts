@@ -139,15 +139,17 @@ export class ToolCalls {
   async #decideRetry(call: Call): Promise<void> {
     await this.#digestOf(call);
     if (call.request.done) return;
-    const round = this.#continuations.take(this.#identity(call), call.params);
-    if (round === null) {
+    const taken = this.#continuations.take(this.#identity(call), call.params);
+    if (taken === null) {
       this.#options.log.warn(
         `A call of "${call.tool}" carries inputResponses or requestState that continue no ` +
           `call the proxy relayed: it is decided as a new call`,
       );
     }
-    call.round = round ?? 1;
-    call.continuation = round !== null;
+    call.round = taken?.round ?? 1;
+    call.continuation = taken !== null;
+    // A human's yes holds for every round of the logical call it was given for.
+    if (taken) call.approvals.push(...taken.approvals);
     if (this.#needsSchema(call.tool)) return this.#withSchema(call);
     await this.#finish(call);
   }
@@ -310,7 +312,7 @@ export class ToolCalls {
   }
 
   #remember(call: Call, result: JsonObject, round: number): void {
-    if (!this.#continuations.remember(this.#identity(call), result, round)) {
+    if (!this.#continuations.remember(this.#identity(call), result, round, call.approvals)) {
       this.#options.log.warn(
         `A call of "${call.tool}" asked for input ${round} times: its next retry pays as a new call`,
       );

@@ -1,5 +1,5 @@
 /** Continuations: an MRTR retry continues one logical call once, only when it matches. */
-import { equal } from "node:assert/strict";
+import { deepEqual, equal } from "node:assert/strict";
 import { Continuations, isRetry } from "../../src/proxy/continuations.ts";
 
 const CALL = { principal: "alice", tool: "confirm", argsDigest: "d1" };
@@ -22,7 +22,7 @@ function table(options: { ttlMs?: number; maxRounds?: number; maxEntries?: numbe
 Deno.test("Continuations.take() matches a retry once, and counts its round", () => {
   const { table: t } = table();
   equal(t.remember(CALL, ASKED, 1), true);
-  equal(t.take(CALL, RETRY), 2);
+  equal(t.take(CALL, RETRY)?.round, 2);
   equal(t.take(CALL, RETRY), null, "a second retry with the same fields pays");
   equal(t.size, 0);
 });
@@ -33,7 +33,7 @@ Deno.test("Continuations.take() refuses a retry of another principal, tool or ar
   equal(t.take({ ...CALL, principal: "mallory" }, RETRY), null);
   equal(t.take({ ...CALL, tool: "other" }, RETRY), null);
   equal(t.take({ ...CALL, argsDigest: "d2" }, RETRY), null);
-  equal(t.take(CALL, RETRY), 2, "the real retry still matches");
+  equal(t.take(CALL, RETRY)?.round, 2, "the real retry still matches");
 });
 
 Deno.test("Continuations.take() refuses a forged requestState or other answered keys", () => {
@@ -45,13 +45,13 @@ Deno.test("Continuations.take() refuses a forged requestState or other answered 
   equal(t.take(CALL, { ...RETRY, inputResponses: { approve: {}, extra: {} } }), null);
   equal(t.take(CALL, { ...RETRY, requestState: 7 }), null);
   equal(t.take(CALL, { ...RETRY, inputResponses: "yes" }), null);
-  equal(t.take(CALL, RETRY), 2);
+  equal(t.take(CALL, RETRY)?.round, 2);
 });
 
 Deno.test("Continuations.take() matches a requestState-only continuation without responses", () => {
   const { table: t } = table();
   t.remember(CALL, { resultType: "input_required", requestState: "busy" }, 1);
-  equal(t.take(CALL, { name: "confirm", requestState: "busy" }), 2);
+  equal(t.take(CALL, { name: "confirm", requestState: "busy" })?.round, 2);
 });
 
 Deno.test("Continuations expire after their lifetime", () => {
@@ -65,7 +65,7 @@ Deno.test("Continuations expire after their lifetime", () => {
 Deno.test("Continuations stop after their rounds: the next retry pays", () => {
   const { table: t } = table({ maxRounds: 3 });
   equal(t.remember(CALL, ASKED, 2), true);
-  equal(t.take(CALL, RETRY), 3);
+  equal(t.take(CALL, RETRY)?.round, 3);
   equal(t.remember(CALL, ASKED, 3), false);
   equal(t.take(CALL, RETRY), null);
 });
@@ -77,7 +77,7 @@ Deno.test("Continuations keep at most maxEntries, the oldest going first", () =>
   t.remember({ ...CALL, argsDigest: "c" }, ASKED, 1);
   equal(t.size, 2);
   equal(t.take({ ...CALL, argsDigest: "a" }, RETRY), null);
-  equal(t.take({ ...CALL, argsDigest: "c" }, RETRY), 2);
+  equal(t.take({ ...CALL, argsDigest: "c" }, RETRY)?.round, 2);
 });
 
 Deno.test("Continuations key a long requestState by its digest", () => {
@@ -85,7 +85,7 @@ Deno.test("Continuations key a long requestState by its digest", () => {
   const t = new Continuations({ digest: (text) => (digests.push(text), `h${text.length}`) });
   const state = "x".repeat(10_000);
   t.remember(CALL, { ...ASKED, requestState: state }, 1);
-  equal(t.take(CALL, { ...RETRY, requestState: state }), 2);
+  equal(t.take(CALL, { ...RETRY, requestState: state })?.round, 2);
   equal(digests.length, 2);
 });
 
@@ -93,4 +93,11 @@ Deno.test("isRetry() is true when a call carries inputResponses or requestState"
   equal(isRetry({ name: "t" }), false);
   equal(isRetry({ name: "t", requestState: "x" }), true);
   equal(isRetry({ name: "t", inputResponses: {} }), true);
+});
+
+Deno.test("Continuations carry what a human approved for the call to its retries", () => {
+  const { table: t } = table();
+  const approved = [{ rule: "needs a human", by: "operator" as const }];
+  t.remember(CALL, ASKED, 1, approved);
+  deepEqual(t.take(CALL, RETRY)?.approvals, approved);
 });

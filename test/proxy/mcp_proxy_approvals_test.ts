@@ -4,6 +4,7 @@ import type { ApprovalEvent } from "../../src/proxy/approvals.ts";
 import { Approvals } from "../../src/proxy/approvals.ts";
 import { loadPolicyText } from "../../src/policy/loader.ts";
 import {
+  answerLatest,
   answers,
   answersFor,
   assertDenied,
@@ -434,4 +435,39 @@ Deno.test("McpProxy: an approval given under a rule a reload took from that appr
   approvals.approve(held.id, "operator ann");
   await serve(h, () => ({ resultType: "complete", content: [] }));
   deepEqual(forwardedCalls(h), ["pay"]);
+});
+
+Deno.test("McpProxy does not hold an approved call again when the server asks for input (MRTR)", async () => {
+  const { h, approvals } = withApprovals();
+  const params = { name: "create-connector", arguments: { name: "s3-sink" }, _meta: ENVELOPE };
+  h.proxy.fromClient(line({ jsonrpc: "2.0", id: 1, method: "tools/call", params }));
+  await flush();
+  const [pending] = approvals.list();
+  ok(approvals.approve(pending.id, "operator ann"));
+  await flush();
+  await flush();
+  deepEqual(forwardedCalls(h), ["create-connector"]);
+  answerLatest(h, {
+    result: {
+      resultType: "input_required",
+      inputRequests: { region: { method: "elicitation/create", params: { message: "Where?" } } },
+      requestState: "server-state-1",
+    },
+  });
+  await flush();
+  equal(answers(h).find((a) => a.id === 1)?.result?.resultType, "input_required");
+  // The client's retry of the same logical call: already approved, so it goes straight up.
+  h.proxy.fromClient(line({
+    jsonrpc: "2.0",
+    id: 2,
+    method: "tools/call",
+    params: {
+      ...params,
+      inputResponses: { region: { action: "accept", content: { region: "eu" } } },
+      requestState: "server-state-1",
+    },
+  }));
+  for (let i = 0; i < 5; i++) await flush();
+  equal(approvals.size, 0, "no second approval is asked for");
+  deepEqual(forwardedCalls(h), ["create-connector", "create-connector"]);
 });
