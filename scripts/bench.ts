@@ -35,6 +35,7 @@ import {
   reloadRun,
 } from "./bench/reload_bench.ts";
 import { median } from "./bench/stats.ts";
+import { SPLIT_PARENT, type StateFigures, stateFigures, stateLines } from "./bench/state_bench.ts";
 import {
   FailureCount,
   latencyRun,
@@ -88,7 +89,7 @@ const QUICK: typeof FULL = {
 
 type Plan = typeof FULL;
 
-const PARTS = ["engine", "trips", "startup", "memory"] as const;
+const PARTS = ["state", "engine", "trips", "startup", "memory"] as const;
 type Part = typeof PARTS[number];
 
 /** The paths each round-trip run measures, in the order of its first run. */
@@ -102,7 +103,7 @@ const TRIP_PATHS: readonly PathName[] = [
 ];
 
 const USAGE =
-  "Usage: deno run -A scripts/bench.ts [--quick] [--runs N] [--only engine,trips,startup,memory] " +
+  "Usage: deno run -A scripts/bench.ts [--quick] [--runs N] [--only state,engine,trips,startup,memory] " +
   "[--json FILE]";
 
 interface Options {
@@ -362,7 +363,17 @@ async function main(): Promise<void> {
   };
   let largeRun: Map<string, number> | null = null;
   let policyLines: string[] = [];
+  let state: StateFigures | null = null;
   try {
+    // The state stores first: their engine comparison wants code that has run nothing else.
+    if (options.only.has("state")) {
+      progress("state stores");
+      state = await stateFigures({
+        quick: options.quick,
+        redis: Deno.env.get("INTERCEPT_TEST_REDIS") || null,
+        before: options.quick ? null : SPLIT_PARENT,
+      });
+    }
     if (options.only.has("engine")) {
       measureEngine(policy, plan, collected);
       largeRun = largePolicyRun(largePolicy(), plan.large);
@@ -380,6 +391,11 @@ async function main(): Promise<void> {
   console.log(describeWorkload(engineOutcomes(policy, ENGINE_MIX.length * 10_000), largeRun));
   console.log();
   console.log(formatTable(collected.figures));
+  if (state) {
+    console.log();
+    console.log("state stores:");
+    for (const line of stateLines(state)) console.log(`  ${line}`);
+  }
   if (policyLines.length > 0) {
     console.log();
     console.log("policy matching and reloads (not saved):");
@@ -398,7 +414,7 @@ async function main(): Promise<void> {
       quick: options.quick,
       v8Flags: RUNTIME_V8_FLAGS,
     };
-    const json = toJson(collected.figures, meta);
+    const json = { ...toJson(collected.figures, meta), ...(state ? { state } : {}) };
     await Deno.writeTextFile(options.json, JSON.stringify(json, null, 2) + "\n");
     console.log(`wrote ${options.json}`);
   }

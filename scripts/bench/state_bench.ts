@@ -27,12 +27,36 @@ const HERE = new URL(".", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
 const POLICY_PATH = `${HERE}kafka_like_policy.yaml`;
 /** The parent of the commit that split evaluate from the state store. */
-const SPLIT_PARENT = "72c24d1~1";
+export const SPLIT_PARENT = "72c24d1~1";
 
 export interface StateFigures {
   /** Per store: p50 and p99 of one take, in µs. */
   take_us: Record<string, { p50: number; p99: number; takes: number } | { skipped: string }>;
   engine_ns_per_decision: { after: number; before: number | null; before_rev: string | null };
+}
+
+/** The figures as lines of text, for this script and the main bench. */
+export function stateLines(figures: StateFigures): string[] {
+  const lines = [
+    "take of one plan (produce-message: a per-session and a global quota), µs",
+    "store    p50      p99      takes",
+  ];
+  for (const [store, figure] of Object.entries(figures.take_us)) {
+    if ("skipped" in figure) lines.push(`${store.padEnd(8)} skipped: ${figure.skipped}`);
+    else {
+      lines.push(
+        `${store.padEnd(8)} ${String(figure.p50).padEnd(8)} ${
+          String(figure.p99).padEnd(8)
+        } ${figure.takes}`,
+      );
+    }
+  }
+  const engine = figures.engine_ns_per_decision;
+  lines.push(
+    `engine_ns_per_decision: ${engine.after} now` +
+      (engine.before === null ? "" : `, ${engine.before} before the split (${engine.before_rev})`),
+  );
+  return lines;
 }
 
 export async function stateFigures(options: {
@@ -231,22 +255,6 @@ if (import.meta.main) {
     redis: values.redis ?? (Deno.env.get("INTERCEPT_TEST_REDIS") || null),
     before: values.before === "none" ? null : values.before!,
   });
-  console.log("take of one plan (produce-message: a per-session and a global quota), µs");
-  console.log("store    p50      p99      takes");
-  for (const [store, figure] of Object.entries(figures.take_us)) {
-    if ("skipped" in figure) console.log(`${store.padEnd(8)} skipped: ${figure.skipped}`);
-    else {
-      console.log(
-        `${store.padEnd(8)} ${String(figure.p50).padEnd(8)} ${
-          String(figure.p99).padEnd(8)
-        } ${figure.takes}`,
-      );
-    }
-  }
-  const engine = figures.engine_ns_per_decision;
-  console.log(
-    `engine_ns_per_decision: ${engine.after} now` +
-      (engine.before === null ? "" : `, ${engine.before} before the split (${engine.before_rev})`),
-  );
+  for (const line of stateLines(figures)) console.log(line);
   if (values.json) await Deno.writeTextFile(values.json, JSON.stringify(figures, null, 2) + "\n");
 }
