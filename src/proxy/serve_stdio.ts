@@ -7,6 +7,8 @@ import type { Logger } from "../cli/log.ts";
 import { compilePolicy } from "../policy/compile.ts";
 import type { CompiledPolicy } from "../policy/compiled.ts";
 import { settlesWithin } from "../transports/settles_within.ts";
+import type { ChunkReader } from "../transports/chunk_reader.ts";
+import type { ByteSink } from "../transports/line_writer.ts";
 import { pumpLines, stdinChunks, stdoutSink, StreamChannel } from "../transports/stdio.ts";
 import type { Upstream } from "../transports/upstream.ts";
 import { Approvals } from "./approvals.ts";
@@ -42,6 +44,8 @@ export interface ServeStdioOptions {
   tracer?: CallTracer | null;
   /** Where quotas, counters and fleet denies live (default: memory), and its bounds. */
   state?: ServeState;
+  /** The client's streams and the process's signals: this process's own unless a test's. */
+  io?: StdioIo;
 }
 
 /** The state store and the machine-wide denies a proxy serves with (from `--state`). */
@@ -51,6 +55,13 @@ export interface ServeState {
   failOpen: boolean;
   /** The machine-wide deny file; null for none. */
   machineDeniesPath: string | null;
+}
+
+export interface StdioIo {
+  readonly stdin: ReadableStream<Uint8Array> | ChunkReader;
+  readonly stdout: WritableStream<Uint8Array> | ByteSink;
+  addSignalListener(signal: Deno.Signal, listener: () => void): void;
+  removeSignalListener(signal: Deno.Signal, listener: () => void): void;
 }
 
 export interface Attachment {
@@ -72,6 +83,7 @@ const LOADING = compilePolicy({ version: "1", default: "deny", hide: ["*"], tool
 export async function serveStdio(options: ServeStdioOptions): Promise<number> {
   const { log, maxBytes, graceMs, upstream } = options;
   const { state } = options;
+  const io = options.io ?? processIo();
   const gate = new PolicyGate(LOADING, {
     backend: state?.backend,
     stateTimeoutMs: state?.timeoutMs,
@@ -92,7 +104,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     principal,
   };
   const client = new StreamChannel(
-    stdoutSink,
+    io.stdout,
     (error) => log.debug(`Writing to the client failed: ${error.message}`),
   );
   // Filled in once the policy is loaded.
@@ -156,7 +168,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     },
     error: (error) => log.error(`Handling the server's output failed: ${error.stack}`),
   }, maxBytes);
-  pumpLines(stdinChunks(), maxBytes, {
+  pumpLines(io.stdin, maxBytes, {
     line: (line) => proxy.fromClient(line),
     oversize: (line) => proxy.clientOversize(line),
     error: (error) => log.error(`Handling the client's input failed: ${error.stack}`),
@@ -189,7 +201,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
     ["SIGTERM", onTerminate("SIGTERM")],
     ["SIGHUP", () => reload("SIGHUP")],
   ];
-  for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
+  for (const [signal, listener] of listeners) io.addSignalListener(signal, listener);
 
   const watcher = options.watchPath
     ? watchPolicyFile(options.watchPath, () => reload("file changed"), {
@@ -204,7 +216,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
   } catch (error) {
     watcher?.close();
     parts.feeds?.stop();
-    for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+    for (const [signal, listener] of listeners) io.removeSignalListener(signal, listener);
     await upstream.terminate(graceMs);
     throw error;
   }
@@ -221,8 +233,17 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
   watcher?.close();
   parts.feeds?.stop();
   gate.backend.endSession(session);
-  for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+  for (const [signal, listener] of listeners) io.removeSignalListener(signal, listener);
   await parts.attachment?.stop(code);
   log.debug(`The server exited with code ${code}`);
   return code;
+}
+
+function processIo(): StdioIo {
+  return {
+    stdin: stdinChunks(),
+    stdout: stdoutSink,
+    addSignalListener: (signal, listener) => Deno.addSignalListener(signal, listener),
+    removeSignalListener: (signal, listener) => Deno.removeSignalListener(signal, listener),
+  };
 }

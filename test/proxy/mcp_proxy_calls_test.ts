@@ -351,3 +351,37 @@ Deno.test("McpProxy refuses a request past the bound on requests in flight", () 
   assertError(answer, -32600);
   equal(h.upstream.lines.length, MAX_IN_FLIGHT);
 });
+
+Deno.test("McpProxy records each decision with its own client: the initialize's, or the modern call's", async () => {
+  const h = harness();
+  h.proxy.fromClient(line(call(1, "echo")));
+  h.proxy.fromClient(line(request(2, "initialize", {
+    protocolVersion: "2025-11-25",
+    capabilities: {},
+    clientInfo: { name: "legacy-agent", version: "1" },
+  })));
+  await serve(h, () => ({ protocolVersion: "2025-11-25", capabilities: { tools: {} } }));
+  h.proxy.fromClient(line(call(3, "echo")));
+  const modern = (id: number, client: string) =>
+    line({
+      jsonrpc: "2.0",
+      id,
+      method: "tools/call",
+      params: {
+        name: "echo",
+        _meta: {
+          "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+          "io.modelcontextprotocol/clientInfo": { name: client, version: "2" },
+        },
+      },
+    });
+  h.proxy.fromClient(modern(4, "agent-x"));
+  h.proxy.fromClient(modern(5, "agent-y"));
+  await serve(h);
+  deepEqual(h.decisions.map((event) => [event.client, event.era]), [
+    [null, "legacy"],
+    ["legacy-agent", "legacy"],
+    ["agent-x", "modern"],
+    ["agent-y", "modern"],
+  ]);
+});

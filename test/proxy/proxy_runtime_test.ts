@@ -101,6 +101,41 @@ Deno.test("ProxyRuntime recordDecision() tells each call's own client and MRTR r
   deepEqual(runtime.recentDecisions().map((n) => n.client), ["agent-x", "agent-y"]);
 });
 
+Deno.test("ProxyRuntime recordDecision() passes every fact of a call on in its notice", () => {
+  const { runtime, gate, events } = setUp();
+  gate.decide({ tool: "produce-message", args: {}, session: "s1" });
+  gate.decide({ tool: "produce-message", args: {}, session: "s1" });
+  const { decision } = gate.decide({ tool: "produce-message", args: {}, session: "s1" }) as Decided;
+  equal(decision.allowed, false, "past the quota of 2");
+  runtime.recordDecision({
+    ts: 1_234,
+    session: "s1",
+    principal: "uid:alice",
+    client: "agent-x",
+    era: "legacy",
+    decision,
+    args: {},
+    latencyMs: 12.5,
+    round: 1,
+  });
+  const notice = events.find((event) => event.method === "decision")?.params;
+  deepEqual(notice, {
+    ts: 1_234,
+    session: "s1",
+    client: "agent-x",
+    principal: "uid:alice",
+    tool: "produce-message",
+    decision: "deny",
+    rule: "paced",
+    reason: decision.reason,
+    latencyMs: 12.5,
+    retryAfterMs: 60_000,
+    quotas: decision.quotas,
+  });
+  ok(decision.reason?.includes("Rate limit"), decision.reason ?? "");
+  deepEqual(runtime.recentDecisions(), [notice]);
+});
+
 Deno.test("ProxyRuntime deny() is a live layer: calls denied, event sent, tools changed", () => {
   const { runtime, events, decide, toolsChanged } = setUp();
   runtime.deny("produce-message", "Stop writes");

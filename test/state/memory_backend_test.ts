@@ -97,3 +97,28 @@ Deno.test("MemoryBackend.reset() of an entry leaves a dotted sibling and the wil
   store.reset();
   equal(store.peek(plan("a.b").quotas, 1)[0].remaining, 2);
 });
+
+Deno.test('MemoryBackend.reset("*") clears the wildcard\'s state._global counters too', () => {
+  const global = policy(`version: "1"
+tools:
+  a: { rules: [] }
+  "*":
+    rules:
+      - name: budget
+        state: { counter: calls, window: day }
+        conditions: [{ path: state._global.calls, op: lte, value: 2 }]
+`);
+  const take = (tool: string, store: MemoryBackend, now: number) => {
+    const verdict = evaluate(global, call(tool), NO_LIVE_DENIES);
+    if (!isPlan(verdict)) throw new Error(`no plan for ${tool}`);
+    return conclude(verdict, store.take(verdict, now));
+  };
+  const store = new MemoryBackend();
+  ok(take("x", store, 0).allowed);
+  ok(take("y", store, 1).allowed);
+  equal(take("z", store, 2).allowed, false, "the global budget is spent");
+  store.reset("a");
+  equal(take("z", store, 3).allowed, false, "another entry's reset leaves it alone");
+  store.reset("*");
+  ok(take("z", store, 4).allowed, "reset of * starts the budget again");
+});

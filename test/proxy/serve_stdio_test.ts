@@ -1,0 +1,391 @@
+/**
+ * serveStdio(): one stdio session from start to exit, over streams and signals of the test's
+ * own and a fake server: backpressure on the client's input, calls decided before the server's
+ * stdin is closed, reloads asked for while the first policy loads, signals, start-up failure.
+ */
+import { deepEqual, equal, ok, rejects } from "node:assert/strict";
+import type { Logger } from "../../src/cli/log.ts";
+import type { CompiledPolicy } from "../../src/policy/compiled.ts";
+import { loadPolicyText } from "../../src/policy/loader.ts";
+import type { ProxyRuntime } from "../../src/proxy/proxy_runtime.ts";
+import { serveStdio } from "../../src/proxy/serve_stdio.ts";
+import type { LineChannelHandlers } from "../../src/transports/stdio.ts";
+import type { Upstream } from "../../src/transports/upstream.ts";
+import { call, flush, line, type Message, request } from "./support.ts";
+
+const ALLOW_ALL = `version: "1"\ndefault: allow\ntools: {}\n`;
+const DENY_ALL = `version: "1"\ndefault: deny\ntools: {}\n`;
+
+function policyOf(text: string, source: string): CompiledPolicy {
+  return loadPolicyText(text, source);
+}
+
+/** The client's side of our stdin: one chunk per read, and only when the proxy reads. */
+class ClientInput {
+  readonly #queue: (Uint8Array | null)[] = [];
+  #wake: (() => void) | null = null;
+  /** Chunks the proxy has read. */
+  read = 0;
+  readonly #ended = Promise.withResolvers<void>();
+  readonly stream = new ReadableStream<Uint8Array>({
+    pull: async (controller) => {
+      while (this.#queue.length === 0) await new Promise<void>((wake) => this.#wake = wake);
+      const chunk = this.#queue.shift()!;
+      if (chunk === null) {
+        controller.close();
+        return this.#ended.resolve();
+      }
+      this.read++;
+      controller.enqueue(chunk);
+    },
+  }, { highWaterMark: 0 });
+
+  /** Queues one chunk holding these messages, a line each. */
+  send(...messages: unknown[]): void {
+    this.#push(new TextEncoder().encode(messages.map((m) => line(m) + "\n").join("")));
+  }
+
+  /** The client closes our stdin once what was sent is read. */
+  close(): void {
+    this.#push(null);
+  }
+
+  /** Closes our stdin after the session ended, and lets the reader finish. */
+  async closeAfterEnd(): Promise<void> {
+    this.close();
+    await this.#ended.promise;
+    await flush();
+  }
+
+  #push(chunk: Uint8Array | null): void {
+    this.#queue.push(chunk);
+    this.#wake?.();
+    this.#wake = null;
+  }
+}
+
+/** Our stdout as the client reads it; `hold()` makes it stop reading. */
+class ClientOutput {
+  readonly #decoder = new TextDecoder();
+  #text = "";
+  #held: PromiseWithResolvers<void> | null = null;
+  readonly stream = new WritableStream<Uint8Array>({
+    write: async (chunk) => {
+      if (this.#held) await this.#held.promise;
+      this.#text += this.#decoder.decode(chunk, { stream: true });
+    },
+  });
+
+  hold(): void {
+    this.#held = Promise.withResolvers();
+  }
+
+  release(): void {
+    this.#held?.resolve();
+    this.#held = null;
+  }
+
+  get messages(): Message[] {
+    return this.#text.split("\n").filter((text) => text).map((text) => JSON.parse(text));
+  }
+}
+
+/** A server that answers every request with `{content: []}` and exits when its stdin ends. */
+class FakeServer implements Upstream {
+  readonly description = ["fake-server"];
+  readonly pid = null;
+  /** What the proxy sent up, parsed. */
+  readonly received: Message[] = [];
+  /** What it had received when the proxy closed its stdin; null until then. */
+  receivedAtShutdown: Message[] | null = null;
+  readonly signals: Deno.Signal[] = [];
+  terminated = false;
+  /** Exits on SIGTERM unless told to ignore it (SIGKILL always ends it). */
+  ignoresSigterm = false;
+  #handlers: LineChannelHandlers | null = null;
+  readonly #exit = Promise.withResolvers<number>();
+  readonly exited = this.#exit.promise;
+  #caughtUp = Promise.withResolvers<void>();
+  /** `backlog`: characters the server has not read yet; `drained()` lets it catch up. */
+  readonly channel = {
+    backlog: 0,
+    send: (text: string) => {
+      const message = JSON.parse(text);
+      this.received.push(message);
+      if (message.method && "id" in message) {
+        const answer = { jsonrpc: "2.0", id: message.id, result: { content: [] } };
+        queueMicrotask(() => this.#handlers?.line(line(answer)));
+      }
+    },
+    drain: () => this.channel.backlog > 0 ? this.#caughtUp.promise : Promise.resolve(),
+    flush: () => {},
+  };
+
+  receive(handlers: LineChannelHandlers): Promise<void> {
+    this.#handlers = handlers;
+    return this.exited.then(() => handlers.end());
+  }
+
+  drained(): void {
+    this.channel.backlog = 0;
+    this.#caughtUp.resolve();
+    this.#caughtUp = Promise.withResolvers();
+  }
+
+  shutdown(): Promise<number> {
+    this.receivedAtShutdown = [...this.received];
+    this.#exit.resolve(0);
+    return this.exited;
+  }
+
+  terminate(): Promise<number> {
+    this.terminated = true;
+    this.#exit.resolve(143);
+    return this.exited;
+  }
+
+  signal(signal: Deno.Signal): void {
+    this.signals.push(signal);
+    if (signal === "SIGKILL") this.#exit.resolve(137);
+    else if (signal === "SIGTERM" && !this.ignoresSigterm) this.#exit.resolve(143);
+  }
+
+  cleanUp(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** The process's signal listeners as serveStdio registers them; `fire` delivers one. */
+class FakeSignals {
+  readonly #listeners = new Map<Deno.Signal, Set<() => void>>();
+
+  add(signal: Deno.Signal, listener: () => void): void {
+    if (!this.#listeners.has(signal)) this.#listeners.set(signal, new Set());
+    this.#listeners.get(signal)!.add(listener);
+  }
+
+  remove(signal: Deno.Signal, listener: () => void): void {
+    this.#listeners.get(signal)?.delete(listener);
+  }
+
+  fire(signal: Deno.Signal): void {
+    for (const listener of this.#listeners.get(signal) ?? []) listener();
+  }
+
+  get count(): number {
+    return [...this.#listeners.values()].reduce((sum, set) => sum + set.size, 0);
+  }
+}
+
+interface StartOptions {
+  policy: Promise<CompiledPolicy>;
+  reloadPolicy?: () => Promise<CompiledPolicy>;
+  maxBytes?: number;
+  graceMs?: number;
+}
+
+/** Starts a session; `done` is serveStdio's own promise (the server's exit code). */
+function start(options: StartOptions) {
+  const input = new ClientInput();
+  const output = new ClientOutput();
+  const server = new FakeServer();
+  const signals = new FakeSignals();
+  const logs: string[] = [];
+  const record = (level: string) => (message: string) => logs.push(`${level}: ${message}`);
+  const log: Logger = {
+    debug: () => {},
+    info: record("info"),
+    warn: record("warn"),
+    error: record("error"),
+    flush: () => Promise.resolve(true),
+  };
+  const attached = Promise.withResolvers<ProxyRuntime>();
+  let stoppedWith: number | null = null;
+  const done = serveStdio({
+    policy: options.policy,
+    reloadPolicy: options.reloadPolicy ?? null,
+    watchPath: null,
+    upstream: server,
+    version: "0.0.0-test",
+    maxBytes: options.maxBytes ?? 64 * 1024,
+    graceMs: options.graceMs ?? 10_000,
+    log,
+    attach: (runtime) => {
+      attached.resolve(runtime);
+      return Promise.resolve({
+        controlPath: null,
+        stop: (code) => {
+          stoppedWith = code;
+          return Promise.resolve();
+        },
+      });
+    },
+    io: {
+      stdin: input.stream,
+      stdout: output.stream,
+      addSignalListener: (signal, listener) => signals.add(signal, listener),
+      removeSignalListener: (signal, listener) => signals.remove(signal, listener),
+    },
+  });
+  return {
+    input,
+    output,
+    server,
+    signals,
+    logs,
+    done,
+    runtime: attached.promise,
+    stoppedWith: () => stoppedWith,
+  };
+}
+
+/** A tools/call line of about `bytes` bytes. */
+function callOfSize(id: number, bytes: number): Message {
+  const message = call(id, "echo", { text: "" });
+  const padding = bytes - line(message).length;
+  return call(id, "echo", { text: "x".repeat(padding) });
+}
+
+/** Names of what the server received: a call's tool, else the method. */
+function names(messages: Message[]): string[] {
+  return messages.map((message) => message.params?.name ?? message.method);
+}
+
+Deno.test("serveStdio() stops reading the client while waiting calls pass 4 messages' size, and reads on once they are decided", async () => {
+  const policy = Promise.withResolvers<CompiledPolicy>();
+  const s = start({ policy: policy.promise, maxBytes: 1_000 });
+  // Five calls of 900 bytes wait for the policy: 4,500 bytes, past the bound of 4 × 1,000.
+  for (let id = 1; id <= 5; id++) s.input.send(callOfSize(id, 900));
+  s.input.send(request(6, "ping"));
+  await flush();
+  await flush();
+  equal(s.input.read, 5, "the ping after the fifth call is not read");
+  deepEqual(s.server.received, [], "nothing went up: calls wait, the ping was not read");
+  policy.resolve(policyOf(ALLOW_ALL, "allow.yaml"));
+  s.input.close();
+  equal(await s.done, 0);
+  deepEqual(names(s.server.receivedAtShutdown!), ["echo", "echo", "echo", "echo", "echo", "ping"]);
+  deepEqual(s.output.messages.map((message) => message.id), [1, 2, 3, 4, 5, 6]);
+});
+
+Deno.test("serveStdio() reads on while waiting calls stay within the bound", async () => {
+  const policy = Promise.withResolvers<CompiledPolicy>();
+  const s = start({ policy: policy.promise, maxBytes: 1_000 });
+  // Four calls of 900 bytes: 3,600 bytes, within 4 × 1,000. The ping passes them.
+  for (let id = 1; id <= 4; id++) s.input.send(callOfSize(id, 900));
+  s.input.send(request(5, "ping"));
+  await flush();
+  await flush();
+  equal(s.input.read, 5);
+  deepEqual(names(s.server.received), ["ping"]);
+  policy.resolve(policyOf(ALLOW_ALL, "allow.yaml"));
+  s.input.close();
+  equal(await s.done, 0);
+  deepEqual(names(s.server.receivedAtShutdown!), ["ping", "echo", "echo", "echo", "echo"]);
+});
+
+Deno.test("serveStdio() stops reading the client while it does not read our answers", async () => {
+  const s = start({ policy: Promise.resolve(policyOf(DENY_ALL, "deny.yaml")), maxBytes: 1_000 });
+  await s.runtime;
+  s.output.hold();
+  // Each denial is answered at once, and the client reads none: past 1,000 bytes, we stop.
+  for (let id = 1; id <= 10; id++) s.input.send(call(id, "denied", {}));
+  await flush();
+  await flush();
+  ok(s.input.read < 10, `read ${s.input.read} chunks while the client read nothing`);
+  s.output.release();
+  s.input.close();
+  equal(await s.done, 0);
+  equal(s.input.read, 10);
+  deepEqual(s.output.messages.map((message) => message.id), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+});
+
+Deno.test("serveStdio() stops reading the client while the server does not read", async () => {
+  const s = start({ policy: Promise.resolve(policyOf(ALLOW_ALL, "allow.yaml")), maxBytes: 1_000 });
+  await s.runtime;
+  s.server.channel.backlog = 1_001;
+  s.input.send({ jsonrpc: "2.0", method: "notifications/progress", params: {} });
+  s.input.send(request(2, "ping"));
+  await flush();
+  await flush();
+  equal(s.input.read, 1, "waits for the server to catch up");
+  s.server.drained();
+  s.input.close();
+  equal(await s.done, 0);
+  deepEqual(names(s.server.receivedAtShutdown!), ["notifications/progress", "ping"]);
+});
+
+Deno.test("serveStdio() decides and forwards calls still waiting for the policy before it closes the server's stdin", async () => {
+  const policy = Promise.withResolvers<CompiledPolicy>();
+  const s = start({ policy: policy.promise });
+  s.input.send(call(1, "echo", { text: "last words" }));
+  s.input.close();
+  await flush();
+  await flush();
+  equal(s.server.receivedAtShutdown, null, "the server's stdin stays open while a call waits");
+  policy.resolve(policyOf(ALLOW_ALL, "allow.yaml"));
+  equal(await s.done, 0);
+  deepEqual(names(s.server.receivedAtShutdown!), ["echo"]);
+  deepEqual(s.output.messages, [{ jsonrpc: "2.0", id: 1, result: { content: [] } }]);
+  equal(s.stoppedWith(), 0);
+});
+
+Deno.test("serveStdio() runs a reload asked for while the first policy loads once it is in", async () => {
+  const policy = Promise.withResolvers<CompiledPolicy>();
+  let loads = 0;
+  const s = start({
+    policy: policy.promise,
+    reloadPolicy: () => {
+      loads++;
+      return Promise.resolve(policyOf(DENY_ALL, "edited.yaml"));
+    },
+  });
+  s.signals.fire("SIGHUP");
+  equal(loads, 0, "no runtime to reload yet");
+  policy.resolve(policyOf(ALLOW_ALL, "first.yaml"));
+  const runtime = await s.runtime;
+  const reloaded = new Promise((resolve) =>
+    runtime.subscribe((event) => event.method === "policy" && resolve(event.params))
+  );
+  s.input.close();
+  equal(await s.done, 0);
+  equal(loads, 1, "the reload asked for during start-up ran");
+  deepEqual({ ...await reloaded as object, ts: 0 }, {
+    ts: 0,
+    event: "reloaded",
+    source: "edited.yaml",
+    error: null,
+    toolsChanged: true,
+  });
+  ok(s.logs.includes("info: Policy reloaded (SIGHUP) from edited.yaml"), s.logs.join("\n"));
+  equal(s.signals.count, 0, "every signal listener is removed");
+});
+
+Deno.test("serveStdio() passes SIGTERM to the server and exits with its code", async () => {
+  const s = start({ policy: Promise.resolve(policyOf(ALLOW_ALL, "allow.yaml")) });
+  await s.runtime;
+  s.signals.fire("SIGTERM");
+  equal(await s.done, 143);
+  deepEqual(s.server.signals, ["SIGTERM"]);
+  equal(s.stoppedWith(), 143);
+  equal(s.signals.count, 0);
+  await s.input.closeAfterEnd();
+});
+
+Deno.test("serveStdio() kills a server that outlives SIGINT by the grace period", async () => {
+  const s = start({ policy: Promise.resolve(policyOf(ALLOW_ALL, "allow.yaml")), graceMs: 20 });
+  await s.runtime;
+  s.server.ignoresSigterm = true;
+  s.signals.fire("SIGINT");
+  equal(await s.done, 137);
+  deepEqual(s.server.signals, ["SIGINT", "SIGKILL"]);
+  await s.input.closeAfterEnd();
+});
+
+Deno.test("serveStdio() ends the server and rethrows when the first policy cannot load", async () => {
+  const s = start({ policy: Promise.reject(new Error("policy.yaml:3:1: bad rule")) });
+  await rejects(s.done, /bad rule/);
+  ok(s.server.terminated);
+  equal(s.signals.count, 0, "every signal listener is removed");
+  await s.input.closeAfterEnd();
+});
