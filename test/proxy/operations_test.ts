@@ -1,10 +1,12 @@
 /** attachOperations(): what a running proxy writes to its audit log, from start to stop. */
 import { deepEqual, equal, ok, rejects } from "node:assert/strict";
+import { UsageError } from "../../src/cli/args.ts";
+import type { Logger } from "../../src/cli/log.ts";
 import type { CompiledPolicy } from "../../src/policy/compiled.ts";
 import { loadPolicyText, PolicyLoadError } from "../../src/policy/loader.ts";
 import type { PendingApproval } from "../../src/proxy/approvals.ts";
 import { EventBus } from "../../src/proxy/event_bus.ts";
-import { attachOperations } from "../../src/proxy/operations.ts";
+import { attachOperations, type OperationsOptions } from "../../src/proxy/operations.ts";
 import { PolicyGate } from "../../src/proxy/policy_gate.ts";
 import { ProxyRuntime } from "../../src/proxy/proxy_runtime.ts";
 import { decisionEvent } from "../audit/support.ts";
@@ -18,12 +20,9 @@ tools:
 
 type Line = Record<string, unknown>;
 
-/** A runtime and a bus with the operations attached, auditing to a temporary file. */
-async function setUp(loadPolicy: () => Promise<CompiledPolicy>) {
-  const dir = await Deno.makeTempDir({ prefix: "intercept-operations-" });
-  const auditPath = `${dir}/audit.jsonl`;
+function runtimeOf(loadPolicy: () => Promise<CompiledPolicy>): ProxyRuntime {
   const gate = new PolicyGate(loadPolicyText(POLICY, "kafka.yaml"));
-  const runtime = new ProxyRuntime({
+  return new ProxyRuntime({
     gate,
     session: "s1",
     info: {
@@ -38,21 +37,38 @@ async function setUp(loadPolicy: () => Promise<CompiledPolicy>) {
     clientInfo: () => null,
     onToolsChanged: () => {},
   });
-  const bus = new EventBus();
-  const warnings: string[] = [];
-  const log = {
+}
+
+function recordingLog() {
+  const lines: string[] = [];
+  const log: Logger = {
     debug: () => {},
-    info: () => {},
-    warn: (message: string) => warnings.push(message),
-    error: (message: string) => warnings.push(message),
+    info: (message) => lines.push(`info: ${message}`),
+    warn: (message) => lines.push(`warn: ${message}`),
+    error: (message) => lines.push(`error: ${message}`),
     flush: () => Promise.resolve(true),
   };
+  return { log, lines };
+}
+
+const NONE: Omit<OperationsOptions, "log"> = {
+  controlPath: null,
+  controlRequired: false,
+  auditTarget: null,
+  auditArgs: false,
+  metrics: null,
+};
+
+/** A runtime and a bus with the operations attached, auditing to a temporary file. */
+async function setUp(loadPolicy: () => Promise<CompiledPolicy>) {
+  const dir = await Deno.makeTempDir({ prefix: "intercept-operations-" });
+  const auditPath = `${dir}/audit.jsonl`;
+  const runtime = runtimeOf(loadPolicy);
+  const bus = new EventBus();
+  const { log, lines: warnings } = recordingLog();
   const attachment = await attachOperations(runtime, bus, {
-    controlPath: null,
-    controlRequired: false,
+    ...NONE,
     auditTarget: auditPath,
-    auditArgs: false,
-    metrics: null,
     log,
   });
   /** Stops the operations and returns every audit line written. */
@@ -172,4 +188,110 @@ Deno.test("attachOperations() audits the bus's decisions and held calls", async 
     { type: "approval_requested", ...held, by: null, reason: null },
     { type: "approval_rejected", ...held, by: "alice", reason: "not today" },
   ]);
+});
+
+Deno.test("attachOperations() refuses an explicit control path it cannot use, and closes the audit log", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "intercept-operations-" });
+  try {
+    // A socket cannot be made under a regular file.
+    await Deno.writeTextFile(`${dir}/file`, "");
+    const { log } = recordingLog();
+    await rejects(
+      attachOperations(runtimeOf(() => Promise.reject(new Error("none"))), new EventBus(), {
+        ...NONE,
+        controlPath: `${dir}/file/proxy.sock`,
+        controlRequired: true,
+        auditTarget: `${dir}/audit.jsonl`,
+        log,
+      }),
+      (error: Error) =>
+        error instanceof UsageError && error.message.startsWith("Cannot open the control socket"),
+    );
+    // The test's resource check fails if the audit file was left open.
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("attachOperations() goes on without a default control path it cannot use, and says so", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "intercept-operations-" });
+  try {
+    await Deno.writeTextFile(`${dir}/file`, "");
+    const { log, lines } = recordingLog();
+    const attachment = await attachOperations(
+      runtimeOf(() => Promise.reject(new Error("none"))),
+      new EventBus(),
+      { ...NONE, controlPath: `${dir}/file/proxy.sock`, log },
+    );
+    equal(attachment.controlPath, null);
+    equal(lines.length, 1);
+    ok(lines[0].startsWith("warn: Cannot open the control socket"), lines[0]);
+    ok(lines[0].endsWith("(going on without one; --no-control silences this)"), lines[0]);
+    await attachment.stop(0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("attachOperations() serves the control socket until stop", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "intercept-operations-" });
+  try {
+    const path = `${dir}/control/proxy.sock`;
+    const { log } = recordingLog();
+    const attachment = await attachOperations(
+      runtimeOf(() => Promise.reject(new Error("none"))),
+      new EventBus(),
+      { ...NONE, controlPath: path, controlRequired: true, log },
+    );
+    equal(attachment.controlPath, path);
+    ok((await Deno.lstat(path)).isSocket);
+    await attachment.stop(0);
+    await rejects(Deno.lstat(path), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("attachOperations() serves --metrics with the bus's decisions until stop", async () => {
+  const { log, lines } = recordingLog();
+  const bus = new EventBus();
+  const attachment = await attachOperations(
+    runtimeOf(() => Promise.reject(new Error("none"))),
+    bus,
+    { ...NONE, metrics: { hostname: "127.0.0.1", port: 0 }, log },
+  );
+  const url = lines[0]?.replace("info: Serving metrics at ", "");
+  ok(url?.startsWith("http://127.0.0.1:"), lines.join("\n"));
+  bus.emit({ type: "decision", event: decisionEvent("produce-message") });
+  const text = await (await fetch(url)).text();
+  ok(
+    text.includes('intercept_decisions_total{tool="produce-message",decision="allow"'),
+    text,
+  );
+  ok(text.includes("intercept_sessions 1"), text);
+  await attachment.stop(0);
+  await rejects(fetch(url));
+});
+
+Deno.test("attachOperations() refuses a --metrics port in use, closing the control socket and the audit log", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "intercept-operations-" });
+  const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const { log } = recordingLog();
+    await rejects(
+      attachOperations(runtimeOf(() => Promise.reject(new Error("none"))), new EventBus(), {
+        ...NONE,
+        controlPath: `${dir}/proxy.sock`,
+        auditTarget: `${dir}/audit.jsonl`,
+        metrics: { hostname: "127.0.0.1", port: busy.addr.port },
+        log,
+      }),
+      (error: Error) =>
+        error instanceof UsageError && error.message.startsWith("Cannot serve --metrics"),
+    );
+    await rejects(Deno.lstat(`${dir}/proxy.sock`), Deno.errors.NotFound);
+  } finally {
+    busy.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

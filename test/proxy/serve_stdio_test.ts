@@ -50,8 +50,8 @@ class ClientInput {
     this.#push(null);
   }
 
-  /** Closes our stdin after the session ended, and lets the reader finish. */
-  async closeAfterEnd(): Promise<void> {
+  /** Closes our stdin and waits until the proxy has read to its end. */
+  async closeAndWait(): Promise<void> {
     this.close();
     await this.#ended.promise;
     await flush();
@@ -90,7 +90,22 @@ class ClientOutput {
   }
 }
 
-/** A server that answers every request with `{content: []}` and exits when its stdin ends. */
+/** What the fake server answers: who it is to `initialize`, one tool, `{content: []}` else. */
+function resultFor(method: string): unknown {
+  if (method === "initialize") {
+    return {
+      protocolVersion: "2025-11-25",
+      capabilities: { tools: {} },
+      serverInfo: { name: "fake-server", version: "1.0" },
+    };
+  }
+  if (method === "tools/list") {
+    return { tools: [{ name: "echo", inputSchema: { type: "object" } }] };
+  }
+  return { content: [] };
+}
+
+/** A server that answers every request at once and exits when its stdin ends. */
 class FakeServer implements Upstream {
   readonly description = ["fake-server"];
   readonly pid = null;
@@ -102,6 +117,8 @@ class FakeServer implements Upstream {
   terminated = false;
   /** Exits on SIGTERM unless told to ignore it (SIGKILL always ends it). */
   ignoresSigterm = false;
+  /** Answers requests; when false, it takes them and never answers. */
+  answers = true;
   #handlers: LineChannelHandlers | null = null;
   readonly #exit = Promise.withResolvers<number>();
   readonly exited = this.#exit.promise;
@@ -112,8 +129,8 @@ class FakeServer implements Upstream {
     send: (text: string) => {
       const message = JSON.parse(text);
       this.received.push(message);
-      if (message.method && "id" in message) {
-        const answer = { jsonrpc: "2.0", id: message.id, result: { content: [] } };
+      if (this.answers && message.method && "id" in message) {
+        const answer = { jsonrpc: "2.0", id: message.id, result: resultFor(message.method) };
         queueMicrotask(() => this.#handlers?.line(line(answer)));
       }
     },
@@ -130,6 +147,23 @@ class FakeServer implements Upstream {
     this.channel.backlog = 0;
     this.#caughtUp.resolve();
     this.#caughtUp = Promise.withResolvers();
+  }
+
+  /** Chunks of the server's own output the proxy has taken. */
+  delivered = 0;
+
+  /** The server writes these messages, a chunk each, as fast as the proxy reads them. */
+  async write(...messages: unknown[]): Promise<void> {
+    for (const message of messages) {
+      this.#handlers!.line(line(message));
+      this.delivered++;
+      await this.#handlers!.chunkEnd?.();
+    }
+  }
+
+  /** The server exits by itself. */
+  exit(code: number): void {
+    this.#exit.resolve(code);
   }
 
   shutdown(): Promise<number> {
@@ -179,6 +213,8 @@ class FakeSignals {
 
 interface StartOptions {
   policy: Promise<CompiledPolicy>;
+  /** The control socket path the side parts report. */
+  controlPath?: string | null;
   reloadPolicy?: () => Promise<CompiledPolicy>;
   maxBytes?: number;
   graceMs?: number;
@@ -213,7 +249,7 @@ function start(options: StartOptions) {
     attach: (runtime) => {
       attached.resolve(runtime);
       return Promise.resolve({
-        controlPath: null,
+        controlPath: options.controlPath ?? null,
         stop: (code) => {
           stoppedWith = code;
           return Promise.resolve();
@@ -315,6 +351,26 @@ Deno.test("serveStdio() stops reading the client while the server does not read"
   deepEqual(names(s.server.receivedAtShutdown!), ["notifications/progress", "ping"]);
 });
 
+Deno.test("serveStdio() stops reading the server while the client does not read", async () => {
+  const s = start({ policy: Promise.resolve(policyOf(ALLOW_ALL, "allow.yaml")), maxBytes: 1_000 });
+  await s.runtime;
+  s.output.hold();
+  const log = {
+    jsonrpc: "2.0",
+    method: "notifications/message",
+    params: { data: "x".repeat(300) },
+  };
+  const writing = s.server.write(...Array.from({ length: 10 }, () => log));
+  await flush();
+  await flush();
+  ok(s.server.delivered < 10, `took ${s.server.delivered} messages the client cannot take`);
+  s.output.release();
+  await writing;
+  await s.input.closeAndWait();
+  equal(await s.done, 0);
+  equal(s.output.messages.length, 10);
+});
+
 Deno.test("serveStdio() decides and forwards calls still waiting for the policy before it closes the server's stdin", async () => {
   const policy = Promise.withResolvers<CompiledPolicy>();
   const s = start({ policy: policy.promise });
@@ -361,6 +417,92 @@ Deno.test("serveStdio() runs a reload asked for while the first policy loads onc
   equal(s.signals.count, 0, "every signal listener is removed");
 });
 
+Deno.test("serveStdio() shows operators the client, the server, the control path and each decision, and tells the client when tools change", async () => {
+  const s = start({
+    policy: Promise.resolve(policyOf(ALLOW_ALL, "allow.yaml")),
+    controlPath: "/run/intercept/1.sock",
+  });
+  const runtime = await s.runtime;
+  s.input.send(request(1, "initialize", {
+    protocolVersion: "2025-11-25",
+    capabilities: {},
+    clientInfo: { name: "agent-x", version: "2" },
+  }));
+  s.input.send(request(2, "tools/list"));
+  s.input.send(call(3, "echo", { text: "hi" }));
+  const answered = Promise.withResolvers<void>();
+  runtime.subscribe((event) => event.method === "decision" && answered.resolve());
+  await answered.promise;
+  runtime.deny("echo", "Incident 7");
+  const status = runtime.status();
+  equal(status.sessions[0].client?.name, "agent-x");
+  deepEqual(status.server, { name: "fake-server", version: "1.0" });
+  equal(status.name, "fake-server");
+  equal(status.controlPath, "/run/intercept/1.sock");
+  equal(status.upstream.command[0], "fake-server");
+  deepEqual(status.tools.map((tool) => [tool.name, tool.posture, tool.allowed]), [
+    ["echo", "live-deny", 1],
+  ]);
+  deepEqual(runtime.recentDecisions().map((notice) => [notice.tool, notice.client]), [
+    ["echo", "agent-x"],
+  ]);
+  await s.input.closeAndWait();
+  equal(await s.done, 0);
+  const changed = s.output.messages.filter((message) =>
+    message.method === "notifications/tools/list_changed"
+  );
+  equal(changed.length, 1, "the live deny changed the tools the client may see");
+});
+
+Deno.test("serveStdio() shows operators a held call and forwards it once they approve", async () => {
+  const held = policyOf(
+    `version: "1"
+tools:
+  create-connector:
+    rules:
+      - name: connectors need a human
+        action: require_approval
+        approval: { timeout: 60, from: [operator] }
+`,
+    "held.yaml",
+  );
+  const s = start({ policy: Promise.resolve(held) });
+  const runtime = await s.runtime;
+  const requested = Promise.withResolvers<string>();
+  runtime.subscribe((event) => {
+    if (event.method === "approval" && event.params.event === "requested") {
+      requested.resolve(event.params.approval.id);
+    }
+  });
+  s.input.send(call(1, "create-connector", { name: "c1" }));
+  const id = await requested.promise;
+  deepEqual(runtime.approvals().map((approval) => [approval.id, approval.tool]), [
+    [id, "create-connector"],
+  ]);
+  ok(runtime.approve(id, "alice"));
+  await s.input.closeAndWait();
+  equal(await s.done, 0);
+  deepEqual(names(s.server.receivedAtShutdown!), ["create-connector"]);
+  deepEqual(s.output.messages, [{ jsonrpc: "2.0", id: 1, result: { content: [] } }]);
+});
+
+Deno.test("serveStdio() answers calls still in flight with an error when the server exits", async () => {
+  const s = start({ policy: Promise.resolve(policyOf(ALLOW_ALL, "allow.yaml")) });
+  await s.runtime;
+  s.server.answers = false;
+  s.input.send(call(1, "echo", {}));
+  await flush();
+  deepEqual(names(s.server.received), ["echo"]);
+  s.server.exit(7);
+  equal(await s.done, 7);
+  const [answer] = s.output.messages;
+  equal(answer.id, 1);
+  equal(answer.error.code, -32603);
+  ok(answer.error.message.includes("code 7"), answer.error.message);
+  equal(s.stoppedWith(), 7);
+  await s.input.closeAndWait();
+});
+
 Deno.test("serveStdio() passes SIGTERM to the server and exits with its code", async () => {
   const s = start({ policy: Promise.resolve(policyOf(ALLOW_ALL, "allow.yaml")) });
   await s.runtime;
@@ -369,7 +511,7 @@ Deno.test("serveStdio() passes SIGTERM to the server and exits with its code", a
   deepEqual(s.server.signals, ["SIGTERM"]);
   equal(s.stoppedWith(), 143);
   equal(s.signals.count, 0);
-  await s.input.closeAfterEnd();
+  await s.input.closeAndWait();
 });
 
 Deno.test("serveStdio() kills a server that outlives SIGINT by the grace period", async () => {
@@ -379,7 +521,7 @@ Deno.test("serveStdio() kills a server that outlives SIGINT by the grace period"
   s.signals.fire("SIGINT");
   equal(await s.done, 137);
   deepEqual(s.server.signals, ["SIGINT", "SIGKILL"]);
-  await s.input.closeAfterEnd();
+  await s.input.closeAndWait();
 });
 
 Deno.test("serveStdio() ends the server and rethrows when the first policy cannot load", async () => {
@@ -387,5 +529,5 @@ Deno.test("serveStdio() ends the server and rethrows when the first policy canno
   await rejects(s.done, /bad rule/);
   ok(s.server.terminated);
   equal(s.signals.count, 0, "every signal listener is removed");
-  await s.input.closeAfterEnd();
+  await s.input.closeAndWait();
 });

@@ -6,7 +6,7 @@ import { NO_LIVE_DENIES } from "../../src/state/decide_now.ts";
 import { MemoryBackend } from "../../src/state/memory_backend.ts";
 import { call, policy } from "../engine/support.ts";
 
-const POLICY = policy(`version: "1"
+const POLICY_TEXT = `version: "1"
 tools:
   a:
     rules:
@@ -28,7 +28,8 @@ tools:
     rules:
       - name: shared
         rate_limit: { max: 100, window: 60, per: global }
-`);
+`;
+const POLICY = policy(POLICY_TEXT);
 
 function plan(
   tool: string,
@@ -121,4 +122,62 @@ tools:
   equal(take("z", store, 3).allowed, false, "another entry's reset leaves it alone");
   store.reset("*");
   ok(take("z", store, 4).allowed, "reset of * starts the budget again");
+});
+
+Deno.test("MemoryBackend.take() of an MRTR retry checks its steps but takes nothing", () => {
+  const store = new MemoryBackend();
+  const retry = evaluate(
+    POLICY,
+    { ...call("a", { amount: 3 }), continuation: true },
+    NO_LIVE_DENIES,
+  );
+  if (!isPlan(retry)) throw new Error("no plan");
+  equal(retry.free, true);
+  for (let i = 0; i < 3; i++) ok(conclude(retry, store.take(retry, i)).allowed);
+  const [paced] = store.peek(plan("a", { amount: 1 }).quotas, 3);
+  equal(paced.remaining, 2, "a retry of an admitted call spends no quota");
+});
+
+Deno.test("MemoryBackend.peek() reports 0 remaining, never less, once a reload lowers max", () => {
+  const store = new MemoryBackend();
+  store.take(plan("a.b"), 0);
+  store.take(plan("a.b"), 1);
+  const lowered = policy(
+    POLICY_TEXT.replace("max: 2, window: 60 }\n  mine", "max: 1, window: 60 }\n  mine"),
+  );
+  const verdict = evaluate(lowered, call("a.b"), NO_LIVE_DENIES);
+  if (!isPlan(verdict)) throw new Error("no plan");
+  equal(verdict.quotas[0].spec.max, 1);
+  equal(store.peek(verdict.quotas, 2)[0].remaining, 0);
+});
+
+Deno.test("MemoryBackend.reset() clears the counters of its own entry, a dotted one included, or of all", () => {
+  const counted = policy(`version: "1"
+tools:
+  a:
+    rules:
+      - name: spend
+        state: { counter: n, window: day, increment_from: args.amount }
+        conditions: [{ path: state.a.n, op: lte, value: 10 }]
+  a.b:
+    rules:
+      - name: spend
+        state: { counter: n, window: day, increment_from: args.amount }
+        conditions: [{ path: state.a.b.n, op: lte, value: 10 }]
+`);
+  const store = new MemoryBackend();
+  const take = (tool: string, amount: number, now: number) => {
+    const verdict = evaluate(counted, call(tool, { amount }), NO_LIVE_DENIES);
+    if (!isPlan(verdict)) throw new Error(`no plan for ${tool}`);
+    return conclude(verdict, store.take(verdict, now)).allowed;
+  };
+  ok(take("a", 10, 0));
+  ok(take("a.b", 10, 0));
+  equal(take("a.b", 1, 0), false, "a.b's budget is spent");
+  store.reset("a.b");
+  ok(take("a.b", 10, 1), "a.b's own counter was reset");
+  equal(take("a", 1, 1), false, "a's was not");
+  store.reset();
+  ok(take("a", 10, 2));
+  ok(take("a.b", 10, 2));
 });
