@@ -60,7 +60,7 @@ const NONE: Omit<OperationsOptions, "log"> = {
 };
 
 /** A runtime and a bus with the operations attached, auditing to a temporary file. */
-async function setUp(loadPolicy: () => Promise<CompiledPolicy>) {
+async function setUp(loadPolicy: () => Promise<CompiledPolicy>, auditArgs = false) {
   const dir = await Deno.makeTempDir({ prefix: "intercept-operations-" });
   const auditPath = `${dir}/audit.jsonl`;
   const runtime = runtimeOf(loadPolicy);
@@ -69,6 +69,7 @@ async function setUp(loadPolicy: () => Promise<CompiledPolicy>) {
   const attachment = await attachOperations(runtime, bus, {
     ...NONE,
     auditTarget: auditPath,
+    auditArgs,
     log,
   });
   /** Stops the operations and returns every audit line written. */
@@ -293,5 +294,15 @@ Deno.test("attachOperations() refuses a --metrics port in use, closing the contr
   } finally {
     busy.close();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("attachOperations() writes a call's arguments only with --audit-args", async () => {
+  for (const auditArgs of [false, true]) {
+    const { bus, stop } = await setUp(() => Promise.reject(new Error("none")), auditArgs);
+    bus.emit({ type: "decision", event: decisionEvent("pay", { amount: 500 }) });
+    const decision = (await stop(0)).find((line) => line.type === "decision")!;
+    equal(typeof decision.argsSha256, "string");
+    deepEqual(decision.args, auditArgs ? { amount: 500 } : undefined, `auditArgs ${auditArgs}`);
   }
 });
