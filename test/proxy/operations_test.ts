@@ -191,7 +191,15 @@ Deno.test("attachOperations() audits the bus's decisions and held calls", async 
   ]);
 });
 
-Deno.test("attachOperations() refuses an explicit control path it cannot use, and closes the audit log", async () => {
+Deno.test({
+  name:
+    "attachOperations() refuses an explicit control path it cannot use, and closes the audit log",
+  // Fails if the audit file is left open.
+  sanitizeResources: true,
+  fn: refusesControlPath,
+});
+
+async function refusesControlPath() {
   const dir = await Deno.makeTempDir({ prefix: "intercept-operations-" });
   try {
     // A socket cannot be made under a regular file.
@@ -208,11 +216,10 @@ Deno.test("attachOperations() refuses an explicit control path it cannot use, an
       (error: Error) =>
         error instanceof UsageError && error.message.startsWith("Cannot open the control socket"),
     );
-    // The test's resource check fails if the audit file was left open.
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-});
+}
 
 Deno.test("attachOperations() goes on without a default control path it cannot use, and says so", async () => {
   const dir = await Deno.makeTempDir({ prefix: "intercept-operations-" });
@@ -274,7 +281,15 @@ Deno.test("attachOperations() serves --metrics with the bus's decisions until st
   await rejects(fetch(url));
 });
 
-Deno.test("attachOperations() refuses a --metrics port in use, closing the control socket and the audit log", async () => {
+Deno.test({
+  name:
+    "attachOperations() refuses a --metrics port in use, closing the control socket and the audit log",
+  // Fails if the audit file or the socket is left open.
+  sanitizeResources: true,
+  fn: refusesMetricsPort,
+});
+
+async function refusesMetricsPort() {
   const dir = await Deno.makeTempDir({ prefix: "intercept-operations-" });
   const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   try {
@@ -295,7 +310,7 @@ Deno.test("attachOperations() refuses a --metrics port in use, closing the contr
     busy.close();
     await Deno.remove(dir, { recursive: true });
   }
-});
+}
 
 Deno.test("attachOperations() writes a call's arguments only with --audit-args", async () => {
   for (const auditArgs of [false, true]) {

@@ -1,5 +1,5 @@
 /** ProxyRuntime: what operators see in status, and live controls and reloads told only as needed. */
-import { deepEqual, equal, ok, rejects } from "node:assert/strict";
+import { deepEqual, equal, notEqual, ok, rejects } from "node:assert/strict";
 import type { ControlEvent } from "../../src/control/protocol.ts";
 import { loadPolicyText, PolicyLoadError } from "../../src/policy/loader.ts";
 import { type ApprovalEvent, Approvals } from "../../src/proxy/approvals.ts";
@@ -124,7 +124,7 @@ Deno.test("ProxyRuntime reload() of the same tool list tells the client nothing"
 });
 
 Deno.test("ProxyRuntime reload() reports hiding every tool as a tool-list change", async () => {
-  const hideAll = POLICY.replace("hide: [secret]", 'hide: ["*"]');
+  const hideAll = POLICY.replace("hide: [secret]", 'hide: [secret, "*"]');
   const { runtime, toolsChanged } = setUp(() =>
     Promise.resolve(loadPolicyText(hideAll, "kafka.yaml"))
   );
@@ -132,22 +132,25 @@ Deno.test("ProxyRuntime reload() reports hiding every tool as a tool-list change
   equal(toolsChanged(), 1);
 });
 
-Deno.test("ProxyRuntime reload() asked for after a shared one loads once more", async () => {
+Deno.test("ProxyRuntime reload() asked for during a later reload loads again, not the earlier shared one", async () => {
   let loads = 0;
-  let release!: () => void;
-  const first = new Promise<void>((resolve) => release = resolve);
+  // The first and the third load wait to be let go; the others finish at once.
+  const gates = [Promise.withResolvers<void>(), null, Promise.withResolvers<void>()];
   const { runtime } = setUp(async () => {
-    if (loads++ === 0) await first;
+    await gates[loads++]?.promise;
     return loadPolicyText(POLICY, "kafka.yaml");
   });
   const running = runtime.reload();
   const shared = runtime.reload();
-  release();
-  await running;
-  await shared;
+  gates[0]!.resolve();
+  await Promise.all([running, shared]);
   equal(loads, 2);
-  await runtime.reload();
-  equal(loads, 3, "a later edit is loaded too");
+  const later = runtime.reload();
+  const followUp = runtime.reload();
+  notEqual(followUp, shared, "a new edit gets a new load");
+  gates[2]!.resolve();
+  await Promise.all([later, followUp]);
+  equal(loads, 4);
 });
 
 Deno.test("ProxyRuntime lists held calls, lets operators approve or reject them, and tells who decided", async () => {

@@ -100,7 +100,7 @@ function resultFor(method: string): unknown {
     };
   }
   if (method === "tools/list") {
-    return { tools: [{ name: "echo", inputSchema: { type: "object" } }] };
+    return { tools: ["echo", "list-topics"].map((name) => ({ name, inputSchema: {} })) };
   }
   return { content: [] };
 }
@@ -442,6 +442,7 @@ Deno.test("serveStdio() shows operators the client, the server, the control path
   equal(status.upstream.command[0], "fake-server");
   deepEqual(status.tools.map((tool) => [tool.name, tool.posture, tool.allowed]), [
     ["echo", "live-deny", 1],
+    ["list-topics", "allow", 0],
   ]);
   deepEqual(runtime.recentDecisions().map((notice) => [notice.tool, notice.client]), [
     ["echo", "agent-x"],
@@ -503,7 +504,14 @@ Deno.test("serveStdio() answers calls still in flight with an error when the ser
   await s.input.closeAndWait();
 });
 
-Deno.test("serveStdio() passes SIGTERM to the server and exits with its code", async () => {
+Deno.test({
+  name: "serveStdio() passes SIGTERM to the server and exits with its code, leaving no timer",
+  // Fails if the SIGKILL timer outlives the server.
+  sanitizeOps: true,
+  fn: passesSigterm,
+});
+
+async function passesSigterm() {
   const s = start({ policy: Promise.resolve(policyOf(ALLOW_ALL, "allow.yaml")) });
   await s.runtime;
   s.signals.fire("SIGTERM");
@@ -512,7 +520,7 @@ Deno.test("serveStdio() passes SIGTERM to the server and exits with its code", a
   equal(s.stoppedWith(), 143);
   equal(s.signals.count, 0);
   await s.input.closeAndWait();
-});
+}
 
 Deno.test("serveStdio() kills a server that outlives SIGINT by the grace period", async () => {
   const s = start({ policy: Promise.resolve(policyOf(ALLOW_ALL, "allow.yaml")), graceMs: 20 });
