@@ -5,6 +5,7 @@
  */
 import { parseArgs, stringFlag, UsageError } from "../cli/args.ts";
 import { controlDir } from "../control/socket_path.ts";
+import { type AgentEra, DEFAULT_ERA, MODERN_VERSION, parseEra } from "../demo/agent_era.ts";
 import { ApprovalWatch } from "../demo/approval_watch.ts";
 import {
   DASHBOARD_TIMEOUT_S,
@@ -13,7 +14,13 @@ import {
   HELD_TOOL,
   writeDemoPolicy,
 } from "../demo/demo_policy.ts";
-import { DemoTally, formatCallLine, formatHeldLine, formatNote } from "../demo/demo_report.ts";
+import {
+  DemoTally,
+  formatCallLine,
+  formatHeldLine,
+  formatLink,
+  formatNote,
+} from "../demo/demo_report.ts";
 import { selfCommand } from "../demo/self_command.ts";
 import type { AgentOptions } from "../demo/simulated_agent.ts";
 import { styleLine } from "../../tui/ansi.ts";
@@ -29,10 +36,12 @@ const DEMO_FLAGS = [
   { name: "duration", value: true },
   { name: "pace-ms", value: true },
   { name: "policy", value: true },
+  { name: "era", value: true },
   { name: "help", short: "h" },
 ];
 
 export const DEMO_HELP = `Usage: intercept demo [--headless] [--duration SECONDS] [--pace-ms N]
+                      [--era modern|auto|legacy] [--policy POLICY]
 
 Runs a demo Kafka MCP server (in memory, the Confluent server's core tools), the intercept
 proxy in front of it under ${DEMO_POLICY}, and a simulated agent that calls tools: some
@@ -47,6 +56,11 @@ Flags:
       --pace-ms N          between the agent's calls (default 500)
       --policy POLICY      run the demo under another policy, as it is (default
                            ${DEMO_POLICY} with ${HELD_TOOL} held for a human)
+      --era ERA            the MCP era the agent speaks (default ${DEFAULT_ERA}): modern,
+                           MCP ${MODERN_VERSION} (server/discover, no initialize);
+                           auto, negotiated by the client (modern here, as the proxy
+                           and the demo server speak both); legacy, the initialize
+                           handshake of MCP 2025-11-25 and earlier
   -h, --help               this help`;
 
 const MAX_DURATION_S = 7 * 24 * 3600;
@@ -64,6 +78,7 @@ interface DemoOptions {
   paceMs: number;
   /** A policy of the user's own; null runs the demo's own. */
   policy: string | null;
+  era: AgentEra;
 }
 
 /** How long the agent waits for a call: a held one may wait for a human. */
@@ -86,6 +101,7 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
     durationMs: secondsFlag(stringFlag(args, "duration")),
     paceMs: paceFlag(stringFlag(args, "pace-ms")),
     policy: stringFlag(args, "policy") ?? null,
+    era: eraFlag(stringFlag(args, "era")),
   };
   const dashboard = !options.headless && Deno.stdout.isTerminal() && Deno.stdin.isTerminal();
   // A splash at once, drawn without React; the dashboard's modules load meanwhile and take
@@ -143,6 +159,15 @@ function secondsFlag(text: string | undefined): number | null {
     );
   }
   return seconds * 1000;
+}
+
+function eraFlag(text: string | undefined): AgentEra {
+  if (text === undefined) return DEFAULT_ERA;
+  const era = parseEra(text);
+  if (era === null) {
+    throw new UsageError(`Flag --era must be modern, auto or legacy, got "${text}"`, "demo");
+  }
+  return era;
 }
 
 function paceFlag(text: string | undefined): number {
@@ -210,6 +235,11 @@ async function demo(
   const textLog = interactive && !dashboard;
   const width = interactive ? Deno.consoleSize().columns : Infinity;
   const agentOptions: AgentOptions = {
+    era: options.era,
+    onConnected: (link) => {
+      tally.link = link;
+      if (!dashboard) write(formatLink(link, { color: interactive }));
+    },
     paceMs: options.paceMs,
     passes: !interactive && options.durationMs === null ? 1 : Infinity,
     signal: stop.signal,
