@@ -5,7 +5,13 @@
  */
 import { parseArgs, stringFlag, UsageError } from "../cli/args.ts";
 import { controlDir } from "../control/socket_path.ts";
-import { type AgentEra, DEFAULT_ERA, MODERN_VERSION, parseEra } from "../demo/agent_era.ts";
+import {
+  type AgentEra,
+  DEFAULT_ERA,
+  eraLabel,
+  MODERN_VERSION,
+  parseEra,
+} from "../demo/agent_era.ts";
 import { ApprovalWatch } from "../demo/approval_watch.ts";
 import {
   DASHBOARD_TIMEOUT_S,
@@ -56,11 +62,11 @@ Flags:
       --pace-ms N          between the agent's calls (default 500)
       --policy POLICY      run the demo under another policy, as it is (default
                            ${DEMO_POLICY} with ${HELD_TOOL} held for a human)
-      --era ERA            the MCP era the agent speaks (default ${DEFAULT_ERA}): modern,
-                           MCP ${MODERN_VERSION} (server/discover, no initialize);
-                           auto, negotiated by the client (modern here, as the proxy
-                           and the demo server speak both); legacy, the initialize
-                           handshake of MCP 2025-11-25 and earlier
+      --era ERA            the MCP era of the agent's client (default ${DEFAULT_ERA}):
+                             modern  MCP ${MODERN_VERSION}: server/discover, no initialize
+                             auto    negotiated by the client (modern here: the proxy
+                                     and the demo server speak both eras)
+                             legacy  the initialize handshake (MCP 2025-11-25)
   -h, --help               this help`;
 
 const MAX_DURATION_S = 7 * 24 * 3600;
@@ -106,7 +112,9 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   const dashboard = !options.headless && Deno.stdout.isTerminal() && Deno.stdin.isTerminal();
   // A splash at once, drawn without React; the dashboard's modules load meanwhile and take
   // over the same screen.
-  const splash = dashboard ? showSplash(splashLines(options.policy ?? OWN_POLICY)) : null;
+  const splash = dashboard
+    ? showSplash(splashLines(options.policy ?? OWN_POLICY, options.era))
+    : null;
   // The agent's MCP client loads meanwhile too.
   const agent = import("../demo/simulated_agent.ts");
   agent.catch(() => {});
@@ -122,11 +130,11 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   return await demo(options, splash, await agent);
 }
 
-function splashLines(policy: string): string[] {
+function splashLines(policy: string, era: AgentEra): string[] {
   return [
     "Starting the intercept demo…",
     "  a demo Kafka MCP server (in memory), the intercept proxy in front of it under",
-    `  ${policy}, and a simulated agent calling tools through it.`,
+    `  ${policy}, and a simulated agent on ${eraLabel(era)} calling tools through it.`,
     "  The dashboard shows them in a moment; q quits.",
   ];
 }
@@ -272,7 +280,10 @@ async function demo(
   let code = 0;
   try {
     const agent = runSimulatedAgent(proxyCommand, agentOptions);
-    if (screen) code = await showDashboard(controlPath, policyName, agent, stop, screen);
+    if (screen) {
+      const splash = splashLines(policyName, options.era);
+      code = await showDashboard(controlPath, splash, agent, stop, screen);
+    }
     await agent;
   } catch (error) {
     if (!(error instanceof AgentError)) throw error;
@@ -301,7 +312,7 @@ async function demo(
  */
 async function showDashboard(
   path: string,
-  policy: string,
+  splash: string[],
   agent: Promise<unknown>,
   stop: AbortController,
   screen: ScreenWriter,
@@ -325,7 +336,7 @@ async function showDashboard(
   try {
     await show({
       control: path,
-      splash: splashLines(policy),
+      splash,
       screen,
       guide: GUIDE,
       discoverMs: 100,

@@ -16,6 +16,13 @@ export const AGENT_ERAS: readonly AgentEra[] = ["modern", "auto", "legacy"];
 /** The current revision, which the demo's server and the proxy both speak. */
 export const DEFAULT_ERA: AgentEra = "modern";
 
+/** How the splash names `era`: "a simulated agent on LABEL". */
+export function eraLabel(era: AgentEra): string {
+  if (era === "modern") return `MCP ${MODERN_VERSION}`;
+  if (era === "auto") return "the MCP version its client negotiates";
+  return "legacy MCP (initialize)";
+}
+
 /** The v2 client's `versionNegotiation.mode` for `era`. */
 export function negotiationMode(era: AgentEra): "legacy" | "auto" | { pin: string } {
   if (era === "modern") return { pin: MODERN_VERSION };
