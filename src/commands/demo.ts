@@ -5,6 +5,13 @@
  */
 import { parseArgs, stringFlag, UsageError } from "../cli/args.ts";
 import { controlDir } from "../control/socket_path.ts";
+import {
+  type AgentEra,
+  DEFAULT_ERA,
+  eraLabel,
+  MODERN_VERSION,
+  parseEra,
+} from "../demo/agent_era.ts";
 import { ApprovalWatch } from "../demo/approval_watch.ts";
 import {
   DASHBOARD_TIMEOUT_S,
@@ -13,7 +20,13 @@ import {
   HELD_TOOL,
   writeDemoPolicy,
 } from "../demo/demo_policy.ts";
-import { DemoTally, formatCallLine, formatHeldLine, formatNote } from "../demo/demo_report.ts";
+import {
+  DemoTally,
+  formatCallLine,
+  formatHeldLine,
+  formatLink,
+  formatNote,
+} from "../demo/demo_report.ts";
 import { selfCommand } from "../demo/self_command.ts";
 import type { AgentOptions } from "../demo/simulated_agent.ts";
 import { styleLine } from "../../tui/ansi.ts";
@@ -29,10 +42,12 @@ const DEMO_FLAGS = [
   { name: "duration", value: true },
   { name: "pace-ms", value: true },
   { name: "policy", value: true },
+  { name: "era", value: true },
   { name: "help", short: "h" },
 ];
 
 export const DEMO_HELP = `Usage: intercept demo [--headless] [--duration SECONDS] [--pace-ms N]
+                      [--era modern|auto|legacy] [--policy POLICY]
 
 Runs a demo Kafka MCP server (in memory, the Confluent server's core tools), the intercept
 proxy in front of it under ${DEMO_POLICY}, and a simulated agent that calls tools: some
@@ -47,6 +62,11 @@ Flags:
       --pace-ms N          between the agent's calls (default 500)
       --policy POLICY      run the demo under another policy, as it is (default
                            ${DEMO_POLICY} with ${HELD_TOOL} held for a human)
+      --era ERA            the MCP era of the agent's client (default ${DEFAULT_ERA}):
+                             modern  MCP ${MODERN_VERSION}: server/discover, no initialize
+                             auto    negotiated by the client (modern here: the proxy
+                                     and the demo server speak both eras)
+                             legacy  the initialize handshake (MCP 2025-11-25)
   -h, --help               this help`;
 
 const MAX_DURATION_S = 7 * 24 * 3600;
@@ -64,6 +84,7 @@ interface DemoOptions {
   paceMs: number;
   /** A policy of the user's own; null runs the demo's own. */
   policy: string | null;
+  era: AgentEra;
 }
 
 /** How long the agent waits for a call: a held one may wait for a human. */
@@ -86,11 +107,14 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
     durationMs: secondsFlag(stringFlag(args, "duration")),
     paceMs: paceFlag(stringFlag(args, "pace-ms")),
     policy: stringFlag(args, "policy") ?? null,
+    era: eraFlag(stringFlag(args, "era")),
   };
   const dashboard = !options.headless && Deno.stdout.isTerminal() && Deno.stdin.isTerminal();
   // A splash at once, drawn without React; the dashboard's modules load meanwhile and take
   // over the same screen.
-  const splash = dashboard ? showSplash(splashLines(options.policy ?? OWN_POLICY)) : null;
+  const splash = dashboard
+    ? showSplash(splashLines(options.policy ?? OWN_POLICY, options.era))
+    : null;
   // The agent's MCP client loads meanwhile too.
   const agent = import("../demo/simulated_agent.ts");
   agent.catch(() => {});
@@ -106,11 +130,11 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   return await demo(options, splash, await agent);
 }
 
-function splashLines(policy: string): string[] {
+function splashLines(policy: string, era: AgentEra): string[] {
   return [
     "Starting the intercept demo…",
     "  a demo Kafka MCP server (in memory), the intercept proxy in front of it under",
-    `  ${policy}, and a simulated agent calling tools through it.`,
+    `  ${policy}, and a simulated agent on ${eraLabel(era)} calling tools through it.`,
     "  The dashboard shows them in a moment; q quits.",
   ];
 }
@@ -143,6 +167,15 @@ function secondsFlag(text: string | undefined): number | null {
     );
   }
   return seconds * 1000;
+}
+
+function eraFlag(text: string | undefined): AgentEra {
+  if (text === undefined) return DEFAULT_ERA;
+  const era = parseEra(text);
+  if (era === null) {
+    throw new UsageError(`Flag --era must be modern, auto or legacy, got "${text}"`, "demo");
+  }
+  return era;
 }
 
 function paceFlag(text: string | undefined): number {
@@ -210,6 +243,11 @@ async function demo(
   const textLog = interactive && !dashboard;
   const width = interactive ? Deno.consoleSize().columns : Infinity;
   const agentOptions: AgentOptions = {
+    era: options.era,
+    onConnected: (link) => {
+      tally.link = link;
+      if (!dashboard) write(formatLink(link, { color: interactive }));
+    },
     paceMs: options.paceMs,
     passes: !interactive && options.durationMs === null ? 1 : Infinity,
     signal: stop.signal,
@@ -242,7 +280,10 @@ async function demo(
   let code = 0;
   try {
     const agent = runSimulatedAgent(proxyCommand, agentOptions);
-    if (screen) code = await showDashboard(controlPath, policyName, agent, stop, screen);
+    if (screen) {
+      const splash = splashLines(policyName, options.era);
+      code = await showDashboard(controlPath, splash, agent, stop, screen);
+    }
     await agent;
   } catch (error) {
     if (!(error instanceof AgentError)) throw error;
@@ -271,7 +312,7 @@ async function demo(
  */
 async function showDashboard(
   path: string,
-  policy: string,
+  splash: string[],
   agent: Promise<unknown>,
   stop: AbortController,
   screen: ScreenWriter,
@@ -295,7 +336,7 @@ async function showDashboard(
   try {
     await show({
       control: path,
-      splash: splashLines(policy),
+      splash,
       screen,
       guide: GUIDE,
       discoverMs: 100,

@@ -3,7 +3,7 @@
  * (calls allowed and denied per tool, and why calls were denied). Pure formatting.
  */
 import type { ApprovalNotice } from "../control/protocol.ts";
-import type { AgentCall } from "./simulated_agent.ts";
+import type { AgentCall, AgentLink } from "./simulated_agent.ts";
 
 export interface FormatOptions {
   /** ANSI colours: allow green, deny red. */
@@ -62,6 +62,15 @@ export function formatHeldLine(notice: ApprovalNotice, options: FormatOptions = 
   return head + paint("HELD ", YELLOW, options.color ?? false) + "  " + cut;
 }
 
+/** `The agent speaks MCP 2026-07-28 (modern era)`: how its client connected. */
+export function formatLink(link: AgentLink, options: FormatOptions = {}): string {
+  return paint(`The agent speaks ${describeLink(link)}`, DIM, options.color ?? false);
+}
+
+function describeLink(link: AgentLink): string {
+  return `MCP ${link.protocolVersion} (${link.era} era)`;
+}
+
 /** A step of the agent's script, as a heading between decision lines. */
 export function formatNote(text: string, options: FormatOptions = {}): string {
   return paint(`── ${text}`, BOLD, options.color ?? false);
@@ -79,6 +88,8 @@ export class DemoTally {
   readonly reasons = new Map<string, Map<string, number>>();
   allowed = 0;
   denied = 0;
+  /** The era the agent connected on; null until it did. */
+  link: AgentLink | null = null;
   /** Calls held for a human, and what became of them. */
   readonly held: Record<ApprovalNotice["event"], number> = {
     requested: 0,
@@ -133,6 +144,7 @@ export class DemoTally {
       ].filter(Boolean).join(", ");
       lines.push(`Held for a human: ${requested} call${requested === 1 ? "" : "s"}, ${outcomes}`);
     }
+    if (this.link) lines.push(`Agent: ${describeLink(this.link)}`);
     if (this.reasons.size > 0) {
       lines.push("Denial reasons:");
       const sorted = [...this.reasons].map(([reason, byTool]) => ({

@@ -1,10 +1,14 @@
 /**
  * The demo upstream: an MCP server over stdio that imitates the Kafka core tools of the
- * Confluent MCP server, on an in-memory cluster. Runs as `intercept demo --server`.
+ * Confluent MCP server, on an in-memory cluster. Runs as `intercept demo --server`. Built on
+ * `@modelcontextprotocol/server` 2.4.0, it serves both eras: the SDK's `serveStdio` decides from
+ * the connection's first message (an `initialize` or a claim-less request: legacy; a request
+ * with the 2026-07-28 `_meta` envelope: modern), and every instance it makes shares one store.
  */
 import process from "node:process";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { type CallToolResult, McpServer } from "@modelcontextprotocol/server";
+import { serveStdio, StdioServerTransport } from "@modelcontextprotocol/server/stdio";
+import { z } from "zod";
 import denoJson from "../../deno.json" with { type: "json" };
 import { KafkaError, KafkaStore, type StoredMessage } from "./kafka_store.ts";
 import { KAFKA_TOOLS, type KafkaToolArgs, type KafkaToolName } from "./kafka_tools.ts";
@@ -12,11 +16,7 @@ import { KAFKA_TOOLS, type KafkaToolArgs, type KafkaToolName } from "./kafka_too
 /** The cluster the demo pretends to be connected to. */
 const CLUSTER_ID = "lkc-demo01";
 
-interface ToolResult {
-  [key: string]: unknown;
-  content: { type: "text"; text: string }[];
-  isError?: boolean;
-}
+type ToolResult = CallToolResult;
 
 function reply(text: string, isError = false): ToolResult {
   return { content: [{ type: "text", text }], isError };
@@ -32,17 +32,24 @@ function guarded(failure: string, handler: () => string): ToolResult {
   }
 }
 
-/** The server with every tool registered on `store`. */
+/** The server's name, as it gives it in `serverInfo`. */
+export const DEMO_SERVER_NAME = "intercept-demo-kafka";
+
+/**
+ * A server instance with every tool registered on `store`; `serveStdio` makes one per era the
+ * connection opens (a modern probe instance, then the pinned one), all on the same store.
+ */
 export function createKafkaDemoServer(store: KafkaStore = KafkaStore.seeded()): McpServer {
-  const server = new McpServer({ name: "intercept-demo-kafka", version: denoJson.version });
+  const server = new McpServer({ name: DEMO_SERVER_NAME, version: denoJson.version });
   const register = <N extends KafkaToolName>(
     name: N,
     handler: (args: KafkaToolArgs<N>) => ToolResult,
   ) => {
     const { description, inputSchema, annotations } = KAFKA_TOOLS[name];
     // The SDK's overloads cannot follow a generic shape; the schema is the handler's type.
-    // deno-lint-ignore no-explicit-any
-    server.registerTool(name, { description, inputSchema, annotations } as any, handler as any);
+    const schema = z.object(inputSchema) as z.ZodObject;
+    const run = handler as (args: unknown) => ToolResult;
+    server.registerTool(name, { description, inputSchema: schema, annotations }, run);
   };
 
   register("list-topics", () => reply(`Kafka topics: ${store.topicNames().join(",")}`));
@@ -204,16 +211,19 @@ function describeMessage(m: StoredMessage) {
   };
 }
 
-/** Serves MCP on stdin/stdout until the client closes stdin; returns the exit code. */
-export async function runKafkaDemoServer(store?: KafkaStore): Promise<number> {
-  const server = createKafkaDemoServer(store);
+/**
+ * Serves MCP on stdin/stdout, either era, until the client closes stdin; returns the exit
+ * code.
+ */
+export async function runKafkaDemoServer(store: KafkaStore = KafkaStore.seeded()): Promise<number> {
   const transport = new StdioServerTransport();
-  const closed = new Promise<void>((resolve) => {
-    transport.onclose = resolve;
-    process.stdin.once("end", resolve);
+  const closed = new Promise<void>((resolve) => process.stdin.once("end", resolve));
+  const handle = serveStdio(() => createKafkaDemoServer(store), {
+    legacy: "serve",
+    transport,
+    onerror: (error) => console.error(`intercept demo --server: ${error.message}`),
   });
-  await server.connect(transport);
   await closed;
-  await server.close();
+  await handle.close();
   return 0;
 }

@@ -1,11 +1,13 @@
 /**
- * The demo's agent: a real MCP client that spawns the proxy command and runs the agent script
- * against it at a pace a person can follow, reporting every call and what the proxy decided.
+ * The demo's agent: a real MCP client (`@modelcontextprotocol/client` 2.4.0, on the era asked
+ * for) that spawns the proxy command and runs the agent script against it at a pace a person
+ * can follow, reporting every call and what the proxy decided.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { Client } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import denoJson from "../../deno.json" with { type: "json" };
 import { DENIAL_PREFIX } from "../proxy/denial.ts";
+import { type AgentEra, DEFAULT_ERA, negotiationMode } from "./agent_era.ts";
 import { agentScript, type ScriptCall } from "./agent_script.ts";
 
 export interface AgentCall {
@@ -24,7 +26,18 @@ export interface AgentCall {
   latencyMs: number;
 }
 
+/** The era the agent's connection runs in, as its client negotiated it. */
+export interface AgentLink {
+  era: "legacy" | "modern";
+  /** The protocol version agreed on ("2026-07-28", "2025-11-25", ...). */
+  protocolVersion: string;
+}
+
 export interface AgentOptions {
+  /** The era the agent's client speaks (default: modern). */
+  era?: AgentEra;
+  /** Connected, before the first call: on which era. */
+  onConnected?: (link: AgentLink) => void;
   /** Between calls (default 500: two calls a second). */
   paceMs?: number;
   /** Between the calls of a burst (default a tenth of the pace, at most 50). */
@@ -44,6 +57,8 @@ export interface AgentOptions {
 export interface AgentResult {
   passes: number;
   calls: number;
+  /** Null when the agent was stopped before it connected. */
+  link: AgentLink | null;
 }
 
 /** The proxy could not start, or ended while the agent was still running. */
@@ -53,6 +68,16 @@ export class AgentError extends Error {
 
 const STDERR_TAIL = 4_096;
 
+/**
+ * The SDK's stdio transport, subclassed so that the client sends its `server/discover` probe
+ * (modern and auto) on this connection: with the SDK's own class it probes on a second,
+ * short-lived process of the same command (made for servers that exit on a request before
+ * `initialize`; subclasses probe in place, says the SDK). The proxy and the demo server answer
+ * a probe in place, and one proxy serves the demo: one control socket for the dashboard, the
+ * server's name learnt from the probe's answer, the proxy's stderr kept when it fails.
+ */
+class AgentTransport extends StdioClientTransport {}
+
 /** Spawns `command` (the proxy), runs the script and closes it; resolves when all is done. */
 export async function runSimulatedAgent(
   command: readonly string[],
@@ -61,7 +86,7 @@ export async function runSimulatedAgent(
   const paceMs = options.paceMs ?? 500;
   const burstPaceMs = options.burstPaceMs ?? Math.min(50, Math.floor(paceMs / 10));
   const signal = options.signal ?? new AbortController().signal;
-  const transport = new StdioClientTransport({
+  const transport = new AgentTransport({
     command: command[0],
     args: command.slice(1),
     env: options.env ?? Deno.env.toObject(),
@@ -75,16 +100,23 @@ export async function runSimulatedAgent(
   const failure = (what: string) =>
     new AgentError(stderr.trim() ? `${what}:\n${stderr.trimEnd()}` : what);
 
-  const client = new Client({ name: "intercept-demo-agent", version: denoJson.version });
+  const client = new Client({ name: "intercept-demo-agent", version: denoJson.version }, {
+    versionNegotiation: { mode: negotiationMode(options.era ?? DEFAULT_ERA) },
+  });
   let closed = false;
   client.onclose = () => closed = true;
-  const result: AgentResult = { passes: 0, calls: 0 };
+  const result: AgentResult = { passes: 0, calls: 0, link: null };
   try {
     try {
       await client.connect(transport);
     } catch (error) {
       throw failure(`The proxy did not start (${(error as Error).message})`);
     }
+    result.link = {
+      era: client.getProtocolEra() === "modern" ? "modern" : "legacy",
+      protocolVersion: client.getNegotiatedProtocolVersion() ?? "unknown",
+    };
+    options.onConnected?.(result.link);
     const { tools } = await client.listTools();
     const names = tools.map((tool: { name: string }) => tool.name);
     options.onNote?.(`Agent sees ${names.length} tools: ${names.join(", ")}`);
@@ -124,7 +156,7 @@ async function callTool(
   const ts = Date.now();
   const started = performance.now();
   // Stopping cancels a call in flight: one held for a human is withdrawn, not waited out.
-  const result = await client.callTool({ name: call.tool, arguments: call.args }, undefined, {
+  const result = await client.callTool({ name: call.tool, arguments: call.args }, {
     timeout,
     signal,
   });

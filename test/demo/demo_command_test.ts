@@ -1,5 +1,6 @@
 /** `intercept demo` run as a real process: the server, the proxy and the agent, end to end. */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { AGENT_ERAS } from "../../src/demo/agent_era.ts";
 import { CUSTOM_POLICY, leftBehind, runDemo, spawnDemo } from "./support.ts";
 
 const LINE = /^\d\d:\d\d:\d\d\.\d{3} {2}(\S+)\s+(ALLOW|DENY) {1,2}(.*)$/;
@@ -50,9 +51,32 @@ Deno.test("intercept demo --headless runs for --duration: allowed and denied cal
   assertNoneLeft(await leftBehind(marker));
 });
 
-Deno.test("intercept demo --headless without --duration runs the script once and ends", async () => {
-  const { code, stdout, stderr, marker } = await runDemo(["--headless", "--pace-ms", "0"]);
-  equal(code, 0, stderr);
+/** The protocol each `--era` ends up on: auto goes modern, as the proxy offers 2026-07-28. */
+const SPOKEN = {
+  modern: "MCP 2026-07-28 (modern era)",
+  auto: "MCP 2026-07-28 (modern era)",
+  legacy: "MCP 2025-11-25 (legacy era)",
+};
+
+for (const era of AGENT_ERAS) {
+  Deno.test(`intercept demo --headless --era ${era} without --duration runs the script once and ends`, async () => {
+    const { code, stdout, stderr, marker } = await runDemo([
+      "--headless",
+      "--pace-ms",
+      "0",
+      "--era",
+      era,
+    ]);
+    equal(code, 0, stderr);
+    equal(stdout.split("\n")[0], `The agent speaks ${SPOKEN[era]}`);
+    match(stdout, new RegExp(`^Agent: ${RegExp.escape(SPOKEN[era])}$`, "m"));
+    assertOneRun(stdout);
+    assertNoneLeft(await leftBehind(marker));
+  });
+}
+
+/** One pass of the script, headless: every kind of decision, the held call denied, a summary. */
+function assertOneRun(stdout: string): void {
   const seen = decisions(stdout);
   equal(seen.filter((d) => d.tool === "list-topics").length, 1, stdout);
   equal(seen.at(-2)?.tool, "consume-messages");
@@ -70,8 +94,15 @@ Deno.test("intercept demo --headless without --duration runs the script once and
   match(stdout, /^Summary: /m);
   match(stdout, /^Held for a human: 1 call, 0 approved, 0 rejected, 1 timed out$/m);
   match(stdout, /^ +1 {2}create-connector: New connectors are approved by a human: no answer/m);
-  assertNoneLeft(await leftBehind(marker));
-});
+  ok(seen.some((d) => d.tool === "produce-message" && /retry in/.test(d.text)), "a rate limit");
+  ok(seen.some((d) => d.tool === "delete-topics" && d.verdict === "DENY"), "a destructive call");
+  ok(
+    seen.some((d) =>
+      d.tool === "produce-message" && d.verdict === "DENY" && /topicName/.test(d.text)
+    ),
+    "a call without topicName",
+  );
+}
 
 Deno.test("intercept demo --policy runs the demo under a policy of one's own", async () => {
   const { code, stdout, stderr } = await runDemo([
@@ -116,6 +147,13 @@ Deno.test("intercept demo ends cleanly on SIGINT: exit 0, a summary, nothing lef
   assertNoneLeft(await leftBehind(marker));
 });
 
+Deno.test("intercept demo refuses an --era that is none of modern, auto and legacy", async () => {
+  const { code, stdout, stderr } = await runDemo(["--headless", "--era", "2026-07-28"]);
+  equal(code, 2);
+  equal(stdout, "");
+  match(stderr, /--era must be modern, auto or legacy, got "2026-07-28".*intercept demo --help/s);
+});
+
 Deno.test("intercept demo refuses a --duration that is not a number of seconds", async () => {
   const { code, stdout, stderr } = await runDemo(["--headless", "--duration", "abc"]);
   equal(code, 2);
@@ -138,4 +176,5 @@ Deno.test("intercept demo --help describes the flags", async () => {
   match(stdout, /--headless/);
   match(stdout, /--duration SECONDS/);
   match(stdout, /--pace-ms N/);
+  match(stdout, /--era ERA +the MCP era of the agent's client \(default modern\)/);
 });

@@ -1,7 +1,12 @@
 /** The demo's decision lines and summary. */
 import { equal, match } from "node:assert/strict";
 import type { ApprovalNotice } from "../../src/control/protocol.ts";
-import { DemoTally, formatCallLine, formatHeldLine } from "../../src/demo/demo_report.ts";
+import {
+  DemoTally,
+  formatCallLine,
+  formatHeldLine,
+  formatLink,
+} from "../../src/demo/demo_report.ts";
 import type { AgentCall } from "../../src/demo/simulated_agent.ts";
 
 const TS = new Date(2026, 0, 2, 9, 5, 7, 42).getTime();
@@ -122,4 +127,21 @@ Deno.test("DemoTally.summary() says how many calls were held and what became of 
     tally.summary(1_000).join("\n"),
     /^Held for a human: 3 calls, .*1 timed out, 1 withdrawn$/m,
   );
+});
+
+Deno.test("formatLink() says which protocol version and era the agent speaks", () => {
+  const modern = { era: "modern", protocolVersion: "2026-07-28" } as const;
+  equal(formatLink(modern), "The agent speaks MCP 2026-07-28 (modern era)");
+  equal(
+    formatLink({ era: "legacy", protocolVersion: "2025-11-25" }, { color: true }),
+    "\x1b[2mThe agent speaks MCP 2025-11-25 (legacy era)\x1b[0m",
+  );
+});
+
+Deno.test("DemoTally.summary() names the agent's era once it connected", () => {
+  const tally = new DemoTally();
+  tally.add(call({}));
+  equal(tally.summary(1_000).some((line) => line.startsWith("Agent:")), false);
+  tally.link = { era: "modern", protocolVersion: "2026-07-28" };
+  match(tally.summary(1_000).join("\n"), /^Agent: MCP 2026-07-28 \(modern era\)$/m);
 });

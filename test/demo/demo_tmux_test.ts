@@ -1,4 +1,7 @@
-/** `intercept demo` in a terminal: a splash at once, then the dashboard, a guide, q ends it all. */
+/**
+ * `intercept demo` in a terminal: a splash at once, then the dashboard, a guide, q ends it all.
+ * The agent is on the default era, modern (2026-07-28).
+ */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { hasTmux, TmuxSession } from "../tui/tmux_helpers.ts";
 import { interceptShellLine } from "../e2e/intercept_command.ts";
@@ -42,6 +45,7 @@ Deno.test({
       const exit = await tui.waitForText(/\[exited (\d+)\]/);
       match(exit, /^Summary: \d+ calls/m);
       match(exit, /^Held for a human: 1 call, 1 approved, 0 rejected, 0 timed out$/m);
+      match(exit, /^Agent: MCP 2026-07-28 \(modern era\)$/m);
       equal(await tui.waitForExit(), 0);
       deepEqual(await leftBehind(marker), [], "the server, the proxy and the agent are gone");
     } finally {
