@@ -12,6 +12,18 @@ function decisions(stdout: string) {
   });
 }
 
+/** The script's denials: a rate limit, a destructive call, a call without its required argument. */
+function assertScriptDenials(seen: ReturnType<typeof decisions>): void {
+  ok(seen.some((d) => d.tool === "produce-message" && /retry in/.test(d.text)), "a rate limit");
+  ok(seen.some((d) => d.tool === "delete-topics" && d.verdict === "DENY"), "a destructive call");
+  ok(
+    seen.some((d) =>
+      d.tool === "produce-message" && d.verdict === "DENY" && /topicName/.test(d.text)
+    ),
+    "a call without topicName",
+  );
+}
+
 /** Kills what a failed test left behind (by pid) and fails with the list. */
 function assertNoneLeft(pids: number[]): void {
   for (const pid of pids) {
@@ -36,14 +48,7 @@ Deno.test("intercept demo --headless runs for --duration: allowed and denied cal
   const seen = decisions(stdout);
   ok(seen.some((d) => d.verdict === "ALLOW"), stdout);
   ok(seen.some((d) => d.verdict === "DENY"), stdout);
-  ok(seen.some((d) => d.tool === "produce-message" && /retry in/.test(d.text)), "a rate limit");
-  ok(seen.some((d) => d.tool === "delete-topics" && d.verdict === "DENY"), "a destructive call");
-  ok(
-    seen.some((d) =>
-      d.tool === "produce-message" && d.verdict === "DENY" && /topicName/.test(d.text)
-    ),
-    "a call without topicName",
-  );
+  assertScriptDenials(seen);
   ok(seen.some((d) => d.tool === "consume-messages" && d.verdict === "ALLOW"), "a read");
   match(stdout, /^Summary: \d+ calls in \d+\.\ds, \d+ allowed, \d+ denied$/m);
   match(stdout, /^ {2}produce-message +\d+ +\d+$/m);
@@ -94,14 +99,7 @@ function assertOneRun(stdout: string): void {
   match(stdout, /^Summary: /m);
   match(stdout, /^Held for a human: 1 call, 0 approved, 0 rejected, 1 timed out$/m);
   match(stdout, /^ +1 {2}create-connector: New connectors are approved by a human: no answer/m);
-  ok(seen.some((d) => d.tool === "produce-message" && /retry in/.test(d.text)), "a rate limit");
-  ok(seen.some((d) => d.tool === "delete-topics" && d.verdict === "DENY"), "a destructive call");
-  ok(
-    seen.some((d) =>
-      d.tool === "produce-message" && d.verdict === "DENY" && /topicName/.test(d.text)
-    ),
-    "a call without topicName",
-  );
+  assertScriptDenials(seen);
 }
 
 Deno.test("intercept demo --policy runs the demo under a policy of one's own", async () => {

@@ -3,15 +3,9 @@ import { deepEqual, equal, notEqual, ok, rejects } from "node:assert/strict";
 import type { ControlEvent } from "../../src/control/protocol.ts";
 import { loadPolicyText, PolicyLoadError } from "../../src/policy/loader.ts";
 import { type ApprovalEvent, Approvals } from "../../src/proxy/approvals.ts";
-import { POLICY, setUp } from "./runtime_support.ts";
+import { POLICY, RUNTIME_INFO, setUp } from "./runtime_support.ts";
 
-const INFO = {
-  version: "0.1.0",
-  upstreamCommand: ["kafka-server"],
-  upstreamPid: 42,
-  controlPath: null,
-  state: "memory",
-};
+const INFO = RUNTIME_INFO;
 
 Deno.test("ProxyRuntime status() names the proxy by --name, else by the server's own name", () => {
   const server = () => ({ name: "kafka-mcp", version: "3.1" });

@@ -4,7 +4,7 @@ import { loadPolicyText, PolicyLoadError } from "../../src/policy/loader.ts";
 import { type Decided, PolicyGate } from "../../src/proxy/policy_gate.ts";
 import { MAX_SHOWN_ARGS_BYTES, ProxyRuntime } from "../../src/proxy/proxy_runtime.ts";
 import { Approvals } from "../../src/proxy/approvals.ts";
-import { POLICY, setUp } from "./runtime_support.ts";
+import { POLICY, RUNTIME_INFO, setUp } from "./runtime_support.ts";
 
 Deno.test("ProxyRuntime status() lists tools with posture, counts and quotas", () => {
   const { runtime, decide } = setUp();
@@ -220,13 +220,7 @@ Deno.test("ProxyRuntime lists held calls within one control line, large argument
   const runtime = new ProxyRuntime({
     gate,
     session: "s1",
-    info: {
-      version: "0.1.0",
-      upstreamCommand: ["kafka-server"],
-      upstreamPid: 42,
-      controlPath: null,
-      state: "memory",
-    },
+    info: RUNTIME_INFO,
     loadPolicy: () => Promise.reject(new Error("none")),
     upstreamTools: () => [],
     clientInfo: () => null,

@@ -17,6 +17,15 @@ tools:
       - action: deny
 `;
 
+/** What a ProxyRuntime under test says of itself. */
+export const RUNTIME_INFO = {
+  version: "0.1.0",
+  upstreamCommand: ["kafka-server"],
+  upstreamPid: 42,
+  controlPath: null,
+  state: "memory",
+};
+
 export function setUp(
   next: () => Promise<CompiledPolicy> = () => Promise.reject(new Error("none")),
   overrides: Partial<ProxyRuntimeOptions> = {},
@@ -28,13 +37,7 @@ export function setUp(
   const runtime = new ProxyRuntime({
     gate,
     session: "s1",
-    info: {
-      version: "0.1.0",
-      upstreamCommand: ["kafka-server"],
-      upstreamPid: 42,
-      controlPath: null,
-      state: "memory",
-    },
+    info: RUNTIME_INFO,
     loadPolicy: next,
     upstreamTools: () => ["list-topics", "produce-message"],
     clientInfo: () => ({ name: "agent", version: "1" }),
