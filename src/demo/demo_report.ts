@@ -97,6 +97,7 @@ export class DemoTally {
     rejected: 0,
     expired: 0,
     withdrawn: 0,
+    released: 0,
   };
 
   /** A held call, or what became of one. */

@@ -31,7 +31,9 @@ export type ApprovalOutcome =
   | { readonly kind: "granted"; readonly by: string; readonly source: ApprovalSource }
   | { readonly kind: "rejected"; readonly by: string; readonly reason: string | null }
   | { readonly kind: "expired" }
-  | { readonly kind: "withdrawn" };
+  | { readonly kind: "withdrawn" }
+  /** The policy changed and no longer holds the call under its rule: it is decided again. */
+  | { readonly kind: "released" };
 
 export type ApprovalEvent =
   | { readonly type: "approval_requested"; readonly approval: PendingApproval }
@@ -40,7 +42,8 @@ export type ApprovalEvent =
       | "approval_granted"
       | "approval_rejected"
       | "approval_expired"
-      | "approval_withdrawn";
+      | "approval_withdrawn"
+      | "approval_released";
     readonly approval: PendingApproval;
     readonly by: string | null;
     readonly reason: string | null;
@@ -62,6 +65,8 @@ interface Entry {
   approval: PendingApproval;
   resolve: (outcome: ApprovalOutcome) => void;
   timer: ReturnType<typeof setTimeout>;
+  /** Whether what decides calls now still holds this one (checked by `reconsider`). */
+  stillHeld: (() => boolean) | null;
 }
 
 export class Approvals {
@@ -90,10 +95,12 @@ export class Approvals {
   /**
    * Holds a call for `timeoutMs`; resolves with the first answer. When too many calls are held
    * already, in all or of the call's principal, `refused` says so (the caller denies this one).
+   * `stillHeld` tells `reconsider` whether the policy, as it now stands, still holds the call.
    */
   open(
     details: Omit<PendingApproval, "id" | "requestedAt" | "expiresAt">,
     timeoutMs: number,
+    stillHeld: (() => boolean) | null = null,
   ): { id: string; outcome: Promise<ApprovalOutcome> } | { refused: string } {
     if (this.#entries.size >= this.#maxPending) {
       return { refused: `too many calls are waiting for approval (${this.#maxPending})` };
@@ -117,7 +124,7 @@ export class Approvals {
     let resolve!: (outcome: ApprovalOutcome) => void;
     const outcome = new Promise<ApprovalOutcome>((done) => resolve = done);
     const timer = setTimeout(() => this.#settle(id, { kind: "expired" }), timeoutMs);
-    this.#entries.set(id, { approval, resolve, timer });
+    this.#entries.set(id, { approval, resolve, timer, stillHeld });
     this.#onEvent({ type: "approval_requested", approval });
     return { id, outcome };
   }
@@ -150,6 +157,27 @@ export class Approvals {
   /** The request was cancelled or its session ended: the call goes from the list, unanswered. */
   withdraw(id: string): void {
     this.#settle(id, { kind: "withdrawn" });
+  }
+
+  /**
+   * What decides calls changed (a policy reload, a live deny): every held call is checked
+   * against it, and one it no longer holds under the same rule for the same approvers leaves
+   * the list, `released`: its owner decides it again (allowed and forwarded, denied with the
+   * new reason, or held anew under another rule). The others keep waiting, deadline unchanged.
+   * Returns how many were released.
+   */
+  reconsider(): number {
+    let released = 0;
+    for (const [id, entry] of [...this.#entries]) {
+      let held: boolean;
+      try {
+        held = entry.stillHeld?.() ?? true;
+      } catch {
+        held = false; // Decided again, the call meets the same failure and is denied.
+      }
+      if (!held && this.#settle(id, { kind: "released" })) released++;
+    }
+    return released;
   }
 
   #accepts(id: string, source: ApprovalSource): boolean {

@@ -28,6 +28,8 @@ export interface HeldCall {
   readonly era: Era;
   readonly client: string | null;
   readonly digest: () => Promise<string>;
+  /** Whether the policy as it now stands still holds the call as `held` did (takes nothing). */
+  readonly stillHeld: (held: Held) => boolean;
 }
 
 /** What became of a held call: granted (decide it again, approved), denied, or already answered. */
@@ -40,6 +42,8 @@ export type HoldResult =
     readonly rule?: string;
   }
   | { readonly kind: "denied"; readonly reason: string; readonly rule?: string }
+  /** The policy changed and no longer holds it so: decide it again under the policy as it is. */
+  | { readonly kind: "released" }
   | { readonly kind: "answered" };
 
 export interface HeldCallsOptions {
@@ -88,17 +92,21 @@ export class HeldCalls {
           `no operator may answer)`,
       };
     }
-    const opened = approvals.open({
-      tool: call.tool,
-      args: call.args,
-      session: this.#options.session,
-      principal: this.#options.principal,
-      client: call.client,
-      rule: rule.name,
-      reason: rule.reason,
-      from: approval.from,
-      askingUser: way !== null,
-    }, approval.timeoutMs);
+    const opened = approvals.open(
+      {
+        tool: call.tool,
+        args: call.args,
+        session: this.#options.session,
+        principal: this.#options.principal,
+        client: call.client,
+        rule: rule.name,
+        reason: rule.reason,
+        from: approval.from,
+        askingUser: way !== null,
+      },
+      approval.timeoutMs,
+      () => call.stillHeld(held),
+    );
     if ("refused" in opened) return { kind: "denied", reason: `${reason}: ${opened.refused}` };
     if (way === "modern") {
       return await this.#askModern(call, opened.id, opened.outcome, {
@@ -143,7 +151,12 @@ export class HeldCalls {
     // The first answer wins: an operator's or the clock's, if it came before this one.
     if (said) approvals.approve(wait.approvalId, BY_USER, "user");
     else approvals.reject(wait.approvalId, BY_USER, "declined", "user");
-    return describe(await wait.outcome, wait.reason, wait.timeoutMs, wait.rule);
+    const outcome = await wait.outcome;
+    // Released by a policy change before the answer came: still, a user's no stops the call.
+    const final: ApprovalOutcome = outcome.kind === "released" && !said
+      ? { kind: "rejected", by: BY_USER, reason: "declined" }
+      : outcome;
+    return describe(final, wait.reason, wait.timeoutMs, wait.rule);
   }
 
   #userWay(call: HeldCall): "modern" | "legacy" | null {
@@ -244,6 +257,8 @@ function describe(
       };
     case "withdrawn":
       return { kind: "answered" };
+    case "released":
+      return { kind: "released" };
   }
 }
 
