@@ -118,7 +118,9 @@ export class HeldCalls {
     const { request } = call;
     request.onEnd = () => approvals.withdraw(opened.id);
     const stopKeepAlive = this.#keepAlive(call, approval.timeoutMs);
-    const asking = way === "legacy" ? this.#askLegacy(call, reason, opened.id) : null;
+    const asking = way === "legacy"
+      ? this.#askLegacy(call, reason, opened.id, approval.from.includes("operator"))
+      : null;
     try {
       return describe(await opened.outcome, reason, approval.timeoutMs);
     } finally {
@@ -195,7 +197,12 @@ export class HeldCalls {
     return { kind: "answered" };
   }
 
-  #askLegacy(call: HeldCall, reason: string, approvalId: string): ClientQuestion {
+  #askLegacy(
+    call: HeldCall,
+    reason: string,
+    approvalId: string,
+    operatorMay: boolean,
+  ): ClientQuestion {
     const { approvals, askClient } = this.#options;
     const question = askClient(
       "elicitation/create",
@@ -207,7 +214,16 @@ export class HeldCalls {
         if (userAnswer(result)) approvals.approve(approvalId, BY_USER, "user");
         else approvals.reject(approvalId, BY_USER, "declined", "user");
       },
-      () => {}, // No answer from the client: an operator or the clock decides.
+      (error: Error) => {
+        // The client could not ask: an operator may still answer; if none may, nobody will.
+        if (operatorMay) return;
+        approvals.reject(
+          approvalId,
+          BY_USER,
+          `the client could not ask its user: ${error.message.slice(0, 200)}`,
+          "user",
+        );
+      },
     );
     return question;
   }

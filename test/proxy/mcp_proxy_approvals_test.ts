@@ -471,3 +471,49 @@ Deno.test("McpProxy does not hold an approved call again when the server asks fo
   equal(approvals.size, 0, "no second approval is asked for");
   deepEqual(forwardedCalls(h), ["create-connector", "create-connector"]);
 });
+
+Deno.test("McpProxy denies at once a call only its user may approve when the legacy client fails to ask", async () => {
+  const { h, approvals } = withApprovals();
+  h.proxy.fromClient(line(request(0, "initialize", {
+    protocolVersion: "2025-11-25",
+    capabilities: { elicitation: {} },
+    clientInfo: { name: "desk", version: "1" },
+  })));
+  await serve(h, () => ({ protocolVersion: "2025-11-25", capabilities: { tools: {} } }));
+  h.proxy.fromClient(line(call(1, "pay", { amount: 500 })));
+  await flush();
+  const question = answers(h).find((m: Message) => m.method === "elicitation/create");
+  ok(question, "the client was asked");
+  h.proxy.fromClient(line({
+    jsonrpc: "2.0",
+    id: question.id,
+    error: { code: -32601, message: "Method not found" },
+  }));
+  await h.proxy.settled();
+  const text = assertDenied(assertOneAnswerEach(h, [1])[0], "payments need the user");
+  ok(text.includes("could not ask its user"), text);
+  equal(approvals.size, 0);
+  deepEqual(forwardedCalls(h), []);
+});
+
+Deno.test("McpProxy leaves a call to its operator when the legacy client fails to ask the user", async () => {
+  const approvals = new Approvals();
+  const h = harness({
+    policy: POLICY.replace("from: [user]", "from: [user, operator]"),
+    approvals,
+  });
+  h.proxy.fromClient(line(request(0, "initialize", {
+    protocolVersion: "2025-11-25",
+    capabilities: { elicitation: {} },
+  })));
+  await serve(h, () => ({ protocolVersion: "2025-11-25", capabilities: { tools: {} } }));
+  h.proxy.fromClient(line(call(1, "pay", { amount: 500 })));
+  await flush();
+  const question = answers(h).find((m: Message) => m.method === "elicitation/create");
+  h.proxy.fromClient(line({ jsonrpc: "2.0", id: question.id, error: { code: -1, message: "no" } }));
+  await flush();
+  equal(approvals.size, 1, "still waits for an operator");
+  ok(approvals.approve(approvals.list()[0].id, "operator ann"));
+  await serve(h, () => ({ content: [] }));
+  deepEqual(forwardedCalls(h), ["pay"]);
+});
