@@ -72,6 +72,20 @@ export class ApprovalWaits {
   }
 
   /**
+   * The wait `token` names when the retry matches it and its approval is still open (no answer
+   * yet); left in place. Null otherwise.
+   */
+  pending(
+    token: string,
+    retry: { principal: string; tool: string; digest: string },
+  ): ApprovalWait | null {
+    this.#forgetOld();
+    if (this.#answered.has(token)) return null;
+    const wait = this.#waits.get(token);
+    return wait && matches(wait, retry) ? wait : null;
+  }
+
+  /**
    * The wait `token` names, taken (it answers no other retry), when the retry matches it; null
    * when it does not (the wait stays for its own retry) or nothing waits under the token.
    */
@@ -81,13 +95,7 @@ export class ApprovalWaits {
   ): ApprovalWait | null {
     this.#forgetOld();
     const wait = this.#waits.get(token);
-    if (!wait) return null;
-    if (
-      wait.principal !== retry.principal || wait.tool !== retry.tool ||
-      wait.digest !== retry.digest
-    ) {
-      return null;
-    }
+    if (!wait || !matches(wait, retry)) return null;
     this.#forget(token);
     return wait;
   }
@@ -105,4 +113,12 @@ export class ApprovalWaits {
     if (wait && this.#answered.delete(token)) this.#answeredOf.remove(wait.principal, token);
     this.#waits.delete(token);
   }
+}
+
+function matches(
+  wait: ApprovalWait,
+  retry: { principal: string; tool: string; digest: string },
+): boolean {
+  return wait.principal === retry.principal && wait.tool === retry.tool &&
+    wait.digest === retry.digest;
 }

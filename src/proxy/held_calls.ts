@@ -139,23 +139,29 @@ export class HeldCalls {
     const { approvals } = this.#options;
     const token = call.params.requestState as string;
     const responses = isObject(call.params.inputResponses) ? call.params.inputResponses : {};
+    const replied = Object.hasOwn(responses, APPROVAL_INPUT);
     const said = userAnswer(responses[APPROVAL_INPUT]);
     // Whatever it answers, the proxy's state and answer never reach the server.
     stripApproval(call.params);
-    const digest = await call.digest();
-    // Taken at once after the digest: a second retry with the same token finds nothing.
-    const wait = approvals.waits.take(token, {
+    const retry = {
       principal: this.#options.principal,
       tool: call.tool,
-      digest,
-    });
+      digest: await call.digest(),
+    };
+    if (!replied && approvals.waits.pending(token, retry)) {
+      // A retry without the answer, the approval still open: asked again (MRTR), not a no.
+      this.#putQuestion(call, token, approvals.waits.pending(token, retry)!.reason);
+      return { kind: "answered" };
+    }
+    // Taken at once after the digest: a second retry with the same token finds nothing.
+    const wait = approvals.waits.take(token, retry);
     if (!wait) return null;
     // The first answer wins: an operator's or the clock's, if it came before this one.
     if (said) approvals.approve(wait.approvalId, BY_USER, "user");
-    else approvals.reject(wait.approvalId, BY_USER, "declined", "user");
+    else if (replied) approvals.reject(wait.approvalId, BY_USER, "declined", "user");
     const outcome = await wait.outcome;
     // Released by a policy change before the answer came: still, a user's no stops the call.
-    const final: ApprovalOutcome = outcome.kind === "released" && !said
+    const final: ApprovalOutcome = outcome.kind === "released" && replied && !said
       ? { kind: "rejected", by: BY_USER, reason: "declined" }
       : outcome;
     return describe(final, wait.reason, wait.timeoutMs, wait.rule);
@@ -185,16 +191,21 @@ export class HeldCalls {
       ...held,
       outcome,
     });
+    this.#putQuestion(call, token, held.reason);
+    return { kind: "answered" };
+  }
+
+  /** Answers a modern call with the approval question, under `token`. */
+  #putQuestion(call: HeldCall, token: string, reason: string): void {
     const { request } = call;
     this.#options.requests.answer(
       request,
       resultResponse(request.id, {
         resultType: "input_required",
-        inputRequests: { [APPROVAL_INPUT]: elicitation(call, held.reason, "modern") },
+        inputRequests: { [APPROVAL_INPUT]: elicitation(call, reason, "modern") },
         requestState: token,
       }),
     );
-    return { kind: "answered" };
   }
 
   #askLegacy(

@@ -517,3 +517,43 @@ Deno.test("McpProxy leaves a call to its operator when the legacy client fails t
   await serve(h, () => ({ content: [] }));
   deepEqual(forwardedCalls(h), ["pay"]);
 });
+
+/** A modern retry of `pay` with the proxy's requestState but no answer in it. */
+function bareRetry(id: number, state: string): string {
+  return line({
+    jsonrpc: "2.0",
+    id,
+    method: "tools/call",
+    params: { name: "pay", arguments: { amount: 500 }, _meta: ENVELOPE, requestState: state },
+  });
+}
+
+Deno.test("McpProxy asks again when a modern retry carries no answer, and keeps the approval open", async () => {
+  const { h, approvals } = withApprovals();
+  const state = await askedState(h, 1);
+  h.proxy.fromClient(bareRetry(2, state));
+  await h.proxy.settled();
+  const [again] = assertOneAnswerEach(h, [2]);
+  equal(again.result.resultType, "input_required", JSON.stringify(again));
+  equal(again.result.requestState, state);
+  ok(again.result.inputRequests["intercept-approval"]);
+  equal(approvals.size, 1, "not taken for a no");
+  h.proxy.fromClient(modernPay(3, { state, approve: true }));
+  await serve(h, () => ({ resultType: "complete", content: [] }));
+  deepEqual(forwardedCalls(h), ["pay"]);
+});
+
+Deno.test("McpProxy runs an operator-approved modern call on a retry that carries no answer", async () => {
+  const approvals = new Approvals();
+  const h = harness({
+    policy: POLICY.replace("from: [user]", "from: [user, operator]"),
+    approvals,
+  });
+  const state = await askedState(h, 1);
+  ok(approvals.approve(approvals.list()[0].id, "operator ann"));
+  await flush();
+  h.proxy.fromClient(bareRetry(2, state));
+  await serve(h, () => ({ resultType: "complete", content: [] }));
+  deepEqual(forwardedCalls(h), ["pay"]);
+  equal(assertOneAnswerEach(h, [2])[0].result.resultType, "complete");
+});
