@@ -458,6 +458,17 @@ export class McpProxy {
     }
   }
 
+  /**
+   * The client closed its side (stdio: stdin ended). Nobody can be told what becomes of a call
+   * held for a human any more: this session's approvals are withdrawn at once, rather than
+   * left for an operator to approve into the void while the proxy winds down.
+   */
+  clientClosed(): void {
+    for (const approval of this.approvals.list()) {
+      if (approval.session === this.#options.session) this.approvals.withdraw(approval.id);
+    }
+  }
+
   /** The upstream is gone: every request still waiting, and every later one, gets an error. */
   upstreamEnded(exitCode: number): void {
     this.#side.link.end(exitCode);
