@@ -56,10 +56,27 @@ export interface ApprovalsOptions {
   maxPending?: number;
   /** Calls of one principal held at once, at most: one agent cannot fill the list for all. */
   maxPerPrincipal?: number;
+  /** Bytes of arguments (their JSON) held at once, at most, in all and of one principal. */
+  maxBytes?: number;
+  maxBytesPerPrincipal?: number;
+}
+
+/** What a caller says of a call it holds, besides what operators see. */
+export interface HoldOptions {
+  /** Whether what decides calls now still holds this one (checked by `reconsider`). */
+  stillHeld?: () => boolean;
+  /** The size of its arguments (their JSON): counted against the byte bounds while it waits. */
+  bytes?: number;
 }
 
 export const MAX_PENDING_APPROVALS = 1_000;
 export const MAX_PENDING_PER_PRINCIPAL = 100;
+/**
+ * A held call keeps its arguments until it is answered (a modern one even after its request
+ * was): without a byte bound, 100 held calls of 16 MiB each would pin 1.6 GiB per principal.
+ */
+export const MAX_PENDING_BYTES = 256 * 1024 * 1024;
+export const MAX_PENDING_BYTES_PER_PRINCIPAL = 64 * 1024 * 1024;
 
 interface Entry {
   approval: PendingApproval;
@@ -67,6 +84,7 @@ interface Entry {
   timer: ReturnType<typeof setTimeout>;
   /** Whether what decides calls now still holds this one (checked by `reconsider`). */
   stillHeld: (() => boolean) | null;
+  bytes: number;
 }
 
 export class Approvals {
@@ -77,6 +95,11 @@ export class Approvals {
   readonly #maxPerPrincipal: number;
   /** Calls held per principal. */
   readonly #perPrincipal = new Map<string, number>();
+  readonly #maxBytes: number;
+  readonly #maxBytesPerPrincipal: number;
+  /** Bytes of arguments held, in all and per principal. */
+  #bytes = 0;
+  readonly #bytesOf = new Map<string, number>();
   /** The questions put to modern clients, waiting for their retries (any session's). */
   readonly waits: ApprovalWaits;
 
@@ -86,6 +109,8 @@ export class Approvals {
     this.#onEvent = options.onEvent ?? (() => {});
     this.#maxPending = options.maxPending ?? MAX_PENDING_APPROVALS;
     this.#maxPerPrincipal = options.maxPerPrincipal ?? MAX_PENDING_PER_PRINCIPAL;
+    this.#maxBytes = options.maxBytes ?? MAX_PENDING_BYTES;
+    this.#maxBytesPerPrincipal = options.maxBytesPerPrincipal ?? MAX_PENDING_BYTES_PER_PRINCIPAL;
   }
 
   get size(): number {
@@ -94,13 +119,13 @@ export class Approvals {
 
   /**
    * Holds a call for `timeoutMs`; resolves with the first answer. When too many calls are held
-   * already, in all or of the call's principal, `refused` says so (the caller denies this one).
-   * `stillHeld` tells `reconsider` whether the policy, as it now stands, still holds the call.
+   * already, or too many bytes of arguments, in all or of the call's principal, `refused` says
+   * so (the caller denies this one).
    */
   open(
     details: Omit<PendingApproval, "id" | "requestedAt" | "expiresAt">,
     timeoutMs: number,
-    stillHeld: (() => boolean) | null = null,
+    options: HoldOptions = {},
   ): { id: string; outcome: Promise<ApprovalOutcome> } | { refused: string } {
     if (this.#entries.size >= this.#maxPending) {
       return { refused: `too many calls are waiting for approval (${this.#maxPending})` };
@@ -112,7 +137,22 @@ export class Approvals {
           `(${this.#maxPerPrincipal})`,
       };
     }
+    const bytes = options.bytes ?? 0;
+    const bytesOf = this.#bytesOf.get(details.principal) ?? 0;
+    if (this.#bytes + bytes > this.#maxBytes) {
+      return {
+        refused: `too many bytes of arguments are waiting for approval (${this.#maxBytes})`,
+      };
+    }
+    if (bytesOf + bytes > this.#maxBytesPerPrincipal) {
+      return {
+        refused: `too many bytes of arguments of ${details.principal} are waiting for approval ` +
+          `(${this.#maxBytesPerPrincipal})`,
+      };
+    }
     this.#perPrincipal.set(details.principal, held + 1);
+    this.#bytes += bytes;
+    this.#bytesOf.set(details.principal, bytesOf + bytes);
     const id = newId();
     const requestedAt = this.#now();
     const approval: PendingApproval = {
@@ -124,7 +164,13 @@ export class Approvals {
     let resolve!: (outcome: ApprovalOutcome) => void;
     const outcome = new Promise<ApprovalOutcome>((done) => resolve = done);
     const timer = setTimeout(() => this.#settle(id, { kind: "expired" }), timeoutMs);
-    this.#entries.set(id, { approval, resolve, timer, stillHeld });
+    this.#entries.set(id, {
+      approval,
+      resolve,
+      timer,
+      stillHeld: options.stillHeld ?? null,
+      bytes,
+    });
     this.#onEvent({ type: "approval_requested", approval });
     return { id, outcome };
   }
@@ -193,6 +239,10 @@ export class Approvals {
     const held = this.#perPrincipal.get(principal)! - 1;
     if (held > 0) this.#perPrincipal.set(principal, held);
     else this.#perPrincipal.delete(principal);
+    this.#bytes -= entry.bytes;
+    const bytesLeft = this.#bytesOf.get(principal)! - entry.bytes;
+    if (bytesLeft > 0) this.#bytesOf.set(principal, bytesLeft);
+    else this.#bytesOf.delete(principal);
     clearTimeout(entry.timer);
     const by = outcome.kind === "granted" || outcome.kind === "rejected" ? outcome.by : null;
     const reason = outcome.kind === "rejected" ? outcome.reason : null;

@@ -105,7 +105,7 @@ export class HeldCalls {
         askingUser: way !== null,
       },
       approval.timeoutMs,
-      () => call.stillHeld(held),
+      { stillHeld: () => call.stillHeld(held), bytes: JSON.stringify(call.args).length },
     );
     if ("refused" in opened) return { kind: "denied", reason: `${reason}: ${opened.refused}` };
     if (way === "modern") {

@@ -557,3 +557,42 @@ Deno.test("McpProxy runs an operator-approved modern call on a retry that carrie
   deepEqual(forwardedCalls(h), ["pay"]);
   equal(assertOneAnswerEach(h, [2])[0].result.resultType, "complete");
 });
+
+Deno.test("McpProxy holds at most a byte budget of arguments per principal: past it a call to hold is denied", async () => {
+  const approvals = new Approvals({ maxBytesPerPrincipal: 1_000, maxBytes: 5_000 });
+  const mallory = harness({ policy: POLICY, approvals, session: "m", principal: "mallory" });
+  const big = { blob: "x".repeat(800) };
+  mallory.proxy.fromClient(line(call(1, "create-connector", big)));
+  mallory.proxy.fromClient(line(call(2, "create-connector", big)));
+  await flush();
+  equal(approvals.size, 1, "the first is held");
+  const text = assertDenied(answersFor(mallory, 2)[0], "connectors need a human");
+  ok(text.includes("too many bytes of arguments of mallory are waiting for approval"), text);
+  const alice = harness({ policy: POLICY, approvals, session: "a", principal: "alice" });
+  alice.proxy.fromClient(line(call(1, "create-connector", big)));
+  await flush();
+  equal(approvals.size, 2, "alice's is held, not denied");
+  // Answered, a call gives its bytes back.
+  ok(approvals.reject(approvals.list()[0].id, "ann", null));
+  await flush();
+  mallory.proxy.fromClient(line(call(3, "create-connector", big)));
+  await flush();
+  deepEqual(answersFor(mallory, 3), [], "held again");
+  for (const pending of approvals.list()) approvals.reject(pending.id, "ann", null);
+  await flush();
+});
+
+Deno.test("McpProxy holds at most a byte budget of arguments in all", async () => {
+  const approvals = new Approvals({ maxBytesPerPrincipal: 1_000, maxBytes: 1_500 });
+  const big = { blob: "x".repeat(800) };
+  const a = harness({ policy: POLICY, approvals, session: "a", principal: "alice" });
+  const b = harness({ policy: POLICY, approvals, session: "b", principal: "bob" });
+  a.proxy.fromClient(line(call(1, "create-connector", big)));
+  await flush();
+  b.proxy.fromClient(line(call(1, "create-connector", big)));
+  await flush();
+  const text = assertDenied(answersFor(b, 1)[0], "connectors need a human");
+  ok(text.includes("too many bytes of arguments are waiting for approval (1500)"), text);
+  for (const pending of approvals.list()) approvals.reject(pending.id, "ann", null);
+  await flush();
+});
