@@ -103,7 +103,7 @@ export class Continuations {
     const entry: Continuation = {
       key,
       principal: call.principal,
-      requestedKeys: sortedKeys(result.inputRequests),
+      requestedKeys: this.#short(sortedKeys(result.inputRequests)),
       round,
       expiresAt: this.#now() + this.#ttlMs,
       approvals: [...approvals],
@@ -129,7 +129,7 @@ export class Continuations {
     const list = this.#entries.get(key);
     if (!list) return null;
     const now = this.#now();
-    const answered = sortedKeys(responses);
+    const answered = this.#short(sortedKeys(responses));
     for (let i = 0; i < list.length; i++) {
       const entry = list[i];
       if (entry.expiresAt <= now) continue;
@@ -142,10 +142,13 @@ export class Continuations {
   }
 
   #keyOf(call: CallIdentity, requestState: string | null): string {
-    const state = requestState !== null && requestState.length > 128
-      ? `#${this.#digest(requestState)}`
-      : requestState;
+    const state = requestState === null ? null : this.#short(requestState);
     return JSON.stringify([call.principal, call.tool, call.argsDigest, state]);
+  }
+
+  /** Text the peer chose (a server's state, its keys), kept as its digest when long. */
+  #short(text: string): string {
+    return text.length > 128 ? `#${this.#digest(text)}` : text;
   }
 
   #remove(key: string, list: Continuation[], index: number): void {

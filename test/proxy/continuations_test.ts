@@ -126,3 +126,13 @@ Deno.test("Continuations: past the total, the principal holding the most loses i
   equal(t.take({ ...CALL, principal: "m1", argsDigest: "0" }, RETRY), null, "m1 lost its oldest");
   equal(t.take({ ...CALL, principal: "m2", argsDigest: "0" }, RETRY)?.round, 2);
 });
+
+Deno.test("Continuations keep a digest, not the text, of a server's long list of requested keys", () => {
+  const digests: string[] = [];
+  const t = new Continuations({ digest: (text) => (digests.push(text), `h${text.length}`) });
+  const keys = Object.fromEntries(Array.from({ length: 1_000 }, (_, i) => [`k${i}`, {}]));
+  t.remember(CALL, { ...ASKED, inputRequests: keys }, 1);
+  equal(digests.length, 1, "the keys' text was digested");
+  equal(t.take(CALL, { ...RETRY, inputResponses: { k1: {} } }), null, "other keys");
+  equal(t.take(CALL, { ...RETRY, inputResponses: keys })?.round, 2);
+});
