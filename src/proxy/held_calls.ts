@@ -171,7 +171,7 @@ export class HeldCalls {
     if (call.era === "modern") {
       const meta = isObject(call.params._meta) ? call.params._meta : {};
       const capabilities = meta[META.clientCapabilities];
-      return isObject(capabilities) && isObject(capabilities.elicitation) ? "modern" : null;
+      return isObject(capabilities) && takesForms(capabilities.elicitation) ? "modern" : null;
     }
     return this.#options.legacyElicitation() ? "legacy" : null;
   }
@@ -324,6 +324,16 @@ function visible(text: string): string {
     /\p{Cf}/gu,
     (char) => `\\u${char.codePointAt(0)!.toString(16).padStart(4, "0")}`,
   );
+}
+
+/**
+ * Whether an `elicitation` capability takes form-mode questions (the proxy's are forms): `{}`
+ * means forms (as before modes existed), `{form: {}}` says so; `{url: {}}` alone does not, and a
+ * client must not be sent a mode it did not declare.
+ */
+export function takesForms(elicitation: unknown): boolean {
+  return isObject(elicitation) &&
+    (isObject(elicitation.form) || !Object.hasOwn(elicitation, "url"));
 }
 
 /** True only for an accepted form that says `approve: true`. */

@@ -24,6 +24,7 @@ import { sniffTopLevelId } from "./top_level_id.ts";
 import { ClientRelay, type RequestKind } from "./client_relay.ts";
 import { Approvals } from "./approvals.ts";
 import { ClientQuestions } from "./client_questions.ts";
+import { takesForms } from "./held_calls.ts";
 import { Continuations } from "./continuations.ts";
 import { ToolCalls } from "./tool_calls.ts";
 import { classifyClientMessage, type ClientMessage } from "./client_message.ts";
@@ -355,7 +356,7 @@ export class McpProxy {
     const params = isObject(message.params) ? message.params : null;
     this.#clientInfo = readClientInfo(params?.clientInfo) ?? this.#clientInfo;
     const capabilities = params?.capabilities;
-    this.#elicits = isObject(capabilities) && isObject(capabilities.elicitation);
+    this.#elicits = isObject(capabilities) && takesForms(capabilities.elicitation);
     const asked = params?.protocolVersion;
     if (params && typeof asked === "string" && !isKnownVersion(asked)) {
       // As a server would: answer in a version we know; the client decides if it can speak it.

@@ -596,3 +596,43 @@ Deno.test("McpProxy holds at most a byte budget of arguments in all", async () =
   for (const pending of approvals.list()) approvals.reject(pending.id, "ann", null);
   await flush();
 });
+
+Deno.test("McpProxy asks a user only in a mode the client declared: URL-only elicitation gets no form", async () => {
+  const { h } = withApprovals();
+  const urlOnly = {
+    ...ENVELOPE,
+    "io.modelcontextprotocol/clientCapabilities": { elicitation: { url: {} } },
+  };
+  h.proxy.fromClient(line({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "tools/call",
+    params: { name: "pay", arguments: { amount: 500 }, _meta: urlOnly },
+  }));
+  await h.proxy.settled();
+  const text = assertDenied(assertOneAnswerEach(h, [1])[0], "payments need the user");
+  ok(text.includes("approval could not be asked"), text);
+  const legacy = withApprovals().h;
+  legacy.proxy.fromClient(line(request(0, "initialize", {
+    protocolVersion: "2025-11-25",
+    capabilities: { elicitation: { url: {} } },
+  })));
+  await serve(legacy, () => ({ protocolVersion: "2025-11-25", capabilities: { tools: {} } }));
+  legacy.proxy.fromClient(line(call(1, "pay", { amount: 500 })));
+  await legacy.proxy.settled();
+  ok(!answers(legacy).some((m: Message) => m.method === "elicitation/create"), "no form sent");
+  assertDenied(assertOneAnswerEach(legacy, [1])[0], "payments need the user");
+  // Declared forms, alone or beside URLs, are asked.
+  const both = {
+    ...ENVELOPE,
+    "io.modelcontextprotocol/clientCapabilities": { elicitation: { form: {}, url: {} } },
+  };
+  h.proxy.fromClient(line({
+    jsonrpc: "2.0",
+    id: 2,
+    method: "tools/call",
+    params: { name: "pay", arguments: { amount: 500 }, _meta: both },
+  }));
+  await h.proxy.settled();
+  equal(assertOneAnswerEach(h, [2])[0].result.resultType, "input_required");
+});
