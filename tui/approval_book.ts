@@ -116,5 +116,7 @@ export function fateText(settled: Settled): string {
       return "expired: nobody answered in time";
     case "withdrawn":
       return "withdrawn: the agent cancelled it or left";
+    case "released":
+      return "released: the policy changed, the call was decided again";
   }
 }

@@ -49,12 +49,20 @@ export function formatClock(ts: number): string {
 
 /**
  * Text on one line: line breaks, tabs and other control characters (C0, DEL and C1, which
- * some terminals read as escape sequences) become spaces. Text from proxies (tool names,
- * reasons, server names) cannot move the cursor or restyle the screen.
+ * some terminals read as escape sequences) become spaces, and characters that show nothing or
+ * turn the text around (Unicode format characters: bidi controls, zero-width ones) become
+ * `\uXXXX`. Text from proxies (tool names, reasons, the arguments an operator approves) cannot
+ * move the cursor, restyle the screen or read other than it is.
  */
 export function oneLine(text: string): string {
-  return CONTROL.test(text) ? text.replace(CONTROLS, " ") : text;
+  const flat = CONTROL.test(text) ? text.replace(CONTROLS, " ") : text;
+  return FORMAT.test(flat)
+    ? flat.replace(FORMATS, (char) => `\\u${char.codePointAt(0)!.toString(16).padStart(4, "0")}`)
+    : flat;
 }
+
+const FORMAT = /\p{Cf}/u;
+const FORMATS = /\p{Cf}/gu;
 
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;

@@ -177,6 +177,11 @@ function approvalBody(
       return [{ text: `● expired ${view.tool}: nobody answered in time`, colour: "red" }];
     case "withdrawn":
       return [{ text: `● withdrawn ${view.tool}: the agent cancelled it or left`, dim: true }];
+    case "released":
+      return [{
+        text: `● released ${view.tool}: the policy changed, the call was decided again`,
+        dim: true,
+      }];
   }
 }
 

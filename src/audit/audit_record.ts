@@ -15,7 +15,8 @@ export type LifecycleEvent =
   | "approval_granted"
   | "approval_rejected"
   | "approval_expired"
-  | "approval_withdrawn";
+  | "approval_withdrawn"
+  | "approval_released";
 
 /** Hex SHA-256 of the canonical JSON of a call's arguments (synchronous: the path is hot). */
 export function argsSha256(args: unknown): string {

@@ -189,7 +189,8 @@ export interface ApprovalView {
 /** `approval` notification params: a call held, or what became of it. */
 export interface ApprovalNotice {
   ts: number;
-  event: "requested" | "granted" | "rejected" | "expired" | "withdrawn";
+  /** `released`: the policy changed and no longer holds the call so; it was decided again. */
+  event: "requested" | "granted" | "rejected" | "expired" | "withdrawn" | "released";
   approval: ApprovalView;
   /** Who answered (`ann via ctl`, `user via client`); null when nobody did. */
   by: string | null;

@@ -97,6 +97,7 @@ export class DemoTally {
     rejected: 0,
     expired: 0,
     withdrawn: 0,
+    released: 0,
   };
 
   /** A held call, or what became of one. */
@@ -135,12 +136,13 @@ export class DemoTally {
       );
     }
     if (this.held.requested > 0) {
-      const { requested, granted, rejected, expired, withdrawn } = this.held;
+      const { requested, granted, rejected, expired, withdrawn, released } = this.held;
       const outcomes = [
         `${granted} approved`,
         `${rejected} rejected`,
         `${expired} timed out`,
         withdrawn ? `${withdrawn} withdrawn` : "",
+        released ? `${released} released by a policy change` : "",
       ].filter(Boolean).join(", ");
       lines.push(`Held for a human: ${requested} call${requested === 1 ? "" : "s"}, ${outcomes}`);
     }

@@ -84,7 +84,7 @@ export class ProxyMetrics {
     this.#approvals = r.add(
       new Counter(
         "intercept_approvals_total",
-        "Calls held for a human, by outcome: requested, granted, rejected, expired, withdrawn",
+        "Calls held for a human, by outcome: requested, granted, rejected, expired, withdrawn, released",
       ),
     );
   }

@@ -6,6 +6,7 @@
  * and only once: two retries racing with one token cannot both run the call.
  */
 import type { ApprovalOutcome } from "./approvals.ts";
+import { FairQueues } from "./fair_queues.ts";
 
 export interface ApprovalWait {
   readonly approvalId: string;
@@ -21,8 +22,13 @@ export interface ApprovalWait {
   readonly outcome: Promise<ApprovalOutcome>;
 }
 
-/** Waits answered (by an operator or the clock) before their retry came, kept at most. */
+/**
+ * Waits answered (by an operator or the clock) before their retry came, kept at most: past it
+ * the oldest of the principal holding the most go first, so one cannot push out another's.
+ */
 export const MAX_ANSWERED_WAITS = 1_000;
+/** Answered waits of one principal kept at most; its own oldest go first. */
+export const MAX_ANSWERED_WAITS_PER_PRINCIPAL = 100;
 /** How long an answered wait is kept for its retry. */
 export const ANSWERED_WAIT_KEPT_MS = 600_000;
 
@@ -30,6 +36,11 @@ export class ApprovalWaits {
   readonly #waits = new Map<string, ApprovalWait>();
   /** Tokens of answered waits, oldest answer first, with when each is forgotten. */
   readonly #answered = new Map<string, number>();
+  /** The same tokens per principal: the count bounds evict from there. */
+  readonly #answeredOf = new FairQueues<string>(
+    MAX_ANSWERED_WAITS_PER_PRINCIPAL,
+    MAX_ANSWERED_WAITS,
+  );
   readonly #now: () => number;
 
   constructor(now: () => number = Date.now) {
@@ -44,7 +55,7 @@ export class ApprovalWaits {
   /**
    * Keeps `wait` under `token` until its retry takes it. A wait whose approval is still pending
    * is kept as long as it is (the approval list bounds those); once answered, for
-   * `ANSWERED_WAIT_KEPT_MS`, and the oldest answered go first past `MAX_ANSWERED_WAITS`.
+   * `ANSWERED_WAIT_KEPT_MS`, within `MAX_ANSWERED_WAITS_PER_PRINCIPAL` and `MAX_ANSWERED_WAITS`.
    */
   add(token: string, wait: ApprovalWait): void {
     this.#forgetOld();
@@ -52,8 +63,26 @@ export class ApprovalWaits {
     wait.outcome.then(() => {
       if (this.#waits.get(token) !== wait) return;
       this.#answered.set(token, this.#now() + ANSWERED_WAIT_KEPT_MS);
+      for (const out of this.#answeredOf.add(wait.principal, token)) {
+        this.#answered.delete(out);
+        this.#waits.delete(out);
+      }
       this.#forgetOld();
     });
+  }
+
+  /**
+   * The wait `token` names when the retry matches it and its approval is still open (no answer
+   * yet); left in place. Null otherwise.
+   */
+  pending(
+    token: string,
+    retry: { principal: string; tool: string; digest: string },
+  ): ApprovalWait | null {
+    this.#forgetOld();
+    if (this.#answered.has(token)) return null;
+    const wait = this.#waits.get(token);
+    return wait && matches(wait, retry) ? wait : null;
   }
 
   /**
@@ -66,24 +95,30 @@ export class ApprovalWaits {
   ): ApprovalWait | null {
     this.#forgetOld();
     const wait = this.#waits.get(token);
-    if (!wait) return null;
-    if (
-      wait.principal !== retry.principal || wait.tool !== retry.tool ||
-      wait.digest !== retry.digest
-    ) {
-      return null;
-    }
-    this.#waits.delete(token);
-    this.#answered.delete(token);
+    if (!wait || !matches(wait, retry)) return null;
+    this.#forget(token);
     return wait;
   }
 
   #forgetOld(): void {
     const now = this.#now();
     for (const [token, forgetAt] of this.#answered) {
-      if (forgetAt > now && this.#answered.size <= MAX_ANSWERED_WAITS) break;
-      this.#answered.delete(token);
-      this.#waits.delete(token);
+      if (forgetAt > now) break;
+      this.#forget(token);
     }
   }
+
+  #forget(token: string): void {
+    const wait = this.#waits.get(token);
+    if (wait && this.#answered.delete(token)) this.#answeredOf.remove(wait.principal, token);
+    this.#waits.delete(token);
+  }
+}
+
+function matches(
+  wait: ApprovalWait,
+  retry: { principal: string; tool: string; digest: string },
+): boolean {
+  return wait.principal === retry.principal && wait.tool === retry.tool &&
+    wait.digest === retry.digest;
 }

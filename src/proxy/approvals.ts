@@ -31,7 +31,9 @@ export type ApprovalOutcome =
   | { readonly kind: "granted"; readonly by: string; readonly source: ApprovalSource }
   | { readonly kind: "rejected"; readonly by: string; readonly reason: string | null }
   | { readonly kind: "expired" }
-  | { readonly kind: "withdrawn" };
+  | { readonly kind: "withdrawn" }
+  /** The policy changed and no longer holds the call under its rule: it is decided again. */
+  | { readonly kind: "released" };
 
 export type ApprovalEvent =
   | { readonly type: "approval_requested"; readonly approval: PendingApproval }
@@ -40,7 +42,8 @@ export type ApprovalEvent =
       | "approval_granted"
       | "approval_rejected"
       | "approval_expired"
-      | "approval_withdrawn";
+      | "approval_withdrawn"
+      | "approval_released";
     readonly approval: PendingApproval;
     readonly by: string | null;
     readonly reason: string | null;
@@ -53,15 +56,35 @@ export interface ApprovalsOptions {
   maxPending?: number;
   /** Calls of one principal held at once, at most: one agent cannot fill the list for all. */
   maxPerPrincipal?: number;
+  /** Bytes of arguments (their JSON) held at once, at most, in all and of one principal. */
+  maxBytes?: number;
+  maxBytesPerPrincipal?: number;
+}
+
+/** What a caller says of a call it holds, besides what operators see. */
+export interface HoldOptions {
+  /** Whether what decides calls now still holds this one (checked by `reconsider`). */
+  stillHeld?: () => boolean;
+  /** The size of its arguments (their JSON): counted against the byte bounds while it waits. */
+  bytes?: number;
 }
 
 export const MAX_PENDING_APPROVALS = 1_000;
 export const MAX_PENDING_PER_PRINCIPAL = 100;
+/**
+ * A held call keeps its arguments until it is answered (a modern one even after its request
+ * was): without a byte bound, 100 held calls of 16 MiB each would pin 1.6 GiB per principal.
+ */
+export const MAX_PENDING_BYTES = 256 * 1024 * 1024;
+export const MAX_PENDING_BYTES_PER_PRINCIPAL = 64 * 1024 * 1024;
 
 interface Entry {
   approval: PendingApproval;
   resolve: (outcome: ApprovalOutcome) => void;
   timer: ReturnType<typeof setTimeout>;
+  /** Whether what decides calls now still holds this one (checked by `reconsider`). */
+  stillHeld: (() => boolean) | null;
+  bytes: number;
 }
 
 export class Approvals {
@@ -72,6 +95,11 @@ export class Approvals {
   readonly #maxPerPrincipal: number;
   /** Calls held per principal. */
   readonly #perPrincipal = new Map<string, number>();
+  readonly #maxBytes: number;
+  readonly #maxBytesPerPrincipal: number;
+  /** Bytes of arguments held, in all and per principal. */
+  #bytes = 0;
+  readonly #bytesOf = new Map<string, number>();
   /** The questions put to modern clients, waiting for their retries (any session's). */
   readonly waits: ApprovalWaits;
 
@@ -81,6 +109,8 @@ export class Approvals {
     this.#onEvent = options.onEvent ?? (() => {});
     this.#maxPending = options.maxPending ?? MAX_PENDING_APPROVALS;
     this.#maxPerPrincipal = options.maxPerPrincipal ?? MAX_PENDING_PER_PRINCIPAL;
+    this.#maxBytes = options.maxBytes ?? MAX_PENDING_BYTES;
+    this.#maxBytesPerPrincipal = options.maxBytesPerPrincipal ?? MAX_PENDING_BYTES_PER_PRINCIPAL;
   }
 
   get size(): number {
@@ -89,11 +119,13 @@ export class Approvals {
 
   /**
    * Holds a call for `timeoutMs`; resolves with the first answer. When too many calls are held
-   * already, in all or of the call's principal, `refused` says so (the caller denies this one).
+   * already, or too many bytes of arguments, in all or of the call's principal, `refused` says
+   * so (the caller denies this one).
    */
   open(
     details: Omit<PendingApproval, "id" | "requestedAt" | "expiresAt">,
     timeoutMs: number,
+    options: HoldOptions = {},
   ): { id: string; outcome: Promise<ApprovalOutcome> } | { refused: string } {
     if (this.#entries.size >= this.#maxPending) {
       return { refused: `too many calls are waiting for approval (${this.#maxPending})` };
@@ -105,7 +137,22 @@ export class Approvals {
           `(${this.#maxPerPrincipal})`,
       };
     }
+    const bytes = options.bytes ?? 0;
+    const bytesOf = this.#bytesOf.get(details.principal) ?? 0;
+    if (this.#bytes + bytes > this.#maxBytes) {
+      return {
+        refused: `too many bytes of arguments are waiting for approval (${this.#maxBytes})`,
+      };
+    }
+    if (bytesOf + bytes > this.#maxBytesPerPrincipal) {
+      return {
+        refused: `too many bytes of arguments of ${details.principal} are waiting for approval ` +
+          `(${this.#maxBytesPerPrincipal})`,
+      };
+    }
     this.#perPrincipal.set(details.principal, held + 1);
+    this.#bytes += bytes;
+    this.#bytesOf.set(details.principal, bytesOf + bytes);
     const id = newId();
     const requestedAt = this.#now();
     const approval: PendingApproval = {
@@ -117,7 +164,13 @@ export class Approvals {
     let resolve!: (outcome: ApprovalOutcome) => void;
     const outcome = new Promise<ApprovalOutcome>((done) => resolve = done);
     const timer = setTimeout(() => this.#settle(id, { kind: "expired" }), timeoutMs);
-    this.#entries.set(id, { approval, resolve, timer });
+    this.#entries.set(id, {
+      approval,
+      resolve,
+      timer,
+      stillHeld: options.stillHeld ?? null,
+      bytes,
+    });
     this.#onEvent({ type: "approval_requested", approval });
     return { id, outcome };
   }
@@ -152,6 +205,27 @@ export class Approvals {
     this.#settle(id, { kind: "withdrawn" });
   }
 
+  /**
+   * What decides calls changed (a policy reload, a live deny): every held call is checked
+   * against it, and one it no longer holds under the same rule for the same approvers leaves
+   * the list, `released`: its owner decides it again (allowed and forwarded, denied with the
+   * new reason, or held anew under another rule). The others keep waiting, deadline unchanged.
+   * Returns how many were released.
+   */
+  reconsider(): number {
+    let released = 0;
+    for (const [id, entry] of [...this.#entries]) {
+      let held: boolean;
+      try {
+        held = entry.stillHeld?.() ?? true;
+      } catch {
+        held = false; // Decided again, the call meets the same failure and is denied.
+      }
+      if (!held && this.#settle(id, { kind: "released" })) released++;
+    }
+    return released;
+  }
+
   #accepts(id: string, source: ApprovalSource): boolean {
     const entry = this.#entries.get(id);
     return entry !== undefined && entry.approval.from.includes(source);
@@ -165,6 +239,10 @@ export class Approvals {
     const held = this.#perPrincipal.get(principal)! - 1;
     if (held > 0) this.#perPrincipal.set(principal, held);
     else this.#perPrincipal.delete(principal);
+    this.#bytes -= entry.bytes;
+    const bytesLeft = this.#bytesOf.get(principal)! - entry.bytes;
+    if (bytesLeft > 0) this.#bytesOf.set(principal, bytesLeft);
+    else this.#bytesOf.delete(principal);
     clearTimeout(entry.timer);
     const by = outcome.kind === "granted" || outcome.kind === "rejected" ? outcome.by : null;
     const reason = outcome.kind === "rejected" ? outcome.reason : null;

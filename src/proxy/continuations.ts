@@ -7,6 +7,7 @@
  * and a bounded lifetime. Any other call carrying those fields is a new call and pays.
  */
 import type { ApprovedRule } from "../engine/evaluate.ts";
+import { FairQueues } from "./fair_queues.ts";
 import { isObject, type JsonObject } from "./jsonrpc.ts";
 import { sha256 } from "./sha256.ts";
 
@@ -23,13 +24,21 @@ export interface ContinuationOptions {
   ttlMs?: number;
   /** Rounds of one logical call before a retry pays again (default 10). */
   maxRounds?: number;
-  /** Continuations kept at most; the oldest goes first (default 1,000). */
+  /**
+   * Continuations kept at most (default 1,000): past it the oldest of the principal holding the
+   * most goes first, so one principal cannot push out another's.
+   */
   maxEntries?: number;
+  /** Continuations of one principal kept at most; its own oldest goes first (default 100). */
+  maxPerPrincipal?: number;
   /** Shortens a long `requestState` for the table's key (default SHA-256, loaded by callers). */
   digest?: (text: string) => string;
 }
 
 interface Continuation {
+  /** Its key in the table, and whose it is. */
+  readonly key: string;
+  readonly principal: string;
   readonly requestedKeys: string;
   readonly round: number;
   readonly expiresAt: number;
@@ -46,6 +55,7 @@ export interface TakenContinuation {
 export const CONTINUATION_TTL_MS = 600_000;
 export const MAX_ROUNDS = 10;
 export const MAX_CONTINUATIONS = 1_000;
+export const MAX_CONTINUATIONS_PER_PRINCIPAL = 100;
 
 /** True when a call carries MRTR retry fields, so it claims to continue an earlier call. */
 export function isRetry(params: JsonObject): boolean {
@@ -54,23 +64,26 @@ export function isRetry(params: JsonObject): boolean {
 
 export class Continuations {
   readonly #entries = new Map<string, Continuation[]>();
-  #count = 0;
+  /** Every continuation, per principal, oldest first: the bounds evict from there. */
+  readonly #kept: FairQueues<Continuation>;
   readonly #now: () => number;
   readonly #ttlMs: number;
   readonly #maxRounds: number;
-  readonly #maxEntries: number;
   readonly #digest: (text: string) => string;
 
   constructor(options: ContinuationOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#ttlMs = options.ttlMs ?? CONTINUATION_TTL_MS;
     this.#maxRounds = options.maxRounds ?? MAX_ROUNDS;
-    this.#maxEntries = options.maxEntries ?? MAX_CONTINUATIONS;
+    this.#kept = new FairQueues(
+      options.maxPerPrincipal ?? MAX_CONTINUATIONS_PER_PRINCIPAL,
+      options.maxEntries ?? MAX_CONTINUATIONS,
+    );
     this.#digest = options.digest ?? sha256;
   }
 
   get size(): number {
-    return this.#count;
+    return this.#kept.size;
   }
 
   /**
@@ -88,7 +101,9 @@ export class Continuations {
     const state = typeof result.requestState === "string" ? result.requestState : null;
     const key = this.#keyOf(call, state);
     const entry: Continuation = {
-      requestedKeys: sortedKeys(result.inputRequests),
+      key,
+      principal: call.principal,
+      requestedKeys: this.#short(sortedKeys(result.inputRequests)),
       round,
       expiresAt: this.#now() + this.#ttlMs,
       approvals: [...approvals],
@@ -96,8 +111,7 @@ export class Continuations {
     const list = this.#entries.get(key);
     if (list) list.push(entry);
     else this.#entries.set(key, [entry]);
-    this.#count++;
-    while (this.#count > this.#maxEntries) this.#evictOldest();
+    for (const out of this.#kept.add(call.principal, entry)) this.#unlist(out);
     return true;
   }
 
@@ -115,7 +129,7 @@ export class Continuations {
     const list = this.#entries.get(key);
     if (!list) return null;
     const now = this.#now();
-    const answered = sortedKeys(responses);
+    const answered = this.#short(sortedKeys(responses));
     for (let i = 0; i < list.length; i++) {
       const entry = list[i];
       if (entry.expiresAt <= now) continue;
@@ -128,27 +142,34 @@ export class Continuations {
   }
 
   #keyOf(call: CallIdentity, requestState: string | null): string {
-    const state = requestState !== null && requestState.length > 128
-      ? `#${this.#digest(requestState)}`
-      : requestState;
+    const state = requestState === null ? null : this.#short(requestState);
     return JSON.stringify([call.principal, call.tool, call.argsDigest, state]);
   }
 
+  /** Text the peer chose (a server's state, its keys), kept as its digest when long. */
+  #short(text: string): string {
+    return text.length > 128 ? `#${this.#digest(text)}` : text;
+  }
+
   #remove(key: string, list: Continuation[], index: number): void {
-    list.splice(index, 1);
-    this.#count--;
+    const [entry] = list.splice(index, 1);
+    this.#kept.remove(entry.principal, entry);
     if (list.length === 0) this.#entries.delete(key);
+  }
+
+  /** Takes an entry the bounds put out off its key's list. */
+  #unlist(entry: Continuation): void {
+    const list = this.#entries.get(entry.key);
+    if (!list) return;
+    const index = list.indexOf(entry);
+    if (index >= 0) list.splice(index, 1);
+    if (list.length === 0) this.#entries.delete(entry.key);
   }
 
   #dropExpired(key: string, list: Continuation[], now: number): void {
     for (let i = list.length - 1; i >= 0; i--) {
       if (list[i].expiresAt <= now) this.#remove(key, list, i);
     }
-  }
-
-  #evictOldest(): void {
-    const [key, list] = this.#entries.entries().next().value!;
-    this.#remove(key, list, 0);
   }
 }
 

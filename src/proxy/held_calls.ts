@@ -28,6 +28,8 @@ export interface HeldCall {
   readonly era: Era;
   readonly client: string | null;
   readonly digest: () => Promise<string>;
+  /** Whether the policy as it now stands still holds the call as `held` did (takes nothing). */
+  readonly stillHeld: (held: Held) => boolean;
 }
 
 /** What became of a held call: granted (decide it again, approved), denied, or already answered. */
@@ -40,6 +42,8 @@ export type HoldResult =
     readonly rule?: string;
   }
   | { readonly kind: "denied"; readonly reason: string; readonly rule?: string }
+  /** The policy changed and no longer holds it so: decide it again under the policy as it is. */
+  | { readonly kind: "released" }
   | { readonly kind: "answered" };
 
 export interface HeldCallsOptions {
@@ -88,17 +92,21 @@ export class HeldCalls {
           `no operator may answer)`,
       };
     }
-    const opened = approvals.open({
-      tool: call.tool,
-      args: call.args,
-      session: this.#options.session,
-      principal: this.#options.principal,
-      client: call.client,
-      rule: rule.name,
-      reason: rule.reason,
-      from: approval.from,
-      askingUser: way !== null,
-    }, approval.timeoutMs);
+    const opened = approvals.open(
+      {
+        tool: call.tool,
+        args: call.args,
+        session: this.#options.session,
+        principal: this.#options.principal,
+        client: call.client,
+        rule: rule.name,
+        reason: rule.reason,
+        from: approval.from,
+        askingUser: way !== null,
+      },
+      approval.timeoutMs,
+      { stillHeld: () => call.stillHeld(held), bytes: JSON.stringify(call.args).length },
+    );
     if ("refused" in opened) return { kind: "denied", reason: `${reason}: ${opened.refused}` };
     if (way === "modern") {
       return await this.#askModern(call, opened.id, opened.outcome, {
@@ -110,7 +118,9 @@ export class HeldCalls {
     const { request } = call;
     request.onEnd = () => approvals.withdraw(opened.id);
     const stopKeepAlive = this.#keepAlive(call, approval.timeoutMs);
-    const asking = way === "legacy" ? this.#askLegacy(call, reason, opened.id) : null;
+    const asking = way === "legacy"
+      ? this.#askLegacy(call, reason, opened.id, approval.from.includes("operator"))
+      : null;
     try {
       return describe(await opened.outcome, reason, approval.timeoutMs);
     } finally {
@@ -129,28 +139,39 @@ export class HeldCalls {
     const { approvals } = this.#options;
     const token = call.params.requestState as string;
     const responses = isObject(call.params.inputResponses) ? call.params.inputResponses : {};
+    const replied = Object.hasOwn(responses, APPROVAL_INPUT);
     const said = userAnswer(responses[APPROVAL_INPUT]);
     // Whatever it answers, the proxy's state and answer never reach the server.
     stripApproval(call.params);
-    const digest = await call.digest();
-    // Taken at once after the digest: a second retry with the same token finds nothing.
-    const wait = approvals.waits.take(token, {
+    const retry = {
       principal: this.#options.principal,
       tool: call.tool,
-      digest,
-    });
+      digest: await call.digest(),
+    };
+    if (!replied && approvals.waits.pending(token, retry)) {
+      // A retry without the answer, the approval still open: asked again (MRTR), not a no.
+      this.#putQuestion(call, token, approvals.waits.pending(token, retry)!.reason);
+      return { kind: "answered" };
+    }
+    // Taken at once after the digest: a second retry with the same token finds nothing.
+    const wait = approvals.waits.take(token, retry);
     if (!wait) return null;
     // The first answer wins: an operator's or the clock's, if it came before this one.
     if (said) approvals.approve(wait.approvalId, BY_USER, "user");
-    else approvals.reject(wait.approvalId, BY_USER, "declined", "user");
-    return describe(await wait.outcome, wait.reason, wait.timeoutMs, wait.rule);
+    else if (replied) approvals.reject(wait.approvalId, BY_USER, "declined", "user");
+    const outcome = await wait.outcome;
+    // Released by a policy change before the answer came: still, a user's no stops the call.
+    const final: ApprovalOutcome = outcome.kind === "released" && replied && !said
+      ? { kind: "rejected", by: BY_USER, reason: "declined" }
+      : outcome;
+    return describe(final, wait.reason, wait.timeoutMs, wait.rule);
   }
 
   #userWay(call: HeldCall): "modern" | "legacy" | null {
     if (call.era === "modern") {
       const meta = isObject(call.params._meta) ? call.params._meta : {};
       const capabilities = meta[META.clientCapabilities];
-      return isObject(capabilities) && isObject(capabilities.elicitation) ? "modern" : null;
+      return isObject(capabilities) && takesForms(capabilities.elicitation) ? "modern" : null;
     }
     return this.#options.legacyElicitation() ? "legacy" : null;
   }
@@ -170,19 +191,29 @@ export class HeldCalls {
       ...held,
       outcome,
     });
+    this.#putQuestion(call, token, held.reason);
+    return { kind: "answered" };
+  }
+
+  /** Answers a modern call with the approval question, under `token`. */
+  #putQuestion(call: HeldCall, token: string, reason: string): void {
     const { request } = call;
     this.#options.requests.answer(
       request,
       resultResponse(request.id, {
         resultType: "input_required",
-        inputRequests: { [APPROVAL_INPUT]: elicitation(call, held.reason, "modern") },
+        inputRequests: { [APPROVAL_INPUT]: elicitation(call, reason, "modern") },
         requestState: token,
       }),
     );
-    return { kind: "answered" };
   }
 
-  #askLegacy(call: HeldCall, reason: string, approvalId: string): ClientQuestion {
+  #askLegacy(
+    call: HeldCall,
+    reason: string,
+    approvalId: string,
+    operatorMay: boolean,
+  ): ClientQuestion {
     const { approvals, askClient } = this.#options;
     const question = askClient(
       "elicitation/create",
@@ -194,7 +225,16 @@ export class HeldCalls {
         if (userAnswer(result)) approvals.approve(approvalId, BY_USER, "user");
         else approvals.reject(approvalId, BY_USER, "declined", "user");
       },
-      () => {}, // No answer from the client: an operator or the clock decides.
+      (error: Error) => {
+        // The client could not ask: an operator may still answer; if none may, nobody will.
+        if (operatorMay) return;
+        approvals.reject(
+          approvalId,
+          BY_USER,
+          `the client could not ask its user: ${error.message.slice(0, 200)}`,
+          "user",
+        );
+      },
     );
     return question;
   }
@@ -244,6 +284,8 @@ function describe(
       };
     case "withdrawn":
       return { kind: "answered" };
+    case "released":
+      return { kind: "released" };
   }
 }
 
@@ -282,6 +324,16 @@ function visible(text: string): string {
     /\p{Cf}/gu,
     (char) => `\\u${char.codePointAt(0)!.toString(16).padStart(4, "0")}`,
   );
+}
+
+/**
+ * Whether an `elicitation` capability takes form-mode questions (the proxy's are forms): `{}`
+ * means forms (as before modes existed), `{form: {}}` says so; `{url: {}}` alone does not, and a
+ * client must not be sent a mode it did not declare.
+ */
+export function takesForms(elicitation: unknown): boolean {
+  return isObject(elicitation) &&
+    (isObject(elicitation.form) || !Object.hasOwn(elicitation, "url"));
 }
 
 /** True only for an accepted form that says `approve: true`. */

@@ -24,6 +24,7 @@ import { sniffTopLevelId } from "./top_level_id.ts";
 import { ClientRelay, type RequestKind } from "./client_relay.ts";
 import { Approvals } from "./approvals.ts";
 import { ClientQuestions } from "./client_questions.ts";
+import { takesForms } from "./held_calls.ts";
 import { Continuations } from "./continuations.ts";
 import { ToolCalls } from "./tool_calls.ts";
 import { classifyClientMessage, type ClientMessage } from "./client_message.ts";
@@ -355,7 +356,7 @@ export class McpProxy {
     const params = isObject(message.params) ? message.params : null;
     this.#clientInfo = readClientInfo(params?.clientInfo) ?? this.#clientInfo;
     const capabilities = params?.capabilities;
-    this.#elicits = isObject(capabilities) && isObject(capabilities.elicitation);
+    this.#elicits = isObject(capabilities) && takesForms(capabilities.elicitation);
     const asked = params?.protocolVersion;
     if (params && typeof asked === "string" && !isKnownVersion(asked)) {
       // As a server would: answer in a version we know; the client decides if it can speak it.
@@ -455,6 +456,17 @@ export class McpProxy {
     this.#questions.clear();
     for (const request of this.#requests.takeAll()) {
       this.#requests.answer(request, errorResponse(request.id, ErrorCode.internalError, reason));
+    }
+  }
+
+  /**
+   * The client closed its side (stdio: stdin ended). Nobody can be told what becomes of a call
+   * held for a human any more: this session's approvals are withdrawn at once, rather than
+   * left for an operator to approve into the void while the proxy winds down.
+   */
+  clientClosed(): void {
+    for (const approval of this.approvals.list()) {
+      if (approval.session === this.#options.session) this.approvals.withdraw(approval.id);
     }
   }
 

@@ -174,6 +174,17 @@ export class PolicyGate {
     );
   }
 
+  /**
+   * Whether the policy and live denies as they stand now would hold `call` as `held` did: under
+   * a rule of the same name, for the same approvers. Takes nothing; an engine error throws.
+   */
+  stillHolds(call: ToolCall, held: Held): boolean {
+    if (this.fleetUnknown !== null && !this.failOpen) return false;
+    const now = evaluate(this.#policy, call, this.#lookup);
+    return isHeld(now) && now.rule.name === held.rule.name &&
+      sameMembers(now.approval.from, held.approval.from);
+  }
+
   /** Gives a verdict's take back: the allowed call could not go up after all. */
   release(verdict: Verdict): void | Promise<void> {
     if (
@@ -250,6 +261,10 @@ export class PolicyGate {
 
 function denial(tool: string, rule: string, reason: string): Decision {
   return { allowed: false, tool, rule, reason, retryAfterMs: null, quotas: [] };
+}
+
+function sameMembers<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((item) => b.includes(item));
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {

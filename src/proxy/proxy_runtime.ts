@@ -89,6 +89,7 @@ export class ProxyRuntime implements ControlTarget {
     this.scopes = new DenyScopes(options.gate, {
       machinePath: options.machineDeniesPath ?? null,
       onChange: (notice) => {
+        this.#decidersChanged();
         this.#options.onToolsChanged();
         this.#emit({ method: "control", params: notice });
       },
@@ -256,6 +257,7 @@ export class ProxyRuntime implements ControlTarget {
       throw error;
     }
     this.#gate.replacePolicy(next);
+    this.#decidersChanged();
     this.#loadedAt = this.#gate.now();
     this.#lastError = null;
     const toolsChanged = visibilityKey(before) !== visibilityKey(next);
@@ -286,7 +288,10 @@ export class ProxyRuntime implements ControlTarget {
     this.#liveDeniedAt.set(tool, this.#gate.now());
     if (by) this.#liveDeniedBy.set(tool, by);
     else this.#liveDeniedBy.delete(tool);
-    if (changed) this.#options.onToolsChanged();
+    if (changed) {
+      this.#decidersChanged();
+      this.#options.onToolsChanged();
+    }
     this.#emit({
       method: "control",
       params: { ts: this.#gate.now(), event: "deny", tool, reason: text, by },
@@ -307,6 +312,7 @@ export class ProxyRuntime implements ControlTarget {
     if (!this.#gate.liveDenies.delete(tool)) return false;
     this.#liveDeniedAt.delete(tool);
     this.#liveDeniedBy.delete(tool);
+    this.#decidersChanged();
     this.#options.onToolsChanged();
     this.#emit({
       method: "control",
@@ -325,6 +331,14 @@ export class ProxyRuntime implements ControlTarget {
       method: "control",
       params: { ts: this.#gate.now(), event: "reset", tool, reason: null, by },
     });
+  }
+
+  /**
+   * The policy or a live deny changed: every call held for a human is decided again, and one no
+   * longer held under its rule does not wait out its timeout (allowed, denied, or held anew).
+   */
+  #decidersChanged(): void {
+    this.#options.approvals?.reconsider();
   }
 
   #storeView(): StoreView {

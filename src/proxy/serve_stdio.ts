@@ -184,8 +184,11 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
       }
     },
     // Calls still being decided (policy loading, schema fetch) go up before the server's stdin
-    // is closed.
-    end: () => void settlesWithin(proxy.settled(), graceMs).then(() => upstream.shutdown(graceMs)),
+    // is closed; calls held for a human are withdrawn (nobody is left to hear the answer).
+    end: () => {
+      proxy.clientClosed();
+      void settlesWithin(proxy.settled(), graceMs).then(() => upstream.shutdown(graceMs));
+    },
   });
 
   const reloads = new ReloadScheduler(log);

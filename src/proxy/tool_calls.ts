@@ -163,7 +163,8 @@ export class ToolCalls {
       if (this.#needsSchema(call.tool)) return this.#withSchema(call);
       return await this.#finish(call);
     }
-    await this.#afterHold(call, result, result.kind === "answered" ? null : result.rule ?? null);
+    const rule = result.kind === "granted" || result.kind === "denied" ? result.rule ?? null : null;
+    await this.#afterHold(call, result, rule);
   }
 
   async #withSchema(call: Call): Promise<void> {
@@ -251,9 +252,12 @@ export class ToolCalls {
   /** What a human said of a held call: decide it again as approved, or deny it. */
   #afterHold(call: Call, result: HoldResult, rule: string | null): Promise<void> | void {
     if (result.kind === "answered" || call.request.done) return call.trace?.end();
-    if (result.kind === "granted") {
-      // It covers its own rule only: another rule may still hold the call for someone else.
-      if (rule !== null) call.approvals.push({ rule, by: result.source });
+    if (result.kind === "granted" || result.kind === "released") {
+      // A yes covers its own rule only: another rule may still hold the call for someone else.
+      // Released (the policy changed while it waited), it is decided under the policy as it is.
+      if (result.kind === "granted" && rule !== null) {
+        call.approvals.push({ rule, by: result.source });
+      }
       if (this.#needsSchema(call.tool) && call.inputSchema === undefined) {
         return this.#withSchema(call);
       }
@@ -290,6 +294,16 @@ export class ToolCalls {
       era: call.era,
       client: call.client?.name ?? null,
       digest: () => this.#digestOf(call),
+      stillHeld: (held) =>
+        this.#options.gate.stillHolds({
+          tool: call.tool,
+          args: call.args,
+          session: this.#options.session,
+          principal: this.#options.principal,
+          inputSchema: call.inputSchema,
+          continuation: call.continuation,
+          approved: call.approvals,
+        }, held),
     };
   }
 

@@ -127,6 +127,12 @@ Deno.test("DemoTally.summary() says how many calls were held and what became of 
     tally.summary(1_000).join("\n"),
     /^Held for a human: 3 calls, .*1 timed out, 1 withdrawn$/m,
   );
+  tally.approval(held("requested"));
+  tally.approval(held("released"));
+  match(
+    tally.summary(1_000).join("\n"),
+    /^Held for a human: 4 calls, .*1 withdrawn, 1 released by a policy change$/m,
+  );
 });
 
 Deno.test("formatLink() says which protocol version and era the agent speaks", () => {

@@ -5,6 +5,7 @@ import {
   type ApprovalWait,
   ApprovalWaits,
   MAX_ANSWERED_WAITS,
+  MAX_ANSWERED_WAITS_PER_PRINCIPAL,
 } from "../../src/proxy/approval_waits.ts";
 import type { ApprovalOutcome } from "../../src/proxy/approvals.ts";
 
@@ -48,12 +49,35 @@ Deno.test("ApprovalWaits forgets an answered wait after its time, never a pendin
 Deno.test("ApprovalWaits drops the oldest answered waits past its bound, never a pending one", async () => {
   const waits = new ApprovalWaits();
   waits.add("pending", wait());
+  // Many principals, each within its share: the total bound applies.
   for (let i = 0; i <= MAX_ANSWERED_WAITS + 10; i++) {
-    waits.add(`answered-${i}`, wait(Promise.resolve({ kind: "expired" })));
+    waits.add(`answered-${i}`, {
+      ...wait(Promise.resolve({ kind: "expired" })),
+      principal: `p${i % 20}`,
+    });
   }
   await flush();
   equal(waits.size, MAX_ANSWERED_WAITS + 1);
-  equal(waits.take("answered-0", RETRY), null, "the oldest answer went first");
-  ok(waits.take(`answered-${MAX_ANSWERED_WAITS + 10}`, RETRY));
+  equal(waits.take("answered-0", { ...RETRY, principal: "p0" }), null, "the oldest went first");
+  const last = MAX_ANSWERED_WAITS + 10;
+  ok(waits.take(`answered-${last}`, { ...RETRY, principal: `p${last % 20}` }));
   ok(waits.take("pending", RETRY));
+});
+
+Deno.test("ApprovalWaits: one principal's answered waits push out only its own", async () => {
+  const waits = new ApprovalWaits();
+  waits.add("alice", wait(Promise.resolve({ kind: "expired" })));
+  await flush();
+  for (let i = 0; i <= MAX_ANSWERED_WAITS + 10; i++) {
+    waits.add(`mallory-${i}`, {
+      ...wait(Promise.resolve({ kind: "expired" })),
+      principal: "mallory",
+    });
+  }
+  await flush();
+  equal(waits.size, MAX_ANSWERED_WAITS_PER_PRINCIPAL + 1);
+  const mallory = { ...RETRY, principal: "mallory" };
+  equal(waits.take("mallory-0", mallory), null, "her oldest went first");
+  ok(waits.take(`mallory-${MAX_ANSWERED_WAITS + 10}`, mallory));
+  ok(waits.take("alice", RETRY), "alice's answer still waits for her retry");
 });

@@ -1,6 +1,6 @@
 /** Continuations: an MRTR retry continues one logical call once, only when it matches. */
 import { deepEqual, equal } from "node:assert/strict";
-import { Continuations, isRetry } from "../../src/proxy/continuations.ts";
+import { type ContinuationOptions, Continuations, isRetry } from "../../src/proxy/continuations.ts";
 
 const CALL = { principal: "alice", tool: "confirm", argsDigest: "d1" };
 const ASKED = {
@@ -14,7 +14,7 @@ const RETRY = {
   requestState: "s-1",
 };
 
-function table(options: { ttlMs?: number; maxRounds?: number; maxEntries?: number } = {}) {
+function table(options: ContinuationOptions = {}) {
   const clock = { now: 1_000 };
   return { clock, table: new Continuations({ now: () => clock.now, ...options }) };
 }
@@ -100,4 +100,39 @@ Deno.test("Continuations carry what a human approved for the call to its retries
   const approved = [{ rule: "needs a human", by: "operator" as const }];
   t.remember(CALL, ASKED, 1, approved);
   deepEqual(t.take(CALL, RETRY)?.approvals, approved);
+});
+
+Deno.test("Continuations: one principal filling the table pushes out only its own", () => {
+  const { table: t } = table({ maxEntries: 10, maxPerPrincipal: 4 });
+  t.remember(CALL, ASKED, 1);
+  const mallory = { ...CALL, principal: "mallory" };
+  for (let i = 0; i < 50; i++) t.remember({ ...mallory, argsDigest: `m${i}` }, ASKED, 1);
+  equal(t.size, 5, "mallory keeps her share, alice her one");
+  equal(t.take({ ...mallory, argsDigest: "m0" }, RETRY), null, "mallory's oldest went");
+  equal(t.take({ ...mallory, argsDigest: "m49" }, RETRY)?.round, 2);
+  equal(t.take(CALL, RETRY)?.round, 2, "alice's retry still continues her call");
+});
+
+Deno.test("Continuations: past the total, the principal holding the most loses its oldest", () => {
+  const { table: t } = table({ maxEntries: 6, maxPerPrincipal: 4 });
+  t.remember(CALL, ASKED, 1);
+  for (const who of ["m1", "m2"]) {
+    for (let i = 0; i < 3; i++) {
+      t.remember({ ...CALL, principal: who, argsDigest: `${i}` }, ASKED, 1);
+    }
+  }
+  equal(t.size, 6, "at the total");
+  equal(t.take(CALL, RETRY)?.round, 2, "alice, holding one, keeps it");
+  equal(t.take({ ...CALL, principal: "m1", argsDigest: "0" }, RETRY), null, "m1 lost its oldest");
+  equal(t.take({ ...CALL, principal: "m2", argsDigest: "0" }, RETRY)?.round, 2);
+});
+
+Deno.test("Continuations keep a digest, not the text, of a server's long list of requested keys", () => {
+  const digests: string[] = [];
+  const t = new Continuations({ digest: (text) => (digests.push(text), `h${text.length}`) });
+  const keys = Object.fromEntries(Array.from({ length: 1_000 }, (_, i) => [`k${i}`, {}]));
+  t.remember(CALL, { ...ASKED, inputRequests: keys }, 1);
+  equal(digests.length, 1, "the keys' text was digested");
+  equal(t.take(CALL, { ...RETRY, inputResponses: { k1: {} } }), null, "other keys");
+  equal(t.take(CALL, { ...RETRY, inputResponses: keys })?.round, 2);
 });

@@ -471,3 +471,168 @@ Deno.test("McpProxy does not hold an approved call again when the server asks fo
   equal(approvals.size, 0, "no second approval is asked for");
   deepEqual(forwardedCalls(h), ["create-connector", "create-connector"]);
 });
+
+Deno.test("McpProxy denies at once a call only its user may approve when the legacy client fails to ask", async () => {
+  const { h, approvals } = withApprovals();
+  h.proxy.fromClient(line(request(0, "initialize", {
+    protocolVersion: "2025-11-25",
+    capabilities: { elicitation: {} },
+    clientInfo: { name: "desk", version: "1" },
+  })));
+  await serve(h, () => ({ protocolVersion: "2025-11-25", capabilities: { tools: {} } }));
+  h.proxy.fromClient(line(call(1, "pay", { amount: 500 })));
+  await flush();
+  const question = answers(h).find((m: Message) => m.method === "elicitation/create");
+  ok(question, "the client was asked");
+  h.proxy.fromClient(line({
+    jsonrpc: "2.0",
+    id: question.id,
+    error: { code: -32601, message: "Method not found" },
+  }));
+  await h.proxy.settled();
+  const text = assertDenied(assertOneAnswerEach(h, [1])[0], "payments need the user");
+  ok(text.includes("could not ask its user"), text);
+  equal(approvals.size, 0);
+  deepEqual(forwardedCalls(h), []);
+});
+
+Deno.test("McpProxy leaves a call to its operator when the legacy client fails to ask the user", async () => {
+  const approvals = new Approvals();
+  const h = harness({
+    policy: POLICY.replace("from: [user]", "from: [user, operator]"),
+    approvals,
+  });
+  h.proxy.fromClient(line(request(0, "initialize", {
+    protocolVersion: "2025-11-25",
+    capabilities: { elicitation: {} },
+  })));
+  await serve(h, () => ({ protocolVersion: "2025-11-25", capabilities: { tools: {} } }));
+  h.proxy.fromClient(line(call(1, "pay", { amount: 500 })));
+  await flush();
+  const question = answers(h).find((m: Message) => m.method === "elicitation/create");
+  h.proxy.fromClient(line({ jsonrpc: "2.0", id: question.id, error: { code: -1, message: "no" } }));
+  await flush();
+  equal(approvals.size, 1, "still waits for an operator");
+  ok(approvals.approve(approvals.list()[0].id, "operator ann"));
+  await serve(h, () => ({ content: [] }));
+  deepEqual(forwardedCalls(h), ["pay"]);
+});
+
+/** A modern retry of `pay` with the proxy's requestState but no answer in it. */
+function bareRetry(id: number, state: string): string {
+  return line({
+    jsonrpc: "2.0",
+    id,
+    method: "tools/call",
+    params: { name: "pay", arguments: { amount: 500 }, _meta: ENVELOPE, requestState: state },
+  });
+}
+
+Deno.test("McpProxy asks again when a modern retry carries no answer, and keeps the approval open", async () => {
+  const { h, approvals } = withApprovals();
+  const state = await askedState(h, 1);
+  h.proxy.fromClient(bareRetry(2, state));
+  await h.proxy.settled();
+  const [again] = assertOneAnswerEach(h, [2]);
+  equal(again.result.resultType, "input_required", JSON.stringify(again));
+  equal(again.result.requestState, state);
+  ok(again.result.inputRequests["intercept-approval"]);
+  equal(approvals.size, 1, "not taken for a no");
+  h.proxy.fromClient(modernPay(3, { state, approve: true }));
+  await serve(h, () => ({ resultType: "complete", content: [] }));
+  deepEqual(forwardedCalls(h), ["pay"]);
+});
+
+Deno.test("McpProxy runs an operator-approved modern call on a retry that carries no answer", async () => {
+  const approvals = new Approvals();
+  const h = harness({
+    policy: POLICY.replace("from: [user]", "from: [user, operator]"),
+    approvals,
+  });
+  const state = await askedState(h, 1);
+  ok(approvals.approve(approvals.list()[0].id, "operator ann"));
+  await flush();
+  h.proxy.fromClient(bareRetry(2, state));
+  await serve(h, () => ({ resultType: "complete", content: [] }));
+  deepEqual(forwardedCalls(h), ["pay"]);
+  equal(assertOneAnswerEach(h, [2])[0].result.resultType, "complete");
+});
+
+Deno.test("McpProxy holds at most a byte budget of arguments per principal: past it a call to hold is denied", async () => {
+  const approvals = new Approvals({ maxBytesPerPrincipal: 1_000, maxBytes: 5_000 });
+  const mallory = harness({ policy: POLICY, approvals, session: "m", principal: "mallory" });
+  const big = { blob: "x".repeat(800) };
+  mallory.proxy.fromClient(line(call(1, "create-connector", big)));
+  mallory.proxy.fromClient(line(call(2, "create-connector", big)));
+  await flush();
+  equal(approvals.size, 1, "the first is held");
+  const text = assertDenied(answersFor(mallory, 2)[0], "connectors need a human");
+  ok(text.includes("too many bytes of arguments of mallory are waiting for approval"), text);
+  const alice = harness({ policy: POLICY, approvals, session: "a", principal: "alice" });
+  alice.proxy.fromClient(line(call(1, "create-connector", big)));
+  await flush();
+  equal(approvals.size, 2, "alice's is held, not denied");
+  // Answered, a call gives its bytes back.
+  ok(approvals.reject(approvals.list()[0].id, "ann", null));
+  await flush();
+  mallory.proxy.fromClient(line(call(3, "create-connector", big)));
+  await flush();
+  deepEqual(answersFor(mallory, 3), [], "held again");
+  for (const pending of approvals.list()) approvals.reject(pending.id, "ann", null);
+  await flush();
+});
+
+Deno.test("McpProxy holds at most a byte budget of arguments in all", async () => {
+  const approvals = new Approvals({ maxBytesPerPrincipal: 1_000, maxBytes: 1_500 });
+  const big = { blob: "x".repeat(800) };
+  const a = harness({ policy: POLICY, approvals, session: "a", principal: "alice" });
+  const b = harness({ policy: POLICY, approvals, session: "b", principal: "bob" });
+  a.proxy.fromClient(line(call(1, "create-connector", big)));
+  await flush();
+  b.proxy.fromClient(line(call(1, "create-connector", big)));
+  await flush();
+  const text = assertDenied(answersFor(b, 1)[0], "connectors need a human");
+  ok(text.includes("too many bytes of arguments are waiting for approval (1500)"), text);
+  for (const pending of approvals.list()) approvals.reject(pending.id, "ann", null);
+  await flush();
+});
+
+Deno.test("McpProxy asks a user only in a mode the client declared: URL-only elicitation gets no form", async () => {
+  const { h } = withApprovals();
+  const urlOnly = {
+    ...ENVELOPE,
+    "io.modelcontextprotocol/clientCapabilities": { elicitation: { url: {} } },
+  };
+  h.proxy.fromClient(line({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "tools/call",
+    params: { name: "pay", arguments: { amount: 500 }, _meta: urlOnly },
+  }));
+  await h.proxy.settled();
+  const text = assertDenied(assertOneAnswerEach(h, [1])[0], "payments need the user");
+  ok(text.includes("approval could not be asked"), text);
+  const legacy = withApprovals().h;
+  legacy.proxy.fromClient(line(request(0, "initialize", {
+    protocolVersion: "2025-11-25",
+    capabilities: { elicitation: { url: {} } },
+  })));
+  await serve(legacy, () => ({ protocolVersion: "2025-11-25", capabilities: { tools: {} } }));
+  legacy.proxy.fromClient(line(call(1, "pay", { amount: 500 })));
+  await legacy.proxy.settled();
+  ok(!answers(legacy).some((m: Message) => m.method === "elicitation/create"), "no form sent");
+  assertDenied(assertOneAnswerEach(legacy, [1])[0], "payments need the user");
+  // Declared forms, alone or beside URLs, are asked.
+  const both = {
+    ...ENVELOPE,
+    "io.modelcontextprotocol/clientCapabilities": { elicitation: { form: {}, url: {} } },
+  };
+  h.proxy.fromClient(line({
+    jsonrpc: "2.0",
+    id: 2,
+    method: "tools/call",
+    params: { name: "pay", arguments: { amount: 500 }, _meta: both },
+  }));
+  await h.proxy.settled();
+  equal(assertOneAnswerEach(h, [2])[0].result.resultType, "input_required");
+});

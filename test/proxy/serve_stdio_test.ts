@@ -208,6 +208,36 @@ tools:
   deepEqual(s.output.messages, [{ jsonrpc: "2.0", id: 1, result: { content: [] } }]);
 });
 
+Deno.test("serveStdio() withdraws a held call when the client closes its stdin: no operator can approve it into the void", async () => {
+  const held = policyOf(
+    `version: "1"
+tools:
+  create-connector:
+    rules:
+      - name: connectors need a human
+        action: require_approval
+        approval: { timeout: 60, from: [operator] }
+`,
+    "held.yaml",
+  );
+  const s = start({ policy: Promise.resolve(held) });
+  const runtime = await s.runtime;
+  const events: string[] = [];
+  const requested = Promise.withResolvers<string>();
+  runtime.subscribe((event) => {
+    if (event.method !== "approval") return;
+    events.push(event.params.event);
+    if (event.params.event === "requested") requested.resolve(event.params.approval.id);
+  });
+  s.input.send(call(1, "create-connector", { name: "c1" }));
+  const id = await requested.promise;
+  await s.input.closeAndWait();
+  deepEqual(events, ["requested", "withdrawn"]);
+  equal(runtime.approve(id, "alice"), false, "it waits for nothing any more");
+  equal(await s.done, 0);
+  deepEqual(names(s.server.receivedAtShutdown!), []);
+});
+
 Deno.test("serveStdio() answers calls still in flight with an error when the server exits", async () => {
   const s = start({ policy: Promise.resolve(policyOf(ALLOW_ALL, "allow.yaml")) });
   await s.runtime;

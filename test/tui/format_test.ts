@@ -67,6 +67,12 @@ Deno.test("oneLine() and truncate() keep a reason with line breaks on one line",
   assert.equal(truncate("line one\nline two", 12), "line one li…");
 });
 
+Deno.test("oneLine() shows bidi and zero-width characters as escapes: text reads as it is", () => {
+  // U+202E turns the text after it around; U+200B is not seen at all.
+  assert.equal(oneLine("to=\u202Eecila\u200B"), "to=\\u202eecila\\u200b");
+  assert.equal(truncate("\u202Eot=bob amount=5", 40), "\\u202eot=bob amount=5");
+});
+
 Deno.test("fit() pads or cuts to the exact width, either side", () => {
   assert.equal(fit("abc", 5), "abc  ");
   assert.equal(fit("abc", 5, "right"), "  abc");
