@@ -18,7 +18,8 @@ import type {
 import { postureOf } from "../engine/posture.ts";
 import type { CompiledPolicy } from "../policy/compiled.ts";
 import { formatLocatedError, PolicyLoadError } from "../policy/load_error.ts";
-import type { ApprovalEvent, Approvals, PendingApproval } from "./approvals.ts";
+import type { ApprovalEvent, Approvals } from "./approvals.ts";
+import { approvalsListed, approvalView } from "./approval_view.ts";
 import { DenyScopes } from "./deny_scopes.ts";
 import type { DecisionEvent } from "./events.ts";
 import type { PolicyGate } from "./policy_gate.ts";
@@ -115,17 +116,7 @@ export class ProxyRuntime implements ControlTarget {
    * spare): the rest still reach subscribers one `approval` notification each.
    */
   approvals(): ApprovalView[] {
-    const pending = [...this.#options.approvals?.list() ?? []]
-      .sort((a, b) => a.expiresAt - b.expiresAt);
-    const views: ApprovalView[] = [];
-    let bytes = 0;
-    for (const approval of pending) {
-      const view = approvalView(approval);
-      bytes += JSON.stringify(view).length;
-      if (bytes > MAX_APPROVALS_LIST_BYTES) break;
-      views.push(view);
-    }
-    return views;
+    return approvalsListed(this.#options.approvals?.list() ?? []);
   }
 
   approve(id: string, by: string): boolean {
@@ -392,37 +383,6 @@ export class ProxyRuntime implements ControlTarget {
     }
     return view;
   }
-}
-
-/** Arguments shown to operators in full up to this size (JSON); larger ones as a preview. */
-export const MAX_SHOWN_ARGS_BYTES = 8 * 1024;
-/** `approvals` answers within this, well inside the control socket's 1 MiB line. */
-const MAX_APPROVALS_LIST_BYTES = 768 * 1024;
-
-const shownArgs = new WeakMap<PendingApproval, Record<string, unknown>>();
-
-function approvalView(approval: PendingApproval): ApprovalView {
-  let args = shownArgs.get(approval);
-  if (!args) {
-    args = argsShown(approval.args as Record<string, unknown>);
-    shownArgs.set(approval, args);
-  }
-  return { ...approval, args, from: [...approval.from] };
-}
-
-/** The arguments, or, past `MAX_SHOWN_ARGS_BYTES` of JSON, the start of that JSON. */
-function argsShown(args: Record<string, unknown>): Record<string, unknown> {
-  let json: string;
-  try {
-    json = JSON.stringify(args);
-  } catch {
-    return { "(arguments)": "cannot be shown" };
-  }
-  if (json.length <= MAX_SHOWN_ARGS_BYTES) return args;
-  return {
-    "(arguments truncated)": `${json.slice(0, MAX_SHOWN_ARGS_BYTES)}…`,
-    "(arguments size)": json.length,
-  };
 }
 
 /** What decides which tools an agent sees: `hide` and `default`. */

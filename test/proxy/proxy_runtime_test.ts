@@ -2,7 +2,8 @@
 import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { loadPolicyText, PolicyLoadError } from "../../src/policy/loader.ts";
 import { type Decided, PolicyGate } from "../../src/proxy/policy_gate.ts";
-import { MAX_SHOWN_ARGS_BYTES, ProxyRuntime } from "../../src/proxy/proxy_runtime.ts";
+import { MAX_SHOWN_ARGS_BYTES } from "../../src/proxy/approval_view.ts";
+import { ProxyRuntime } from "../../src/proxy/proxy_runtime.ts";
 import { Approvals } from "../../src/proxy/approvals.ts";
 import { POLICY, RUNTIME_INFO, setUp } from "./runtime_support.ts";
 
