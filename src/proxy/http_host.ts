@@ -294,6 +294,17 @@ export class HttpHost implements McpEndpoint {
         { supported: side.supportedVersions(), requested: version },
       ));
     }
+    if (message.method === "initialize") {
+      // Not a 2026-07-28 method; and the pool's servers are shared, so none may be switched to
+      // a session of one client's making.
+      return now(modernError(
+        404,
+        id,
+        ErrorCode.methodNotFound,
+        "Method not found: initialize is not part of MCP 2026-07-28 (send it without the _meta " +
+          "envelope to open a legacy session)",
+      ));
+    }
     const params = isObject(message.params) ? message.params : {};
     if (message.method === "tools/call" && typeof params.name === "string") {
       const schema = await side.schemas.get(params.name, envelopeLike(params, this.#options.self))

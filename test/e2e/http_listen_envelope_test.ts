@@ -3,9 +3,10 @@
  * it (found by the MCP conformance suite, where the modern test server answers so direct): an
  * `MCP-Protocol-Version` header that disagrees with the body is a header mismatch (-32020) before
  * the body's version is judged; a request with neither a session nor a protocol version in its
- * `_meta` gets -32602 under its own id.
+ * `_meta` gets -32602 under its own id; an `initialize` in the 2026-07-28 envelope is answered by
+ * the proxy and never reaches the pool's shared servers.
  */
-import { deepEqual, equal } from "node:assert/strict";
+import { deepEqual, equal, match } from "node:assert/strict";
 import { modernServer } from "./clients.ts";
 import { type JsonObject, policyPath } from "./helpers.ts";
 import { type HttpProxy, modernHeaders, startHttpProxy } from "./http_proxy.ts";
@@ -64,6 +65,33 @@ Deno.test("intercept --listen answers a request without a session or a protocol 
       equal(answer.status, 400);
       deepEqual([answer.body.id, answer.body.error.code], [id, -32602]);
     }
+  } finally {
+    equal((await proxy.stop()).code, 0, proxy.stderr());
+  }
+});
+
+Deno.test("intercept --listen answers an initialize in the 2026-07-28 envelope itself, and the pool stays modern", async () => {
+  const proxy = await startHttpProxy(POLICY, modernServer());
+  try {
+    const initialize = {
+      jsonrpc: "2.0",
+      id: 7,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-11-25",
+        capabilities: {},
+        clientInfo: { name: "switcher", version: "1" },
+        _meta: envelope(),
+      },
+    };
+    const answer = await post(proxy, initialize, modernHeaders(initialize));
+    equal(answer.status, 404);
+    deepEqual([answer.body.id, answer.body.error.code], [7, -32601]);
+    match(answer.body.error.message, /initialize is not part of MCP 2026-07-28/);
+    const list = { jsonrpc: "2.0", id: 8, method: "tools/list", params: { _meta: envelope() } };
+    const listed = await post(proxy, list, modernHeaders(list));
+    equal(listed.status, 200, JSON.stringify(listed.body));
+    equal(listed.body.result.resultType, "complete");
   } finally {
     equal((await proxy.stop()).code, 0, proxy.stderr());
   }
