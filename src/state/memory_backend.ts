@@ -55,7 +55,8 @@ export class MemoryBackend implements StateBackend {
       this.#counter(counter, scope).add(now, amount);
     }
     const receipt: Receipt = { at: now };
-    return { ...this.#facts(plan, now, NOTHING_DENIED, [], true), receipt };
+    const statuses = this.peek(plan.quotas, now);
+    return { denied: NOTHING_DENIED, exhausted: [], statuses, taken: true, receipt };
   }
 
   release(plan: Plan, receipt: unknown): void {
