@@ -2,8 +2,9 @@
  * SHA-256 (FIPS 180-4) of a string's UTF-8 bytes, as lowercase hex: what every audited call
  * pays for its `argsSha256`. The text is encoded into one 64-byte block at a time and each block
  * is compressed as it fills, so no buffer grows with the input and nothing but the hex result is
- * allocated. node:crypto's `createHash` costs an object, three calls into the runtime and their
- * garbage per digest: two to three times this on a proxy's call path.
+ * allocated. node:crypto's `createHash` makes an object (a Node-compatible stream) and three calls
+ * into the runtime per digest: about the same CPU alone, but its garbage made an audited proxy
+ * 4-5 µs a call dearer in paired runs (README, Performance).
  */
 
 /** The first 32 bits of the fractional parts of the cube roots of the first 64 primes. */
@@ -101,7 +102,7 @@ export function sha256Hex(text: string): string {
   let bytes = 0;
   const length = text.length;
   for (let i = 0; i < length; i++) {
-    let code = text.charCodeAt(i);
+    const code = text.charCodeAt(i);
     if (code < 0x80) {
       block[filled++] = code;
       if (filled === 64) {
@@ -111,32 +112,8 @@ export function sha256Hex(text: string): string {
       bytes++;
       continue;
     }
-    let count: number;
-    if (code < 0x800) {
-      wide[0] = 0xc0 | (code >> 6);
-      wide[1] = 0x80 | (code & 0x3f);
-      count = 2;
-    } else {
-      if (code >= 0xd800 && code <= 0xdfff) {
-        const next = i + 1 < length ? text.charCodeAt(i + 1) : 0;
-        if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) code = 0;
-        else code = 0xfffd; // a lone surrogate, as TextEncoder writes it
-        if (code === 0) {
-          const point = 0x10000 + ((text.charCodeAt(i) - 0xd800) << 10) + (next - 0xdc00);
-          i++;
-          wide[0] = 0xf0 | (point >> 18);
-          wide[1] = 0x80 | ((point >> 12) & 0x3f);
-          wide[2] = 0x80 | ((point >> 6) & 0x3f);
-          wide[3] = 0x80 | (point & 0x3f);
-        }
-      }
-      if (code !== 0) {
-        wide[0] = 0xe0 | (code >> 12);
-        wide[1] = 0x80 | ((code >> 6) & 0x3f);
-        wide[2] = 0x80 | (code & 0x3f);
-        count = 3;
-      } else count = 4;
-    }
+    const count = wideBytes(code, i + 1 < length ? text.charCodeAt(i + 1) : 0);
+    if (count === 4) i++; // a surrogate pair: two UTF-16 units, one code point
     for (let k = 0; k < count; k++) {
       block[filled++] = wide[k];
       if (filled === 64) {
@@ -172,6 +149,29 @@ export function sha256Hex(text: string): string {
     }
   }
   return String.fromCharCode.apply(null, hexCodes as unknown as number[]);
+}
+
+/** Writes the UTF-8 bytes of a non-ASCII `code` (with `next`, its pair) into `wide`: how many. */
+function wideBytes(code: number, next: number): number {
+  if (code < 0x800) {
+    wide[0] = 0xc0 | (code >> 6);
+    wide[1] = 0x80 | (code & 0x3f);
+    return 2;
+  }
+  if (code >= 0xd800 && code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+    const point = 0x10000 + ((code - 0xd800) << 10) + (next - 0xdc00);
+    wide[0] = 0xf0 | (point >> 18);
+    wide[1] = 0x80 | ((point >> 12) & 0x3f);
+    wide[2] = 0x80 | ((point >> 6) & 0x3f);
+    wide[3] = 0x80 | (point & 0x3f);
+    return 4;
+  }
+  // A lone surrogate is written as U+FFFD, as TextEncoder writes it.
+  const unit = code >= 0xd800 && code <= 0xdfff ? 0xfffd : code;
+  wide[0] = 0xe0 | (unit >> 12);
+  wide[1] = 0x80 | ((unit >> 6) & 0x3f);
+  wide[2] = 0x80 | (unit & 0x3f);
+  return 3;
 }
 
 function compress(): void {
