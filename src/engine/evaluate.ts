@@ -83,21 +83,24 @@ export function evaluate(
     );
   }
   const entryKey = entry?.key ?? BUILTIN_RULES.default;
-  const rules = (entry ?? policy.wildcard)?.rules;
-  if (!rules || rules.length === 0) return allow(tool, entryKey);
+  const governing = entry ?? policy.wildcard;
+  if (!governing || governing.rules.length === 0) return allow(tool, entryKey);
+  const { rules } = governing;
 
   const principal = call.principal ?? call.session;
   // Counter increments first: conditions on a counter see the value after this call. A bad
   // amount denies when its rule's turn comes, so earlier rules still decide first.
   let adds: CounterAdd[] | null = null;
   let badAmounts: Map<CounterSpec, string> | null = null;
-  for (const rule of rules) {
-    if (!rule.counter || rule.action === "deny" || call.continuation) continue;
-    const amount = incrementOf(rule.counter, call.args);
-    if (typeof amount === "string") (badAmounts ??= new Map()).set(rule.counter, amount);
-    else {
-      const scope = scopeOf(rule.counter.per, call.session, principal);
-      (adds ??= []).push({ counter: rule.counter, scope, amount });
+  if (governing.counted && !call.continuation) {
+    for (const rule of rules) {
+      if (!rule.counter || rule.action === "deny") continue;
+      const amount = incrementOf(rule.counter, call.args);
+      if (typeof amount === "string") (badAmounts ??= new Map()).set(rule.counter, amount);
+      else {
+        const scope = scopeOf(rule.counter.per, call.session, principal);
+        (adds ??= []).push({ counter: rule.counter, scope, amount });
+      }
     }
   }
 
@@ -105,6 +108,7 @@ export function evaluate(
   let end: Decision | null = null;
   let held: CompiledRule | null = null;
   for (const rule of rules) {
+    if (rule.passes) continue;
     const badAmount = rule.counter && badAmounts?.get(rule.counter);
     if (badAmount) {
       end = deny(tool, rule.name, badAmount);
@@ -124,13 +128,9 @@ export function evaluate(
 
   let quotas: QuotaTake[] | null = null;
   if (!end) {
-    for (const rule of rules) {
-      if (!rule.quota) continue;
-      (quotas ??= []).push({
-        rule,
-        spec: rule.quota,
-        scope: scopeOf(rule.quota.per, call.session, principal),
-      });
+    for (const rule of governing.quotaRules) {
+      const spec = rule.quota!;
+      (quotas ??= []).push({ rule, spec, scope: scopeOf(spec.per, call.session, principal) });
     }
   }
   if (!steps && !quotas && !adds) return allow(tool, entryKey);
@@ -146,6 +146,11 @@ export function evaluate(
   };
 }
 
+/** What a rule adds to the decision: most add nothing, so these are shared. */
+type RuleOutcome = { step?: PlanStep; end?: Decision; holds?: boolean };
+const ADDS_NOTHING: RuleOutcome = Object.freeze({});
+const HOLDS: RuleOutcome = Object.freeze({ holds: true });
+
 /**
  * One rule's part: the counter conditions a store must check (a step), and the denial it
  * makes on the arguments alone (an end), after that step.
@@ -156,7 +161,7 @@ function ruleOutcome(
   policy: CompiledPolicy,
   principal: string,
   adds: readonly CounterAdd[] | null,
-): { step?: PlanStep; end?: Decision; holds?: boolean } {
+): RuleOutcome {
   const { tool } = call;
   let checks: CounterCheck[] | null = null;
   for (const condition of rule.conditions) {
@@ -164,7 +169,7 @@ function ruleOutcome(
       if (holdsAt(call.args, condition.argPath, 0, condition)) continue;
       // A deny rule whose arguments do not match never denies, nor does an approval rule hold
       // the call; any other rule denies here, unless a counter condition before this one fails.
-      if (rule.action === "deny" || rule.action === "require_approval") return {};
+      if (rule.action === "deny" || rule.action === "require_approval") return ADDS_NOTHING;
       const step = checks ? { rule, kind: "require" as const, checks } : undefined;
       return {
         step,
@@ -185,7 +190,8 @@ function ruleOutcome(
   const step = checks ? { rule, kind: "require" as const, checks } : undefined;
   const problem = rule.validateArgs ? argumentProblem(tool, call.inputSchema, call.args) : null;
   if (problem !== null) return { step, end: deny(tool, rule.name, problem) };
-  return { step, holds: rule.action === "require_approval" };
+  if (step) return { step, holds: rule.action === "require_approval" };
+  return rule.action === "require_approval" ? HOLDS : ADDS_NOTHING;
 }
 
 function argumentProblem(

@@ -106,12 +106,30 @@ export function isHeld(verdict: Decision | Plan | Held): verdict is Held {
 
 /** The scope of a quota or counter for a call. */
 export function scopeOf(per: QuotaSpec["per"], session: string, principal: string): Scope {
-  return per === "global" ? "g" : per === "principal" ? `p:${principal}` : `s:${session}`;
+  if (per === "global") return "g";
+  if (per === "principal") {
+    if (principal !== lastPrincipal) {
+      lastPrincipal = principal;
+      lastPrincipalScope = `p:${principal}`;
+    }
+    return lastPrincipalScope;
+  }
+  if (session !== lastSession) {
+    lastSession = session;
+    lastSessionScope = `s:${session}`;
+  }
+  return lastSessionScope;
 }
+
+// The last scope strings made: calls of one session come in runs, and a state store finds a
+// string it has seen before faster than a new one (its hash is kept with it).
+let lastSession = "";
+let lastSessionScope = "s:";
+let lastPrincipal = "";
+let lastPrincipalScope = "p:";
 
 /** The decision the facts a store found make, in the engine's words. */
 export function conclude(plan: Plan, facts: TakeFacts): Decision {
-  const quotas = statusesOf(plan, facts);
   if (facts.denied) {
     const step = plan.steps[facts.denied.step];
     const { rule } = step;
@@ -121,11 +139,11 @@ export function conclude(plan: Plan, facts: TakeFacts): Decision {
     return denial(plan.tool, rule.name, reason, null, []);
   }
   if (plan.end) return plan.end;
+  const quotas = statusesOf(plan, facts);
   if (!plan.free && facts.exhausted.length > 0) {
     const first = plan.quotas[facts.exhausted[0].quota];
     const retryAfterMs = Math.max(...facts.exhausted.map((spent) => spent.retryAfterMs));
-    const reason = first.rule.reason ??
-      `Rate limit of ${first.spec.max} calls per ${formatDuration(first.spec.windowMs)} reached`;
+    const reason = first.rule.reason ?? rateLimitReason(first.spec);
     return denial(plan.tool, first.rule.name, reason, retryAfterMs, quotas);
   }
   return {
@@ -136,6 +154,18 @@ export function conclude(plan: Plan, facts: TakeFacts): Decision {
     retryAfterMs: null,
     quotas,
   };
+}
+
+const rateLimitReasons = new WeakMap<QuotaSpec, string>();
+
+/** A quota's own denial reason, made once per quota. */
+function rateLimitReason(spec: QuotaSpec): string {
+  let reason = rateLimitReasons.get(spec);
+  if (reason === undefined) {
+    reason = `Rate limit of ${spec.max} calls per ${formatDuration(spec.windowMs)} reached`;
+    rateLimitReasons.set(spec, reason);
+  }
+  return reason;
 }
 
 function statusesOf(plan: Plan, facts: TakeFacts): QuotaStatus[] {

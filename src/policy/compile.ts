@@ -134,12 +134,15 @@ function* compileSteps(
     yield;
   }
   // Each entry carries its own rules followed by the "*" rules: evaluation allocates nothing.
-  const wildcardRules = Object.freeze(ownRules.get("*") ?? []);
+  // Not frozen: see compiled.ts.
+  const wildcardRules = ownRules.get("*") ?? [];
   const toEntry = (key: string, rules: readonly CompiledRule[]): ToolEntry =>
     Object.freeze({
       key,
-      rules: Object.isFrozen(rules) ? rules : Object.freeze(rules),
+      rules,
       needsInputSchema: rules.some((rule) => rule.validateArgs),
+      quotaRules: rules.filter((rule) => rule.quota !== null),
+      counted: rules.some((rule) => rule.counter !== null && rule.action !== "deny"),
     });
   const wildcard = ownRules.has("*") ? toEntry("*", wildcardRules) : null;
   const exact = new Map<string, ToolEntry>();

@@ -113,15 +113,19 @@ export function* compileRule(rule: Rule, context: RuleContext): Generator<void, 
     conditions.push(compileCondition(condition, [...path, "conditions", index], context));
     yield;
   }
+  const counter = rule.state === undefined ? null : compileCounter(rule.state, context);
+  const validateArgs = rule.validate?.required_args ?? false;
   return Object.freeze({
     name,
     action,
     reason: rule.reason ?? rule.on_deny ?? null,
-    conditions: Object.freeze(conditions),
+    conditions,
     quota: rule.rate_limit === undefined ? null : compileQuota(rule.rate_limit, name, context),
-    counter: rule.state === undefined ? null : compileCounter(rule.state, context),
-    validateArgs: rule.validate?.required_args ?? false,
+    counter,
+    validateArgs,
     approval: action === "require_approval" ? compileApproval(rule.approval, context) : null,
+    passes: (action === "allow" || action === "evaluate") && conditions.length === 0 &&
+      counter === null && !validateArgs,
   });
 }
 
@@ -191,7 +195,7 @@ function compileCondition(
   if (parsed.kind === "state") context.counterReads.push({ counterId: parsed.counterId, path });
   return Object.freeze({
     text,
-    argPath: parsed.kind === "args" ? Object.freeze(parsed.steps) : null,
+    argPath: parsed.kind === "args" ? parsed.steps : null,
     counterId: parsed.kind === "state" ? parsed.counterId : null,
     op: condition.op,
     value: condition.value,

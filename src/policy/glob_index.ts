@@ -13,43 +13,85 @@ interface Filed<T> {
   readonly value: T;
 }
 
-/** Globs filed by a literal edge: edge length → edge text → globs, in list order. */
+/** The globs filed under one edge, in list order. */
+interface EdgeGroup<T> {
+  readonly edge: string;
+  readonly list: Filed<T>[];
+}
+
+/** The edges of one length, by a hash of their text (edges that share a hash share a list). */
+interface EdgeTable<T> {
+  readonly length: number;
+  readonly byHash: Map<number, EdgeGroup<T>[]>;
+}
+
+/**
+ * Globs filed by a literal edge: a name's edges of every filed length are hashed in one pass
+ * over its characters (from the start for prefixes, from the end for suffixes), so a lookup
+ * makes no substring and hashes no string; an edge found by its hash is then compared whole.
+ */
 class EdgeFiling<T> {
-  readonly #byLength = new Map<number, Map<string, Filed<T>[]>>();
-  #lengths: number[] = [];
+  /** By edge length, shortest first. */
+  #tables: EdgeTable<T>[] = [];
+
+  constructor(readonly atEnd: boolean) {}
 
   add(edge: string, filed: Filed<T>): void {
-    let byEdge = this.#byLength.get(edge.length);
-    if (!byEdge) {
-      byEdge = new Map();
-      this.#byLength.set(edge.length, byEdge);
-      this.#lengths = [...this.#byLength.keys()].sort((a, b) => a - b);
+    let table = this.#tables.find((candidate) => candidate.length === edge.length);
+    if (!table) {
+      table = { length: edge.length, byHash: new Map() };
+      this.#tables = [...this.#tables, table].sort((a, b) => a.length - b.length);
     }
-    const list = byEdge.get(edge);
-    if (list) list.push(filed);
-    else byEdge.set(edge, [filed]);
+    const hash = this.#hash(edge, edge.length);
+    let groups = table.byHash.get(hash);
+    if (!groups) table.byHash.set(hash, groups = []);
+    const group = groups.find((candidate) => candidate.edge === edge);
+    if (group) group.list.push(filed);
+    else groups.push({ edge, list: [filed] });
   }
 
-  /** The earliest match among the globs whose edge `edgeOf(length)` of the name is. */
-  best(
-    name: string,
-    edgeOf: (length: number) => string,
-    best: Filed<T> | undefined,
-  ): Filed<T> | undefined {
-    for (const length of this.#lengths) {
+  /** The earliest match among the globs whose edge is the name's start (or end). */
+  best(name: string, best: Filed<T> | undefined): Filed<T> | undefined {
+    const tables = this.#tables;
+    const last = name.length - 1;
+    let hash = 0;
+    let hashed = 0;
+    for (let t = 0; t < tables.length; t++) {
+      const { length, byHash } = tables[t];
       if (length > name.length) break;
-      const list = this.#byLength.get(length)!.get(edgeOf(length));
-      if (list) best = firstMatch(list, name, best?.order ?? Infinity) ?? best;
+      for (; hashed < length; hashed++) {
+        hash = step(hash, name.charCodeAt(this.atEnd ? last - hashed : hashed));
+      }
+      const groups = byHash.get(hash);
+      if (groups === undefined) continue;
+      for (let g = 0; g < groups.length; g++) {
+        const { edge, list } = groups[g];
+        if (this.atEnd ? !name.endsWith(edge) : !name.startsWith(edge)) continue;
+        best = firstMatch(list, name, best?.order ?? Infinity) ?? best;
+      }
     }
     return best;
   }
+
+  #hash(text: string, length: number): number {
+    let hash = 0;
+    for (let i = 0; i < length; i++) {
+      hash = step(hash, text.charCodeAt(this.atEnd ? text.length - 1 - i : i));
+    }
+    return hash;
+  }
+}
+
+/** One character more of a 30-bit polynomial hash (a small integer: no number is boxed). */
+function step(hash: number, code: number): number {
+  return (Math.imul(hash, 31) + code) & 0x3fffffff;
 }
 
 export class GlobIndex<T> {
   /** Globs with neither a literal prefix nor a literal suffix: tested for every name. */
   readonly #unfiled: Filed<T>[] = [];
-  readonly #byPrefix = new EdgeFiling<T>();
-  readonly #bySuffix = new EdgeFiling<T>();
+  readonly #byPrefix = new EdgeFiling<T>(false);
+  readonly #bySuffix = new EdgeFiling<T>(true);
   #count = 0;
 
   get size(): number {
@@ -66,9 +108,10 @@ export class GlobIndex<T> {
 
   /** The value of the first glob (in the order added) that matches `name`. */
   first(name: string): T | undefined {
+    if (this.#count === 0) return undefined;
     let best = firstMatch(this.#unfiled, name, Infinity);
-    best = this.#byPrefix.best(name, (length) => name.slice(0, length), best);
-    best = this.#bySuffix.best(name, (length) => name.slice(name.length - length), best);
+    best = this.#byPrefix.best(name, best);
+    best = this.#bySuffix.best(name, best);
     return best?.value;
   }
 }

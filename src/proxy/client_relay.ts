@@ -180,6 +180,7 @@ export class ClientRelay implements ClientRoute {
   }
 
   #openProgress(request: ClientRequest, params: JsonObject): string | null {
+    if (progressTokenOf(params) === undefined) return null; // most calls: no route to make
     const shared = this.#options.side.openProgress(params, {
       deliver: (_message, line) => this.#options.client.send(line, request.origin),
     });

@@ -233,7 +233,7 @@ export class ToolCalls {
       if (decision.allowed) void gate.release(verdict);
       return;
     }
-    this.#record(call, decision);
+    const decidedAt = this.#record(call, decision);
     call.trace?.decided(decision.allowed, decision.rule);
     if (!decision.allowed) return this.#deny(call, decision);
     const round = call.round;
@@ -241,7 +241,8 @@ export class ToolCalls {
       ? (response: JsonObject) => this.#afterAnswer(call, response, round)
       : undefined;
     if (hook) void this.#hasher(); // ready by the time the answer comes
-    const forwarded = performance.now();
+    // The clock is read once for the decision and the time upstream: a read is a runtime call.
+    const forwarded = decidedAt;
     call.trace?.forwarded();
     relay.send(request, call.message, "call", hook, (ok) => {
       call.trace?.answered(ok);
@@ -345,7 +346,9 @@ export class ToolCalls {
     return this.#hash ??= await loadSha256();
   }
 
-  #record(call: Call, decision: Decision): void {
+  /** Tells the observers of the decision; returns when it was made (`performance.now()`). */
+  #record(call: Call, decision: Decision): number {
+    const decidedAt = performance.now();
     try {
       this.#options.onDecision?.({
         ts: this.#options.now(),
@@ -355,11 +358,12 @@ export class ToolCalls {
         era: call.era,
         decision,
         args: call.args,
-        latencyMs: performance.now() - call.started,
+        latencyMs: decidedAt - call.started,
         round: call.round,
       });
     } catch (error) {
       this.#options.log.error(`A decision observer failed: ${(error as Error).message}`);
     }
+    return decidedAt;
   }
 }

@@ -43,19 +43,28 @@ export class MemoryBackend implements StateBackend {
       }
     }
     if (plan.end || plan.free) return this.#facts(plan, now, NOTHING_DENIED, [], false);
+    // Each quota's window is looked up once for the check, the take and the statuses.
+    const { quotas } = plan;
+    const windows: SlidingWindow[] = [];
     let exhausted: { quota: number; retryAfterMs: number }[] | null = null;
-    for (let i = 0; i < plan.quotas.length; i++) {
-      const { spec, scope } = plan.quotas[i];
-      const retryAfterMs = this.#window(spec, scope).retryInMs(now, spec.windowMs, spec.max);
+    for (let i = 0; i < quotas.length; i++) {
+      const { spec, scope } = quotas[i];
+      const window = this.#window(spec, scope);
+      windows.push(window);
+      const retryAfterMs = window.retryInMs(now, spec.windowMs, spec.max);
       if (retryAfterMs > 0) (exhausted ??= []).push({ quota: i, retryAfterMs });
     }
-    if (exhausted) return this.#facts(plan, now, NOTHING_DENIED, exhausted, false);
-    for (const { spec, scope } of plan.quotas) this.#window(spec, scope).add(now);
+    if (exhausted) {
+      const statuses = views(quotas, windows, now);
+      return { denied: NOTHING_DENIED, exhausted, statuses, taken: false };
+    }
+    for (let i = 0; i < windows.length; i++) windows[i].add(now);
     for (const { counter, scope, amount } of plan.adds) {
       this.#counter(counter, scope).add(now, amount);
     }
     const receipt: Receipt = { at: now };
-    return { ...this.#facts(plan, now, NOTHING_DENIED, [], true), receipt };
+    const statuses = views(quotas, windows, now);
+    return { denied: NOTHING_DENIED, exhausted: [], statuses, taken: true, receipt };
   }
 
   release(plan: Plan, receipt: unknown): void {
@@ -67,13 +76,7 @@ export class MemoryBackend implements StateBackend {
   }
 
   peek(quotas: readonly QuotaTake[], now: number): QuotaView[] {
-    return quotas.map(({ spec, scope }) => {
-      const window = this.#window(spec, scope);
-      return {
-        remaining: Math.max(0, spec.max - window.count(now, spec.windowMs)),
-        resetInMs: window.resetInMs(now, spec.windowMs),
-      };
-    });
+    return views(quotas, quotas.map(({ spec, scope }) => this.#window(spec, scope)), now);
   }
 
   endSession(session: string): void {
@@ -132,6 +135,24 @@ export class MemoryBackend implements StateBackend {
     if (!state) this.#scopes.set(scope, state = { windows: new Map(), counters: new Map() });
     return state;
   }
+}
+
+/** What each quota looks like at `now`, from its window (`windows[i]` is `quotas[i]`'s). */
+function views(
+  quotas: readonly QuotaTake[],
+  windows: readonly SlidingWindow[],
+  now: number,
+): QuotaView[] {
+  const out: QuotaView[] = [];
+  for (let i = 0; i < quotas.length; i++) {
+    const { spec } = quotas[i];
+    const window = windows[i];
+    out.push({
+      remaining: Math.max(0, spec.max - window.count(now, spec.windowMs)),
+      resetInMs: window.resetInMs(now, spec.windowMs),
+    });
+  }
+  return out;
 }
 
 /** Quota ids are `<entry>\0<rule>\0<window>`. */

@@ -60,3 +60,15 @@ Deno.test("Glob knows the literal edges every match starts and ends with", () =>
   equal(edges("*").join("|"), "|");
   equal(edges("*x*").join("|"), "|");
 });
+
+Deno.test("GlobIndex tells apart edges of one length whose hashes are equal", () => {
+  // "Aa" and "BB" hash alike (31 × 65 + 97 = 31 × 66 + 66), and so do the suffixes "aA" and
+  // "BB" (hashed from the end): each must still find its own.
+  const index = indexOf(["Aa*", "BB*", "*aA", "*BB"]);
+  equal(index.first("BB-x"), "BB*");
+  equal(index.first("Aa-x"), "Aa*");
+  equal(index.first("x-BB"), "*BB");
+  equal(index.first("x-aA"), "*aA");
+  equal(index.first("AB-x"), undefined);
+  equal(indexOf(["BB*", "*BB"]).first("Aa-aA"), undefined);
+});

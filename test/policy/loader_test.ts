@@ -119,8 +119,10 @@ Deno.test("loadPolicyText() accepts version 1 as a number and a YAML anchor", ()
 Deno.test("loadPolicyText() returns a frozen policy", () => {
   const policy = loadPolicyText(V1, "v1.yaml");
   ok(Object.isFrozen(policy));
-  ok(Object.isFrozen(policy.exact.get("create_issue")!.rules));
+  // Objects are frozen; the arrays the engine walks on every call are readonly by type only.
+  ok(Object.isFrozen(policy.exact.get("create_issue")));
   ok(Object.isFrozen(policy.exact.get("create_issue")!.rules[0]));
+  ok(Object.isFrozen(policy.exact.get("create_issue")!.rules[0].conditions[0]));
   throws(() => {
     (policy as { defaultPosture: string }).defaultPosture = "deny";
   }, TypeError);
