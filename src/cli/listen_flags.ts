@@ -1,6 +1,6 @@
 /** The flags of `--listen HOST:PORT`: where to listen, who may call, and the bounds. */
 import { integerFlag, type ParsedArgs, stringFlag, UsageError } from "./args.ts";
-import { isLoopback } from "../transports/http_listener.ts";
+import { isLoopback } from "../transports/loopback.ts";
 
 export const LISTEN_FLAGS = [
   { name: "listen", value: true },

@@ -15,7 +15,6 @@ import { attachOperations } from "../proxy/operations.ts";
 import { serveHttp } from "../proxy/serve_http.ts";
 import { serveStdio } from "../proxy/serve_stdio.ts";
 import { openStateBackend } from "../state/open_backend.ts";
-import { AuthTokensError, loadAuthTokens } from "../transports/auth_tokens.ts";
 import { HttpUpstream } from "../transports/http_upstream.ts";
 import type { Upstream } from "../transports/upstream.ts";
 import { UpstreamProcess } from "../transports/upstream_process.ts";
@@ -114,7 +113,9 @@ export async function runSession(input: SessionInput): Promise<number> {
   }
 }
 
+/** The tokens file, and its YAML parser, are loaded only with `--auth-tokens`. */
 async function authTokensFrom(path: string) {
+  const { AuthTokensError, loadAuthTokens } = await import("../transports/auth_tokens_file.ts");
   try {
     return await loadAuthTokens(path);
   } catch (error) {

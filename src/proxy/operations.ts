@@ -10,7 +10,7 @@ import type { ControlEvent } from "../control/protocol.ts";
 import { settlesWithin } from "../transports/settles_within.ts";
 import { feedMetrics, ProxyMetrics } from "../metrics/proxy_metrics.ts";
 import { type MetricsListener, startMetricsListener } from "../transports/metrics_listener.ts";
-import { isLoopback } from "../transports/http_listener.ts";
+import { isLoopback } from "../transports/loopback.ts";
 import type { ApprovalEvent } from "./approvals.ts";
 import type { EventBus } from "./event_bus.ts";
 import type { ProxyRuntime } from "./proxy_runtime.ts";

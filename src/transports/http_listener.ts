@@ -7,6 +7,7 @@
  */
 import type { Logger } from "../cli/log.ts";
 import { tokenDigest, type TokenTable } from "./auth_tokens.ts";
+import { isLoopback, LOOPBACK_NAMES } from "./loopback.ts";
 
 export interface McpHttpRequest {
   readonly method: string;
@@ -68,13 +69,6 @@ export interface HttpListener {
   readonly port: number;
   /** Stops accepting, lets the endpoint drain for `graceMs`, then closes. */
   close(graceMs: number): Promise<void>;
-}
-
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
-
-/** A loopback address or name; `127.x.y.z` only as a literal (a name like `127.evil.example` resolves anywhere). */
-export function isLoopback(hostname: string): boolean {
-  return LOOPBACK.has(hostname) || /^127(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(hostname);
 }
 
 export function startHttpListener(options: HttpListenerOptions): Promise<HttpListener> {
@@ -256,7 +250,7 @@ export function refuseHostOrOrigin(
     const host = request.headers.get("host") ?? "";
     const name = host.replace(/:\d+$/, "");
     const hostPort = /:(\d+)$/.exec(host)?.[1];
-    if (!LOOPBACK.has(name) || (hostPort !== undefined && Number(hostPort) !== port)) {
+    if (!LOOPBACK_NAMES.has(name) || (hostPort !== undefined && Number(hostPort) !== port)) {
       return jsonError(403, `Host "${host.slice(0, 100)}" is not allowed on a loopback listener`);
     }
   }

@@ -1,6 +1,7 @@
 /** The tokens file: principal → sha256 of its token; every problem located. */
 import { equal, match, throws } from "node:assert/strict";
-import { AuthTokensError, parseAuthTokens, tokenDigest } from "../../src/transports/auth_tokens.ts";
+import { tokenDigest } from "../../src/transports/auth_tokens.ts";
+import { AuthTokensError, parseAuthTokens } from "../../src/transports/auth_tokens_file.ts";
 
 const HASH = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"; // "test"
 
