@@ -4,8 +4,8 @@
  * server), drives each at `--rate` calls a second (default 50) with a mix that allows, denies
  * and rate-limits, runs `intercept --tui` in a detached tmux pane (120×40) that finds them, and
  * reports the dashboard's CPU (share of one core), its RSS, and the bytes it writes to the
- * terminal; then how soon `intercept demo` draws its first frame and its live dashboard (median
- * of 3). `--approvals` adds calls that a `require_approval` rule holds for 2 s (then they
+ * terminal; then how soon `intercept demo` draws its first frame, its live dashboard and the
+ * agent's first call (median of 5; `--demo-only RUNS`: that alone). `--approvals` adds calls that a `require_approval` rule holds for 2 s (then they
  * expire): a pane of held calls counting down, and their stream lines. Needs tmux and Linux's
  * /proc. Figures never fail it; only a crash does.
  */
@@ -306,6 +306,7 @@ async function reportDemo(
     demo_first_frame_ms: median(demo.first),
     demo_live_ms: median(demo.live),
     demo_live_runs_ms: demo.live,
+    demo_first_call_ms: median(demo.call),
     demo_load_average: Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" "),
   };
   for (const name of Object.keys(all).filter((name) => name.startsWith("demo_"))) {
@@ -318,13 +319,14 @@ async function reportDemo(
 }
 
 /**
- * Runs `intercept demo` in tmux `runs` times: when its first frame and its live view (the
- * proxy's row) show, in ms from the command's start. INTERCEPT_BENCH_DASHBOARD_MAIN runs the demo
+ * Runs `intercept demo` in tmux `runs` times: when its first frame, its live view (the
+ * proxy's header) and the agent's first call show, in ms from the command's start. INTERCEPT_BENCH_DASHBOARD_MAIN runs the demo
  * of another checkout.
  */
 async function measureDemo(root: string, runs: number) {
   const first: number[] = [];
   const live: number[] = [];
+  const call: number[] = [];
   const main = Deno.env.get("INTERCEPT_BENCH_DASHBOARD_MAIN") ?? MAIN;
   for (let run = 0; run < runs; run++) {
     const socket = `intercept-bench-demo-${Deno.pid}-${run}`;
@@ -350,8 +352,12 @@ async function measureDemo(root: string, runs: number) {
       while (performance.now() < deadline) {
         const screen = await tmux(socket, ["capture-pane", "-p"]);
         if (firstAt === null && screen.trim() !== "") firstAt = performance.now() - started;
-        if (/kafka-demo · pid .*● live/.test(screen)) {
+        if (live.length === run && /kafka-demo · pid .*● live/.test(screen)) {
           live.push(Math.round(performance.now() - started));
+        }
+        // The agent's first call, in the stream.
+        if (/✓ allow|✗ deny/.test(screen)) {
+          call.push(Math.round(performance.now() - started));
           break;
         }
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -363,7 +369,7 @@ async function measureDemo(root: string, runs: number) {
       await tmux(socket, ["kill-server"]).catch(() => {});
     }
   }
-  return { first, live };
+  return { first, live, call };
 }
 
 function median(values: number[]): number {

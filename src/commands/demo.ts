@@ -4,6 +4,7 @@
  * simulated agent driving the proxy, shown live (or, headless, one line per decision).
  */
 import { parseArgs, stringFlag, UsageError } from "../cli/args.ts";
+import { parentOf, prepareControlFolder } from "../control/control_folder.ts";
 import { controlDir } from "../control/socket_path.ts";
 import {
   type AgentEra,
@@ -234,6 +235,9 @@ async function demo(options: DemoOptions, screen: ScreenWriter | null): Promise<
   // Then what paints the live view; the agent's client, React and Ink (the keys) load once it
   // is live, while the server boots.
   const frames = screen ? import("./tui.ts").then((tui) => tui.loadFrames()) : null;
+  // The socket's folder, made as the proxy makes it, so that the dashboard can watch it from
+  // the start; a folder that will not do is the proxy's to report.
+  await prepareControlFolder(parentOf(controlPath)).catch(() => {});
   const live = Promise.withResolvers<void>();
   const agentModule = (screen ? live.promise : Promise.resolve())
     .then(() => import("../demo/simulated_agent.ts"));

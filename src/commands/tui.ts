@@ -151,10 +151,10 @@ export async function showDashboard(options: DashboardOptions): Promise<void> {
   };
   let unsubscribe: (() => void) | null = null;
   let keysTimer: ReturnType<typeof setTimeout> | undefined;
-  dashboard.start();
   // One proxy's socket: it shows as soon as it appears (the poll stays, for a folder that is
-  // not there yet or cannot be watched).
+  // not there yet or cannot be watched). Watched first, so that no creation falls between.
   const watcher = control ? watchFolder(control, () => dashboard.discoverNow()) : null;
+  dashboard.start();
   try {
     painter.open();
     paint();
