@@ -3,6 +3,7 @@
  * server (`intercept demo --server`), the proxy in front of it under the bundled policy, and a
  * simulated agent driving the proxy, shown live (or, headless, one line per decision).
  */
+import process from "node:process";
 import { parseArgs, stringFlag, UsageError } from "../cli/args.ts";
 import { parentOf, prepareControlFolder } from "../control/control_folder.ts";
 import { controlDir } from "../control/socket_path.ts";
@@ -254,7 +255,9 @@ async function demo(options: DemoOptions, screen: ScreenWriter | null): Promise<
     stop.abort();
   };
   const signals = ["SIGINT", "SIGTERM"] as const;
-  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+  // Through node's process, where Ink's exit hook sees it: a hook that sees no other listener
+  // sends the signal again, and a Ctrl-C between Ink's start and its raw mode would count twice.
+  for (const signal of signals) process.on(signal, onSignal);
 
   const tally = new DemoTally();
   const write = (line: string) => console.log(line);
@@ -315,7 +318,7 @@ async function demo(options: DemoOptions, screen: ScreenWriter | null): Promise<
     }
   } finally {
     clearTimeout(timer);
-    for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+    for (const signal of signals) process.off(signal, onSignal);
     await approvals.close();
     // The agent closes the proxy; this covers an agent that never started.
     await proxy.close();

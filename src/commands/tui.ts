@@ -167,9 +167,11 @@ export async function showDashboard(options: DashboardOptions): Promise<void> {
     });
     if (deferKeys) {
       keysTimer = setTimeout(keysWanted.resolve, deferKeys.withinMs);
+      options.signal?.addEventListener("abort", () => keysWanted.resolve());
       await keysWanted.promise;
       deferKeys.then?.();
     }
+    if (options.signal?.aborted) return;
     const [React, { render }, process, app] = await loadKeys();
     unsubscribe();
     unsubscribe = null;
