@@ -75,7 +75,7 @@ Flags:
 const MAX_DURATION_S = 7 * 24 * 3600;
 /** How long the dashboard waits for the proxy's control socket. */
 const SOCKET_WAIT_MS = 15_000;
-/** The agent's client, React and Ink (the keys) load once the proxy is live, or after this long. */
+/** The agent's client, then React and Ink (the keys), load once the proxy is live, or after this long. */
 const KEYS_WITHIN_MS = 1_000;
 /** What the dashboard calls the demo's proxy. */
 const DEMO_NAME = "kafka-demo";
@@ -233,8 +233,8 @@ async function demo(options: DemoOptions, screen: ScreenWriter | null): Promise<
     await own?.dispose();
     throw error;
   }
-  // Then what paints the live view; the agent's client, React and Ink (the keys) load once it
-  // is live, while the server boots.
+  // Then what paints the live view; the agent's client, then React and Ink (the keys), load
+  // once it is live, while the server boots.
   const frames = screen ? import("./tui.ts").then((tui) => tui.loadFrames()) : null;
   // The socket's folder, made as the proxy makes it, so that the dashboard can watch it from
   // the start; a folder that will not do is the proxy's to report.
@@ -305,7 +305,12 @@ async function demo(options: DemoOptions, screen: ScreenWriter | null): Promise<
     );
     if (screen) {
       const splash = splashLines(policyName, options.era);
-      code = await showDashboard(controlPath, splash, agent, stop, screen, live.resolve);
+      // Once the view is live: the agent's client, then the keys.
+      const onLive = () => {
+        live.resolve();
+        return agentModule;
+      };
+      code = await showDashboard(controlPath, splash, agent, stop, screen, onLive);
     }
     await agent;
   } catch (error) {
@@ -341,7 +346,7 @@ async function showDashboard(
   agent: Promise<unknown>,
   stop: AbortController,
   screen: ScreenWriter,
-  onLive: () => void,
+  onLive: () => Promise<unknown>,
 ): Promise<number> {
   let code = 0;
   let agentFailed = false;
@@ -372,7 +377,7 @@ async function showDashboard(
   } finally {
     clearTimeout(deadline);
     // The agent waits for this: it starts (and, when stopped, ends at once) whatever happened.
-    onLive();
+    void onLive();
     screen.close();
     if (!agentFailed) stop.abort();
   }

@@ -68,9 +68,10 @@ export interface DashboardOptions {
   /**
    * Load React and Ink (the keys) once a proxy is shown live, or after `withinMs` at the
    * latest, so that loading them does not hold the first live frame (the demo's start); `then`
-   * is called at that moment. Unset: they load at once.
+   * is called at that moment, and the keys load once what it returns settles. Unset: they load
+   * at once.
    */
-  deferKeys?: { withinMs: number; then?: () => void };
+  deferKeys?: { withinMs: number; then?: () => Promise<unknown> | void };
   /** The screen to paint on, already showing something (the demo's splash); else a new one. */
   screen?: import("../../tui/screen_writer.ts").ScreenWriter;
 }
@@ -169,7 +170,7 @@ export async function showDashboard(options: DashboardOptions): Promise<void> {
       keysTimer = setTimeout(keysWanted.resolve, deferKeys.withinMs);
       options.signal?.addEventListener("abort", () => keysWanted.resolve());
       await keysWanted.promise;
-      deferKeys.then?.();
+      await Promise.resolve(deferKeys.then?.()).catch(() => {});
     }
     if (options.signal?.aborted) return;
     const [React, { render }, process, app] = await loadKeys();
