@@ -346,6 +346,8 @@ async function measureDemo(root: string, runs: number) {
       "-c",
       `exec deno run -A ${main} demo`,
     ]);
+    const socketPath = (await tmux(socket, ["display-message", "-p", "#{socket_path}"])
+      .catch(() => "")).trim();
     let firstAt: number | null = null;
     try {
       const deadline = started + 30_000;
@@ -367,6 +369,8 @@ async function measureDemo(root: string, runs: number) {
       await new Promise((resolve) => setTimeout(resolve, 1500));
     } finally {
       await tmux(socket, ["kill-server"]).catch(() => {});
+      // tmux leaves the server's socket file behind: removed too.
+      if (socketPath) await Deno.remove(socketPath).catch(() => {});
     }
   }
   return { first, live, call };
