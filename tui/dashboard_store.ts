@@ -72,6 +72,9 @@ export class DashboardStore {
   #notice: Notice | null = null;
   #discovered = false;
   #running = false;
+  /** A discovery is under way; `#again`: another was asked for meanwhile. */
+  #discovering = false;
+  #again = false;
   #timers: Record<"discover" | "poll" | "frame" | "notice", TimerId | null> = {
     discover: null,
     poll: null,
@@ -129,6 +132,20 @@ export class DashboardStore {
     this.#running = true;
     void this.#discover();
     this.#schedulePoll();
+  }
+
+  /**
+   * Looks for proxies now rather than at the next `discoverMs` (a watched folder says that a
+   * socket appeared); during a discovery, once more right after it.
+   */
+  discoverNow(): void {
+    if (!this.#running) return;
+    if (this.#discovering) {
+      this.#again = true;
+      return;
+    }
+    if (this.#timers.discover !== null) this.#deps.timers.clearTimeout(this.#timers.discover);
+    void this.#discover();
   }
 
   /** Closes every connection and cancels every timer. */
@@ -231,6 +248,7 @@ export class DashboardStore {
 
   async #discover(): Promise<void> {
     this.#timers.discover = null;
+    this.#discovering = true;
     let paths: string[] | null = null;
     const problems: string[] = [];
     try {
@@ -238,6 +256,7 @@ export class DashboardStore {
     } catch (error) {
       problems.push(`Cannot look for proxies: ${errorText(error)}`);
     }
+    this.#discovering = false;
     if (!this.#running) return;
     if (problems.length > 0) this.#report("warn", problems.join("; "));
     if (paths) {
@@ -251,6 +270,10 @@ export class DashboardStore {
     this.#discovered = true;
     this.#changed();
     const next = () => void this.#discover();
+    if (this.#again) {
+      this.#again = false;
+      return next();
+    }
     this.#timers.discover = this.#deps.timers.setTimeout(next, this.#discoverMs);
   }
 

@@ -3,7 +3,9 @@
  * server (`intercept demo --server`), the proxy in front of it under the bundled policy, and a
  * simulated agent driving the proxy, shown live (or, headless, one line per decision).
  */
+import process from "node:process";
 import { parseArgs, stringFlag, UsageError } from "../cli/args.ts";
+import { parentOf, prepareControlFolder } from "../control/control_folder.ts";
 import { controlDir } from "../control/socket_path.ts";
 import {
   type AgentEra,
@@ -28,6 +30,7 @@ import {
   formatNote,
 } from "../demo/demo_report.ts";
 import { selfCommand } from "../demo/self_command.ts";
+import { ProxyChild } from "../demo/proxy_child.ts";
 import type { AgentOptions } from "../demo/simulated_agent.ts";
 import { styleLine } from "../../tui/ansi.ts";
 import { ScreenWriter, terminalWrite } from "../../tui/screen_writer.ts";
@@ -72,6 +75,8 @@ Flags:
 const MAX_DURATION_S = 7 * 24 * 3600;
 /** How long the dashboard waits for the proxy's control socket. */
 const SOCKET_WAIT_MS = 15_000;
+/** The agent's client, then React and Ink (the keys), load once the proxy is live, or after this long. */
+const KEYS_WITHIN_MS = 1_000;
 /** What the dashboard calls the demo's proxy. */
 const DEMO_NAME = "kafka-demo";
 /** For newcomers, in the dashboard's footer. */
@@ -110,24 +115,21 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
     era: eraFlag(stringFlag(args, "era")),
   };
   const dashboard = !options.headless && Deno.stdout.isTerminal() && Deno.stdin.isTerminal();
-  // A splash at once, drawn without React; the dashboard's modules load meanwhile and take
-  // over the same screen.
+  // A splash at once, drawn without React; the dashboard's modules load while the proxy boots
+  // and take over the same screen.
   const splash = dashboard
     ? showSplash(splashLines(options.policy ?? OWN_POLICY, options.era))
     : null;
-  // The agent's MCP client loads meanwhile too.
-  const agent = import("../demo/simulated_agent.ts");
-  agent.catch(() => {});
   try {
-    if (dashboard) void (await import("./tui.ts")).loadDashboard().catch(() => {});
     // A bad policy is a usage error here, before anything starts.
-    const { loadPolicyFile } = await import("../policy/loader.ts");
-    if (options.policy !== null) await loadPolicyFile(options.policy);
+    if (options.policy !== null) {
+      await (await import("../policy/loader.ts")).loadPolicyFile(options.policy);
+    }
   } catch (error) {
     splash?.close();
     throw error;
   }
-  return await demo(options, splash, await agent);
+  return await demo(options, splash);
 }
 
 function splashLines(policy: string, era: AgentEra): string[] {
@@ -190,11 +192,7 @@ function paceFlag(text: string | undefined): number {
   return ms;
 }
 
-async function demo(
-  options: DemoOptions,
-  screen: ScreenWriter | null,
-  { AgentError, runSimulatedAgent }: typeof import("../demo/simulated_agent.ts"),
-): Promise<number> {
+async function demo(options: DemoOptions, screen: ScreenWriter | null): Promise<number> {
   const interactive = !options.headless && Deno.stdout.isTerminal();
   const dashboard = screen !== null;
   // In the usual folder, so that "intercept --tui" and "intercept ctl" elsewhere find it too.
@@ -226,6 +224,27 @@ async function demo(
     "--server",
   ];
 
+  // The proxy first: it boots, and spawns the server, while the dashboard's modules and the
+  // agent's MCP client load here.
+  let proxy: ProxyChild;
+  try {
+    proxy = ProxyChild.spawn(proxyCommand);
+  } catch (error) {
+    await own?.dispose();
+    throw error;
+  }
+  // Then what paints the live view; the agent's client, then React and Ink (the keys), load
+  // once it is live, while the server boots.
+  const frames = screen ? import("./tui.ts").then((tui) => tui.loadFrames()) : null;
+  // The socket's folder, made as the proxy makes it, so that the dashboard can watch it from
+  // the start; a folder that will not do is the proxy's to report.
+  await prepareControlFolder(parentOf(controlPath)).catch(() => {});
+  const live = Promise.withResolvers<void>();
+  const agentModule = (screen ? live.promise : Promise.resolve())
+    .then(() => import("../demo/simulated_agent.ts"));
+  frames?.catch(() => {});
+  agentModule.catch(() => {});
+
   const stop = new AbortController();
   const timer = options.durationMs === null
     ? undefined
@@ -236,7 +255,9 @@ async function demo(
     stop.abort();
   };
   const signals = ["SIGINT", "SIGTERM"] as const;
-  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+  // Through node's process, where Ink's exit hook sees it: a hook that sees no other listener
+  // sends the signal again, and a Ctrl-C between Ink's start and its raw mode would count twice.
+  for (const signal of signals) process.on(signal, onSignal);
 
   const tally = new DemoTally();
   const write = (line: string) => console.log(line);
@@ -279,14 +300,21 @@ async function demo(
   const started = Date.now();
   let code = 0;
   try {
-    const agent = runSimulatedAgent(proxyCommand, agentOptions);
+    const agent = agentModule.then(({ runSimulatedAgent }) =>
+      runSimulatedAgent(proxy, agentOptions)
+    );
     if (screen) {
       const splash = splashLines(policyName, options.era);
-      code = await showDashboard(controlPath, splash, agent, stop, screen);
+      // Once the view is live: the agent's client, then the keys.
+      const onLive = () => {
+        live.resolve();
+        return agentModule;
+      };
+      code = await showDashboard(controlPath, splash, agent, stop, screen, onLive);
     }
     await agent;
   } catch (error) {
-    if (!(error instanceof AgentError)) throw error;
+    if (!(error instanceof (await agentModule).AgentError)) throw error;
     // Ctrl-C in a terminal reaches the proxy too: its end is then no failure.
     await new Promise((resolve) => setTimeout(resolve, 200));
     if (!stop.signal.aborted) {
@@ -295,8 +323,10 @@ async function demo(
     }
   } finally {
     clearTimeout(timer);
-    for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+    for (const signal of signals) process.off(signal, onSignal);
     await approvals.close();
+    // The agent closes the proxy; this covers an agent that never started.
+    await proxy.close();
     // The proxy removes its socket; this covers a proxy that was killed.
     await Deno.remove(controlPath).catch(() => {});
     await own?.dispose();
@@ -316,6 +346,7 @@ async function showDashboard(
   agent: Promise<unknown>,
   stop: AbortController,
   screen: ScreenWriter,
+  onLive: () => Promise<unknown>,
 ): Promise<number> {
   let code = 0;
   let agentFailed = false;
@@ -340,10 +371,13 @@ async function showDashboard(
       screen,
       guide: GUIDE,
       discoverMs: 100,
+      deferKeys: { withinMs: KEYS_WITHIN_MS, then: onLive },
       signal: closed.signal,
     });
   } finally {
     clearTimeout(deadline);
+    // The agent waits for this: it starts (and, when stopped, ends at once) whatever happened.
+    void onLive();
     screen.close();
     if (!agentFailed) stop.abort();
   }

@@ -65,18 +65,44 @@ export interface DashboardOptions {
   discoverMs?: number;
   /** Closes the dashboard, as q does. */
   signal?: AbortSignal;
+  /**
+   * Load React and Ink (the keys) once a proxy is shown live, or after `withinMs` at the
+   * latest, so that loading them does not hold the first live frame (the demo's start); `then`
+   * is called at that moment, and the keys load once what it returns settles. Unset: they load
+   * at once.
+   */
+  deferKeys?: { withinMs: number; then?: () => Promise<unknown> | void };
   /** The screen to paint on, already showing something (the demo's splash); else a new one. */
   screen?: import("../../tui/screen_writer.ts").ScreenWriter;
 }
 
-let modules: ReturnType<typeof importDashboard> | null = null;
+let frameModules: ReturnType<typeof importFrames> | null = null;
+let keyModules: ReturnType<typeof importKeys> | null = null;
 
-/** Starts loading the dashboard's modules (React, Ink, the app), once; the demo does it early. */
-export function loadDashboard(): ReturnType<typeof importDashboard> {
-  return modules ??= importDashboard();
+/** Starts loading what draws the dashboard's frames (the store, the control client, the frame). */
+export function loadFrames(): ReturnType<typeof importFrames> {
+  return frameModules ??= importFrames();
 }
 
-function importDashboard() {
+/** Starts loading React, Ink and the app, which take the keys (about 0.3 s of CPU). */
+export function loadKeys(): ReturnType<typeof importKeys> {
+  return keyModules ??= importKeys();
+}
+
+function importFrames() {
+  return Promise.all([
+    import("../../tui/dashboard_store.ts"),
+    import("../../tui/proxy_link.ts"),
+    import("../control/control_client.ts"),
+    import("../control/discover.ts"),
+    import("../../tui/frame.ts"),
+    import("../../tui/keymap.ts"),
+    import("../../tui/ansi.ts"),
+    import("../../tui/screen_writer.ts"),
+  ]);
+}
+
+function importKeys() {
   // React's production build: the development one costs several times the CPU per frame.
   if (!Deno.env.get("NODE_ENV")) Deno.env.set("NODE_ENV", "production");
   return Promise.all([
@@ -84,19 +110,18 @@ function importDashboard() {
     import("ink"),
     import("node:process"),
     import("../../tui/app.tsx"),
-    import("../../tui/dashboard_store.ts"),
-    import("../../tui/proxy_link.ts"),
-    import("../control/control_client.ts"),
-    import("../control/discover.ts"),
-    import("../../tui/ansi.ts"),
-    import("../../tui/screen_writer.ts"),
   ]);
 }
 
-/** Draws the dashboard until the operator quits. Needs a terminal. */
+/**
+ * Draws the dashboard until the operator quits. Needs a terminal. The live view is painted as
+ * soon as the store and the frame are loaded; React and Ink (about 0.3 s more) then take over
+ * the same screen, with the keys.
+ */
 export async function showDashboard(options: DashboardOptions): Promise<void> {
-  const [React, { render }, process, app, store, link, client, discovery, ansi, screen] =
-    await loadDashboard();
+  const { deferKeys } = options;
+  if (!deferKeys) void loadKeys().catch(() => {});
+  const [store, link, client, discovery, frame, keymap, ansi, screen] = await loadFrames();
   const { control } = options;
   const dirs = discoveryDirs();
   const dashboard = new store.DashboardStore({
@@ -107,22 +132,61 @@ export async function showDashboard(options: DashboardOptions): Promise<void> {
     source: control ? { kind: "path", location: control } : { kind: "dirs", locations: dirs },
     discoverMs: options.discoverMs,
   });
-  const stdout = process.default.stdout;
   // The frame is painted by the screen writer, changed lines only, one write a frame; Ink runs
   // the app and the keyboard, and draws nothing itself.
   const painter = options.screen ?? new screen.ScreenWriter(screen.terminalWrite);
+  const color = ansi.colorWanted((name) => Deno.env.get(name));
+  // Until the app is up: the same frame as its first, from the store's snapshots.
+  const paint = () => {
+    const { columns, rows } = terminalSize();
+    const { lines } = frame.buildFrame(dashboard.getSnapshot(), keymap.initialUi, {
+      columns,
+      rows,
+      guide: options.guide ?? null,
+      splash: options.splash ?? null,
+    });
+    const texts = lines.map((line) =>
+      ansi.styleLine(line.segments, { color, inverse: line.inverse })
+    );
+    painter.draw(texts, columns, rows);
+  };
+  let unsubscribe: (() => void) | null = null;
+  let keysTimer: ReturnType<typeof setTimeout> | undefined;
+  // One proxy's socket: it shows as soon as it appears (the poll stays, for a folder that is
+  // not there yet or cannot be watched). Watched first, so that no creation falls between.
+  const watcher = control ? watchFolder(control, () => dashboard.discoverNow()) : null;
   dashboard.start();
   try {
+    painter.open();
+    paint();
+    const keysWanted = Promise.withResolvers<void>();
+    unsubscribe = dashboard.subscribe(() => {
+      paint();
+      if (dashboard.getSnapshot().proxies.some((proxy) => proxy.link === "connected")) {
+        keysWanted.resolve();
+      }
+    });
+    if (deferKeys) {
+      keysTimer = setTimeout(keysWanted.resolve, deferKeys.withinMs);
+      options.signal?.addEventListener("abort", () => keysWanted.resolve());
+      await keysWanted.promise;
+      await Promise.resolve(deferKeys.then?.()).catch(() => {});
+    }
+    if (options.signal?.aborted) return;
+    const [React, { render }, process, app] = await loadKeys();
+    unsubscribe();
+    unsubscribe = null;
+    if (options.signal?.aborted) return;
     const element = React.createElement(app.App, {
       store: dashboard,
-      color: ansi.colorWanted((name) => Deno.env.get(name)),
+      color,
       guide: options.guide ?? null,
       splash: options.splash ?? null,
       screen: painter,
     });
     // A terminal was checked: stay live even where CI=true is set (Ink's CI mode would draw
     // only the last frame).
-    const instance = render(element, { stdout: silent(stdout), interactive: true });
+    const instance = render(element, { stdout: silent(process.default.stdout), interactive: true });
     const close = () => instance.unmount();
     if (options.signal?.aborted) close();
     options.signal?.addEventListener("abort", close);
@@ -132,8 +196,34 @@ export async function showDashboard(options: DashboardOptions): Promise<void> {
       options.signal?.removeEventListener("abort", close);
     }
   } finally {
+    watcher?.close();
+    clearTimeout(keysTimer);
+    unsubscribe?.();
     painter.close();
     dashboard.stop();
+  }
+}
+
+/** Calls `created` whenever something is created in the folder of `path`; null if unwatchable. */
+function watchFolder(path: string, created: () => void): Deno.FsWatcher | null {
+  const folder = path.slice(0, path.lastIndexOf("/")) || ".";
+  let watcher: Deno.FsWatcher;
+  try {
+    watcher = Deno.watchFs(folder, { recursive: false });
+  } catch {
+    return null;
+  }
+  void (async () => {
+    for await (const event of watcher) if (event.kind === "create") created();
+  })().catch(() => {});
+  return watcher;
+}
+
+function terminalSize(): { columns: number; rows: number } {
+  try {
+    return Deno.consoleSize();
+  } catch {
+    return { columns: 80, rows: 24 };
   }
 }
 

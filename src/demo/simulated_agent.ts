@@ -1,14 +1,15 @@
 /**
  * The demo's agent: a real MCP client (`@modelcontextprotocol/client` 2.4.0, on the era asked
- * for) that spawns the proxy command and runs the agent script against it at a pace a person
- * can follow, reporting every call and what the proxy decided.
+ * for) on the proxy's stdio (`proxy_child.ts`: the demo spawns the proxy before this module
+ * loads) that runs the agent script against it at a pace a person can follow, reporting every
+ * call and what the proxy decided.
  */
 import { Client } from "@modelcontextprotocol/client";
-import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import denoJson from "../../deno.json" with { type: "json" };
 import { DENIAL_PREFIX } from "../proxy/denial.ts";
 import { type AgentEra, DEFAULT_ERA, negotiationMode } from "./agent_era.ts";
 import { agentScript, type ScriptCall } from "./agent_script.ts";
+import { ProxyChild } from "./proxy_child.ts";
 
 export interface AgentCall {
   /** When the call was sent (ms since the epoch). */
@@ -48,6 +49,7 @@ export interface AgentOptions {
   onCall?: (call: AgentCall) => void;
   /** A step starts, or something else worth a line: "Agent sees 7 tools: ...". */
   onNote?: (text: string) => void;
+  /** Added to the proxy's environment, when the agent spawns it. */
   env?: Record<string, string>;
   cwd?: string;
   /** How long one call may take (default 10 s); a call held for a human takes longer. */
@@ -66,49 +68,38 @@ export class AgentError extends Error {
   override name = "AgentError";
 }
 
-const STDERR_TAIL = 4_096;
-
 /**
- * The SDK's stdio transport, subclassed so that the client sends its `server/discover` probe
- * (modern and auto) on this connection: with the SDK's own class it probes on a second,
- * short-lived process of the same command (made for servers that exit on a request before
- * `initialize`; subclasses probe in place, says the SDK). The proxy and the demo server answer
- * a probe in place, and one proxy serves the demo: one control socket for the dashboard, the
- * server's name learnt from the probe's answer, the proxy's stderr kept when it fails.
+ * Runs the script through the proxy: `proxy`, already spawned (the demo spawns it before this
+ * module loads), or a command to spawn. Closes the proxy and resolves when all is done.
  */
-class AgentTransport extends StdioClientTransport {}
-
-/** Spawns `command` (the proxy), runs the script and closes it; resolves when all is done. */
 export async function runSimulatedAgent(
-  command: readonly string[],
+  proxy: ProxyChild | readonly string[],
   options: AgentOptions = {},
 ): Promise<AgentResult> {
   const paceMs = options.paceMs ?? 500;
   const burstPaceMs = options.burstPaceMs ?? Math.min(50, Math.floor(paceMs / 10));
   const signal = options.signal ?? new AbortController().signal;
-  const transport = new AgentTransport({
-    command: command[0],
-    args: command.slice(1),
-    env: options.env ?? Deno.env.toObject(),
-    cwd: options.cwd,
-    stderr: "pipe",
-  });
-  let stderr = "";
-  transport.stderr?.on("data", (chunk: Uint8Array | string) => {
-    stderr = (stderr + String(chunk)).slice(-STDERR_TAIL);
-  });
-  const failure = (what: string) =>
-    new AgentError(stderr.trim() ? `${what}:\n${stderr.trimEnd()}` : what);
+  const child = proxy instanceof ProxyChild
+    ? proxy
+    : ProxyChild.spawn(proxy, { env: options.env, cwd: options.cwd });
+  const failure = (what: string) => {
+    const stderr = child.stderr.trim();
+    return new AgentError(stderr ? `${what}:\n${child.stderr.trimEnd()}` : what);
+  };
 
+  const result: AgentResult = { passes: 0, calls: 0, link: null };
+  if (signal.aborted) {
+    await child.close();
+    return result;
+  }
   const client = new Client({ name: "intercept-demo-agent", version: denoJson.version }, {
     versionNegotiation: { mode: negotiationMode(options.era ?? DEFAULT_ERA) },
   });
   let closed = false;
   client.onclose = () => closed = true;
-  const result: AgentResult = { passes: 0, calls: 0, link: null };
   try {
     try {
-      await client.connect(transport);
+      await client.connect(child.transport());
     } catch (error) {
       throw failure(`The proxy did not start (${(error as Error).message})`);
     }
@@ -143,6 +134,7 @@ export async function runSimulatedAgent(
     throw failure(`${what} (${(error as Error).message})`);
   } finally {
     await client.close();
+    await child.close();
   }
   return result;
 }

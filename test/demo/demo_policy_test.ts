@@ -1,11 +1,12 @@
 /** The demo's own policy: the bundled confluent-kafka one with create-connector held for a human. */
-import { deepEqual, equal, ok } from "node:assert/strict";
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { parse } from "yaml";
 import {
   APPROVAL_RULE,
   DEMO_BASE_POLICY,
   demoPolicyText,
   HELD_TOOL,
+  holdForHuman,
   writeDemoPolicy,
 } from "../../src/demo/demo_policy.ts";
 import { loadPolicyText, readPolicySource } from "../../src/policy/loader.ts";
@@ -36,4 +37,33 @@ Deno.test("writeDemoPolicy() writes a private file and removes its folder", asyn
   ok((await Deno.readTextFile(path)).includes("timeout: 3"));
   await dispose();
   equal(await Deno.stat(folder).then(() => true, () => false), false);
+});
+
+Deno.test("holdForHuman() replaces the whole entry, also at the end of the text", () => {
+  const text = [
+    "tools:",
+    "  create-connector:",
+    "    rules:",
+    "",
+    "      - action: allow",
+    "  other: { rules: [] }",
+    "  last:",
+    "    rules: []",
+  ].join("\n");
+  const own = parse(holdForHuman(text, 4));
+  deepEqual(Object.keys(own.tools), [HELD_TOOL, "other", "last"]);
+  equal(own.tools[HELD_TOOL].rules.length, 1);
+  equal(own.tools[HELD_TOOL].rules[0].approval.timeout, 4);
+  const atEnd = parse(
+    holdForHuman("tools:\n  a: { rules: [] }\n  create-connector:\n    rules: []\n", 5),
+  );
+  deepEqual(atEnd.tools.a, { rules: [] });
+  equal(atEnd.tools[HELD_TOOL].rules[0].action, "require_approval");
+});
+
+Deno.test("holdForHuman() refuses a policy without exactly one create-connector entry", () => {
+  const message = /has no single create-connector entry/;
+  throws(() => holdForHuman("tools:\n  other: { rules: [] }\n", 3), message);
+  throws(() => holdForHuman("tools:\n  create-connector:\n  create-connector:\n", 3), message);
+  throws(() => holdForHuman("create-connector:\n  rules: []\n", 3), message);
 });

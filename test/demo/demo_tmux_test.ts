@@ -1,5 +1,6 @@
 /**
- * `intercept demo` in a terminal: a splash at once, then the dashboard, a guide, q ends it all.
+ * `intercept demo` in a terminal: a splash at once, then the dashboard, a guide, q ends it all;
+ * Ctrl-C while it starts too.
  * The agent is on the default era, modern (2026-07-28).
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
@@ -47,6 +48,33 @@ Deno.test({
       match(exit, /^Held for a human: 1 call, 1 approved, 0 rejected, 0 timed out$/m);
       match(exit, /^Agent: MCP 2026-07-28 \(modern era\)$/m);
       equal(await tui.waitForExit(), 0);
+      deepEqual(await leftBehind(marker), [], "the server, the proxy and the agent are gone");
+    } finally {
+      await tui.kill();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "intercept demo ends cleanly on Ctrl-C as soon as its view is live: a summary, nothing left",
+  ignore: !hasTmux(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "intercept-demo-" });
+    const marker = crypto.randomUUID();
+    const tui = await TmuxSession.start(interceptShellLine(["demo"]), {
+      cwd: ROOT,
+      env: { INTERCEPT_CONTROL_DIR: `${dir}/intercept`, DEMO_TEST_MARKER: marker },
+    });
+    try {
+      // Live before the agent's client, React and Ink are loaded: Ctrl-C may reach the demo
+      // as a signal (Ink not up yet), or Ink as a key; either way it ends the demo once.
+      await tui.waitForText(/kafka-demo · pid \d+ .*● live/);
+      await tui.sendKeys("C-c");
+      // A signal ends the pane's shell too, so its exit line may not come: the summary says
+      // that the demo ended as it should (a Ctrl-C counted twice exits 130 without one).
+      await tui.waitForText(/^Summary: \d+ calls/m);
       deepEqual(await leftBehind(marker), [], "the server, the proxy and the agent are gone");
     } finally {
       await tui.kill();

@@ -263,3 +263,58 @@ Deno.test("DashboardStore.stop() closes connections and leaves no timer", async 
   await clock.advance(5000);
   assert.equal(proxy.links.length, 1, "no reconnection after stop");
 });
+
+Deno.test("DashboardStore.discoverNow() finds a new proxy at once, not at the next discovery", async () => {
+  const { clock, net, store } = setup({ discoverMs: 60_000 });
+  store.start();
+  await clock.advance(0);
+  try {
+    assert.equal(store.getSnapshot().proxies.length, 0);
+    net.add(4242, TOOLS());
+    await clock.advance(1_000);
+    assert.equal(store.getSnapshot().proxies.length, 0, "the next discovery is a minute away");
+    store.discoverNow();
+    await clock.advance(0);
+    assert.equal(store.getSnapshot().proxies[0]?.link, "connected");
+    // One discovery timer still: the next one comes a minute after the last.
+    const discoveries = () => net.connects.length;
+    const before = discoveries();
+    net.add(4343, TOOLS());
+    await clock.advance(59_999);
+    assert.equal(discoveries(), before);
+    await clock.advance(1);
+    assert.equal(store.getSnapshot().proxies.length, 2);
+  } finally {
+    store.stop();
+  }
+});
+
+Deno.test("DashboardStore.discoverNow() during a discovery looks once more right after it", async () => {
+  const slow = Promise.withResolvers<string[]>();
+  const found: string[][] = [];
+  let calls = 0;
+  const { clock, net, store } = setup({
+    discoverMs: 60_000,
+    discover: async (onProblem) => {
+      calls++;
+      const paths = calls === 1 ? await slow.promise : await net.discover(onProblem);
+      found.push(paths);
+      return paths;
+    },
+  });
+  store.start();
+  try {
+    store.discoverNow();
+    net.add(4242, TOOLS());
+    slow.resolve([]);
+    await clock.advance(0);
+    assert.deepEqual(found, [[], ["/run/intercept/4242.sock"]], "looked again after the first");
+    assert.equal(store.getSnapshot().proxies[0]?.link, "connected");
+    await clock.advance(59_999);
+    assert.equal(calls, 2, "and kept one timer: the next look is a minute after the last");
+    await clock.advance(1);
+    assert.equal(calls, 3);
+  } finally {
+    store.stop();
+  }
+});
