@@ -1,7 +1,7 @@
 /** The audit log's JSON lines: one per decision, one per lifecycle event. Pure functions. */
-import { createHash } from "node:crypto";
 import type { DecisionEvent } from "../proxy/events.ts";
 import { canonicalJson } from "./canonical_json.ts";
+import { sha256Hex } from "./sha256_text.ts";
 
 export type LifecycleEvent =
   | "start"
@@ -20,7 +20,7 @@ export type LifecycleEvent =
 
 /** Hex SHA-256 of the canonical JSON of a call's arguments (synchronous: the path is hot). */
 export function argsSha256(args: unknown): string {
-  return createHash("sha256").update(canonicalJson(args), "utf8").digest("hex");
+  return sha256Hex(canonicalJson(args));
 }
 
 /**

@@ -4,6 +4,8 @@
  * Two values that differ only in key order give the same text, so the same audit hash.
  */
 export function canonicalJson(value: unknown): string {
+  // Keys already in order (often so): no copy at all.
+  if (inOrder(value)) return JSON.stringify(value) ?? "null";
   try {
     // Fast path: a copy with sorted keys, serialised natively (about twice as fast).
     return JSON.stringify(sortedCopy(value)) ?? "null";
@@ -11,6 +13,32 @@ export function canonicalJson(value: unknown): string {
     if (error !== INDEX_KEY) throw error;
     return encode(value) ?? "null";
   }
+}
+
+/**
+ * Whether `JSON.stringify(value)` is already canonical: every object's keys in sorted order
+ * (index keys, which objects list first, included: their order must be the sorted one too)
+ * and no `toJSON` to call. It reads keys without copying them.
+ */
+function inOrder(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return true;
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!inOrder(value[i])) return false;
+    return true;
+  }
+  const object = value as Record<string, unknown>;
+  let previous = "";
+  let first = true;
+  // for…in lists own keys in JSON.stringify's order (then inherited ones, which it skips: a
+  // sorted list's part is sorted too).
+  for (const key in object) {
+    if (!first && !(previous < key)) return false;
+    if (!inOrder(object[key])) return false;
+    previous = key;
+    first = false;
+  }
+  return true;
 }
 
 /** Thrown by the fast path: objects list index keys ("0", "12") first, whatever the sort. */
@@ -32,7 +60,8 @@ function sortedCopy(value: unknown): unknown {
   const first = keys[0].charCodeAt(0);
   if (first >= 48 && first <= 57) throw INDEX_KEY;
   keys.sort();
-  const copy: Record<string, unknown> = {};
+  // No prototype: a "__proto__" key (JSON.parse makes it an own key) stays a plain key.
+  const copy: Record<string, unknown> = Object.create(null);
   for (let i = 0; i < keys.length; i++) copy[keys[i]] = sortedCopy(object[keys[i]]);
   return copy;
 }
