@@ -9,7 +9,7 @@
 import { AuditLog } from "../../src/audit/audit_log.ts";
 import { argsSha256, decisionLine } from "../../src/audit/audit_record.ts";
 import { canonicalJson } from "../../src/audit/canonical_json.ts";
-import { sha256Hex } from "../../src/audit/sha256_text.ts";
+
 import type { DecisionEvent } from "../../src/proxy/events.ts";
 import { processCpuMs } from "./proc_stats.ts";
 import { ROUND_TRIP_CALLS } from "./proxy_bench.ts";
@@ -110,7 +110,6 @@ const smallText = canonicalJson(small.args);
 const largeArgs = JSON.parse(large);
 const stages: [string, number][] = [
   [`canonicalJson, ${smallText.length} B`, microsPerCall(() => canonicalJson(small.args))],
-  [`sha256Hex, ${smallText.length} B`, microsPerCall(() => sha256Hex(smallText))],
   [`argsSha256, ${smallText.length} B`, microsPerCall(() => argsSha256(small.args))],
   [`argsSha256, ${large.length} B`, microsPerCall(() => argsSha256(largeArgs))],
   [`decisionLine, ${smallText.length} B`, microsPerCall(() => decisionLine(small))],

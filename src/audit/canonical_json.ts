@@ -18,7 +18,7 @@ export function canonicalJson(value: unknown): string {
 /**
  * Whether `JSON.stringify(value)` is already canonical: every object's keys in sorted order
  * (index keys, which objects list first, included: their order must be the sorted one too)
- * and no `toJSON` to call. It reads keys without copying them.
+ * and no `toJSON` to call. Cheaper than a sorted copy, and often so.
  */
 function inOrder(value: unknown): boolean {
   if (typeof value !== "object" || value === null) return true;
@@ -27,16 +27,10 @@ function inOrder(value: unknown): boolean {
     for (let i = 0; i < value.length; i++) if (!inOrder(value[i])) return false;
     return true;
   }
-  const object = value as Record<string, unknown>;
-  let previous = "";
-  let first = true;
-  // for…in lists own keys in JSON.stringify's order (then inherited ones, which it skips: a
-  // sorted list's part is sorted too).
-  for (const key in object) {
-    if (!first && !(previous < key)) return false;
-    if (!inOrder(object[key])) return false;
-    previous = key;
-    first = false;
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    if (i > 0 && !(keys[i - 1] < keys[i])) return false;
+    if (!inOrder((value as Record<string, unknown>)[keys[i]])) return false;
   }
   return true;
 }
@@ -60,8 +54,7 @@ function sortedCopy(value: unknown): unknown {
   const first = keys[0].charCodeAt(0);
   if (first >= 48 && first <= 57) throw INDEX_KEY;
   keys.sort();
-  // No prototype: a "__proto__" key (JSON.parse makes it an own key) stays a plain key.
-  const copy: Record<string, unknown> = Object.create(null);
+  const copy: Record<string, unknown> = {};
   for (let i = 0; i < keys.length; i++) copy[keys[i]] = sortedCopy(object[keys[i]]);
   return copy;
 }
