@@ -74,6 +74,7 @@ const FULL = {
   throughput: { warmup: 5_000, calls: 30_000, inFlight: 64 },
   startupSpawns: 3,
   memory: { first: 10_000, total: 100_000, inFlight: 64 },
+  auditPairs: 40,
 };
 
 const QUICK: typeof FULL = {
@@ -85,11 +86,12 @@ const QUICK: typeof FULL = {
   throughput: { warmup: 2_000, calls: 10_000, inFlight: 64 },
   startupSpawns: 2,
   memory: { first: 10_000, total: 100_000, inFlight: 64 },
+  auditPairs: 20,
 };
 
 type Plan = typeof FULL;
 
-const PARTS = ["state", "engine", "trips", "startup", "memory"] as const;
+const PARTS = ["state", "engine", "trips", "audit", "startup", "memory"] as const;
 type Part = typeof PARTS[number];
 
 /** The paths each round-trip run measures, in the order of its first run. */
@@ -98,12 +100,11 @@ const TRIP_PATHS: readonly PathName[] = [
   "byte_relay",
   "parse_relay",
   "proxied",
-  "proxied_audit",
   "proxied_dashboard",
 ];
 
 const USAGE =
-  "Usage: deno run -A scripts/bench.ts [--quick] [--runs N] [--only state,engine,trips,startup,memory] " +
+  "Usage: deno run -A scripts/bench.ts [--quick] [--runs N] [--only state,engine,trips,audit,startup,memory] " +
   "[--json FILE]";
 
 interface Options {
@@ -277,10 +278,7 @@ async function measureRoundTrips(plan: Plan, collected: Collected): Promise<void
     figures.record("parse_relay_cpu_us_per_call", parse.rate.cpuUsPerCall);
     figures.record("proxy_cpu_us_per_call", proxied.rate.cpuUsPerCall);
     figures.record("proxy_cpu_ratio", proxied.rate.cpuUsPerCall / parse.rate.cpuUsPerCall);
-    const audit = at("proxied_audit").rate.cpuUsPerCall;
     const dashboard = at("proxied_dashboard").rate.cpuUsPerCall;
-    figures.record("audit_cpu_us_per_call", audit);
-    figures.record("audit_added_us_per_call", audit - proxied.rate.cpuUsPerCall);
     figures.record("dashboard_cpu_us_per_call", dashboard);
     figures.record("dashboard_added_us_per_call", dashboard - proxied.rate.cpuUsPerCall);
 
@@ -290,6 +288,38 @@ async function measureRoundTrips(plan: Plan, collected: Collected): Promise<void
     figures.record("throughput_ratio", proxied.rate.callsPerS / direct.rate.callsPerS);
     figures.record("relay_throughput_ratio", proxied.rate.callsPerS / relay.rate.callsPerS);
     figures.record("relay_rss_mb", relay.rate.rssMb);
+  }
+}
+
+/**
+ * The audit log's added CPU per call: one proxy with `--audit FILE` and one without, both kept
+ * running, measured in turn (the order alternating) in `auditPairs` pairs; each pair gives one
+ * difference, so that the load of the moment weighs on both sides of it alike.
+ */
+async function measureAudit(plan: Plan, collected: Collected): Promise<void> {
+  const { figures, failures, scratch } = collected;
+  const plain = await startPeer("proxied", scratch);
+  try {
+    const audited = await startPeer("proxied_audit", scratch);
+    try {
+      const warm = { ...plan.throughput, failures };
+      await throughputRun(plain, warm);
+      await throughputRun(audited, warm);
+      const run = { ...plan.throughput, warmup: 500, failures };
+      for (let pair = 0; pair < plan.auditPairs; pair++) {
+        progress(`audit, pair ${pair + 1} of ${plan.auditPairs}`);
+        const first = pair % 2 === 0 ? plain : audited;
+        const a = await throughputRun(first, run);
+        const b = await throughputRun(first === plain ? audited : plain, run);
+        const [off, on] = first === plain ? [a, b] : [b, a];
+        figures.record("audit_cpu_us_per_call", on.cpuUsPerCall);
+        figures.record("audit_added_us_per_call", on.cpuUsPerCall - off.cpuUsPerCall);
+      }
+    } finally {
+      await audited.close();
+    }
+  } finally {
+    await plain.close();
   }
 }
 
@@ -381,6 +411,7 @@ async function main(): Promise<void> {
       if (!options.quick) policyLines.push(...await measureReload());
     }
     if (options.only.has("trips")) await measureRoundTrips(plan, collected);
+    if (options.only.has("audit")) await measureAudit(plan, collected);
     if (options.only.has("startup")) await measureStartup(plan, collected);
     if (options.only.has("memory")) await measureMemory(plan, collected);
   } finally {

@@ -20,8 +20,13 @@ export type LifecycleEvent =
 
 /** Hex SHA-256 of the canonical JSON of a call's arguments (synchronous: the path is hot). */
 export function argsSha256(args: unknown): string {
-  return createHash("sha256").update(canonicalJson(args), "utf8").digest("hex");
+  const text = canonicalJson(args);
+  // A tool without parameters is called with {}: its digest is known.
+  if (text === "{}") return EMPTY_OBJECT_SHA256;
+  return createHash("sha256").update(text, "utf8").digest("hex");
 }
+
+const EMPTY_OBJECT_SHA256 = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 
 /**
  * One decision line (no trailing newline); raw arguments only when `includeArgs`. Written field
