@@ -4,7 +4,8 @@
  * included) for calls decided with the audit log on against the same calls with it off, in
  * interleaved pairs. Calls come in turns of 64 as in the proxy's benchmark; each call's
  * arguments are freshly parsed, as the proxy's are.
- * Run: deno task bench:audit   (or deno run -A --v8-flags=… scripts/bench/audit_cost.ts)
+ * Run: deno run -A --v8-flags=--max-semi-space-size=1,--heap-growing-percent=10 \
+ *   scripts/bench/audit_cost.ts   (the proxy's flags: scripts/runtime_flags.ts)
  */
 import { AuditLog } from "../../src/audit/audit_log.ts";
 import { argsSha256, decisionLine } from "../../src/audit/audit_record.ts";
@@ -68,18 +69,22 @@ function microsPerCall(body: () => void): number {
 const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 /** Process CPU µs per call for CALLS calls, each event handed to `observe`. */
-async function cpuPerCall(argsTexts: readonly string[], observe: (e: DecisionEvent) => void) {
+async function cpuPerCall(
+  argsTexts: readonly string[],
+  calls: number,
+  observe: (e: DecisionEvent) => void,
+) {
   const session = crypto.randomUUID();
   const start = processCpuMs();
-  for (let i = 0; i < CALLS; i++) {
+  for (let i = 0; i < calls; i++) {
     observe(eventOf(argsTexts[i % argsTexts.length], session));
     if (i % TURN === TURN - 1) await nextTurn();
   }
-  return (processCpuMs() - start) * 1000 / CALLS;
+  return (processCpuMs() - start) * 1000 / calls;
 }
 
 /** Added CPU µs per call with the audit log on: median and range over interleaved pairs. */
-async function addedPerCall(argsTexts: readonly string[], includeArgs: boolean) {
+async function addedPerCall(argsTexts: readonly string[], includeArgs: boolean, calls: number) {
   const dir = await Deno.makeTempDir({ prefix: "intercept-audit-bench-" });
   let sink = 0;
   const off = (event: DecisionEvent) => {
@@ -92,8 +97,8 @@ async function addedPerCall(argsTexts: readonly string[], includeArgs: boolean) 
       const on = (event: DecisionEvent) => audit.decision(event);
       // Alternate which goes first so that drift favours neither.
       const first = pair % 2 === 0;
-      const a = await cpuPerCall(argsTexts, first ? on : off);
-      const b = await cpuPerCall(argsTexts, first ? off : on);
+      const a = await cpuPerCall(argsTexts, calls, first ? on : off);
+      const b = await cpuPerCall(argsTexts, calls, first ? off : on);
       await audit.close();
       if (audit.dropped > 0) console.log(`  (pair ${pair} dropped ${audit.dropped} lines)`);
       if (pair >= 0) added.push(first ? a - b : b - a); // pair -1 warms up
@@ -120,13 +125,13 @@ for (const [label, micros] of stages) {
 }
 console.log(`Added process CPU per call, audit on − off (${PAIRS} interleaved pairs):`);
 for (
-  const [label, texts, includeArgs] of [
-    ["the proxy benchmark's 3 calls", ARGS_TEXT, false],
-    ["the same with --audit-args", ARGS_TEXT, true],
-    [`${large.length} B of arguments`, [large], false],
+  const [label, texts, includeArgs, calls] of [
+    ["the proxy benchmark's 3 calls", ARGS_TEXT, false, CALLS],
+    ["the same with --audit-args", ARGS_TEXT, true, CALLS],
+    [`${large.length} B of arguments`, [large], false, CALLS / 10],
   ] as const
 ) {
-  const { median, min, max } = await addedPerCall(texts, includeArgs);
+  const { median, min, max } = await addedPerCall(texts, includeArgs, calls);
   console.log(
     `  ${median.toFixed(2).padStart(8)} µs  (${min.toFixed(2)} – ${max.toFixed(2)})  ${label}`,
   );
