@@ -26,7 +26,7 @@ import {
   craftedRegexRun,
   withBacktrackingMatchers,
 } from "./bench/matching_bench.ts";
-import { loadAverage } from "./bench/proc_stats.ts";
+import { cpuSnapshot, cpuUsBetween, loadAverage } from "./bench/proc_stats.ts";
 import {
   aliasHeavyPolicy,
   fourMegabytePolicy,
@@ -41,6 +41,7 @@ import {
   latencyRun,
   memoryRun,
   type PathName,
+  pipelined,
   POLICY_PATH,
   ROUND_TRIP_CALLS,
   Scratch,
@@ -293,8 +294,9 @@ async function measureRoundTrips(plan: Plan, collected: Collected): Promise<void
 
 /**
  * The audit log's added CPU per call: one proxy with `--audit FILE` and one without, both kept
- * running, measured in turn (the order alternating) in `auditPairs` pairs; each pair gives one
- * difference, so that the load of the moment weighs on both sides of it alike.
+ * running and driven at the same time (64 calls in flight each), `auditPairs` times. Each pair
+ * gives one difference of the two proxies' own CPU per call, taken over the same moments, so
+ * that the machine's other load weighs on both sides of it alike.
  */
 async function measureAudit(plan: Plan, collected: Collected): Promise<void> {
   const { figures, failures, scratch } = collected;
@@ -302,18 +304,18 @@ async function measureAudit(plan: Plan, collected: Collected): Promise<void> {
   try {
     const audited = await startPeer("proxied_audit", scratch);
     try {
-      const warm = { ...plan.throughput, failures };
-      await throughputRun(plain, warm);
-      await throughputRun(audited, warm);
-      const run = { ...plan.throughput, warmup: 500, failures };
+      const run = { ...plan.throughput, failures };
+      const both = () => Promise.all([pipelined(plain.rpc, run), pipelined(audited.rpc, run)]);
+      await both(); // warm-up
       for (let pair = 0; pair < plan.auditPairs; pair++) {
         progress(`audit, pair ${pair + 1} of ${plan.auditPairs}`);
-        const first = pair % 2 === 0 ? plain : audited;
-        const a = await throughputRun(first, run);
-        const b = await throughputRun(first === plain ? audited : plain, run);
-        const [off, on] = first === plain ? [a, b] : [b, a];
-        figures.record("audit_cpu_us_per_call", on.cpuUsPerCall);
-        figures.record("audit_added_us_per_call", on.cpuUsPerCall - off.cpuUsPerCall);
+        const off = cpuSnapshot(plain.rpc.pid);
+        const on = cpuSnapshot(audited.rpc.pid);
+        await both();
+        const offUs = cpuUsBetween(off, cpuSnapshot(plain.rpc.pid)) / run.calls;
+        const onUs = cpuUsBetween(on, cpuSnapshot(audited.rpc.pid)) / run.calls;
+        figures.record("audit_cpu_us_per_call", onUs);
+        figures.record("audit_added_us_per_call", onUs - offUs);
       }
     } finally {
       await audited.close();
