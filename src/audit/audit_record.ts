@@ -78,8 +78,13 @@ interface Head {
   readonly text: string;
 }
 
-/** Per tool name: lines of one tool mostly repeat these fields. Up to 512 are kept. */
+/**
+ * Per tool name: lines of one tool mostly repeat these fields. Up to 512 of up to 4,096
+ * characters are kept (2 MiB at most: a client may send long names).
+ */
 const heads = new Map<string, Head>();
+const MAX_HEADS = 512;
+const MAX_HEAD_CHARS = 4096;
 
 function headOf(event: DecisionEvent): string {
   const { decision } = event;
@@ -106,8 +111,8 @@ function headOf(event: DecisionEvent): string {
       text(decision.reason)
     },"retryAfterMs":`,
   };
-  if (decision.tool.length <= 256) {
-    if (heads.size >= 512 && !heads.has(decision.tool)) heads.clear();
+  if (made.text.length <= MAX_HEAD_CHARS) {
+    if (heads.size >= MAX_HEADS && !heads.has(decision.tool)) heads.clear();
     heads.set(decision.tool, made);
   }
   return made.text;

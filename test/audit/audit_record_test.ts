@@ -201,3 +201,20 @@ Deno.test("decisionLine() writes each millisecond of a second, and any time Date
     "1969-12-31T23:59:59.999Z",
   );
 });
+
+Deno.test("decisionLine() writes long names (past what it keeps) and many tools in full", () => {
+  const long = "c".repeat(5000);
+  for (let round = 0; round < 2; round++) {
+    for (const client of [long, "short", long]) {
+      const record = JSON.parse(decisionLine({ ...decisionEvent("t"), client }));
+      equal(record.client, client);
+    }
+  }
+  // More tools than heads kept: each line still names its own tool and fields.
+  for (let i = 0; i < 1100; i++) {
+    const tool = `tool-${i % 600}`;
+    const record = JSON.parse(decisionLine(decisionEvent(tool, {}, { session: `s-${i % 3}` })));
+    equal(record.tool, tool);
+    equal(record.session, `s-${i % 3}`);
+  }
+});
