@@ -26,7 +26,7 @@ import {
   craftedRegexRun,
   withBacktrackingMatchers,
 } from "./bench/matching_bench.ts";
-import { loadAverage } from "./bench/proc_stats.ts";
+import { cpuSnapshot, cpuUsBetween, loadAverage } from "./bench/proc_stats.ts";
 import {
   aliasHeavyPolicy,
   fourMegabytePolicy,
@@ -41,6 +41,7 @@ import {
   latencyRun,
   memoryRun,
   type PathName,
+  pipelined,
   POLICY_PATH,
   ROUND_TRIP_CALLS,
   Scratch,
@@ -74,6 +75,7 @@ const FULL = {
   throughput: { warmup: 5_000, calls: 30_000, inFlight: 64 },
   startupSpawns: 3,
   memory: { first: 10_000, total: 100_000, inFlight: 64 },
+  auditPairs: 40,
 };
 
 const QUICK: typeof FULL = {
@@ -85,11 +87,12 @@ const QUICK: typeof FULL = {
   throughput: { warmup: 2_000, calls: 10_000, inFlight: 64 },
   startupSpawns: 2,
   memory: { first: 10_000, total: 100_000, inFlight: 64 },
+  auditPairs: 20,
 };
 
 type Plan = typeof FULL;
 
-const PARTS = ["state", "engine", "trips", "startup", "memory"] as const;
+const PARTS = ["state", "engine", "trips", "audit", "startup", "memory"] as const;
 type Part = typeof PARTS[number];
 
 /** The paths each round-trip run measures, in the order of its first run. */
@@ -98,12 +101,11 @@ const TRIP_PATHS: readonly PathName[] = [
   "byte_relay",
   "parse_relay",
   "proxied",
-  "proxied_audit",
   "proxied_dashboard",
 ];
 
 const USAGE =
-  "Usage: deno run -A scripts/bench.ts [--quick] [--runs N] [--only state,engine,trips,startup,memory] " +
+  "Usage: deno run -A scripts/bench.ts [--quick] [--runs N] [--only state,engine,trips,audit,startup,memory] " +
   "[--json FILE]";
 
 interface Options {
@@ -277,10 +279,7 @@ async function measureRoundTrips(plan: Plan, collected: Collected): Promise<void
     figures.record("parse_relay_cpu_us_per_call", parse.rate.cpuUsPerCall);
     figures.record("proxy_cpu_us_per_call", proxied.rate.cpuUsPerCall);
     figures.record("proxy_cpu_ratio", proxied.rate.cpuUsPerCall / parse.rate.cpuUsPerCall);
-    const audit = at("proxied_audit").rate.cpuUsPerCall;
     const dashboard = at("proxied_dashboard").rate.cpuUsPerCall;
-    figures.record("audit_cpu_us_per_call", audit);
-    figures.record("audit_added_us_per_call", audit - proxied.rate.cpuUsPerCall);
     figures.record("dashboard_cpu_us_per_call", dashboard);
     figures.record("dashboard_added_us_per_call", dashboard - proxied.rate.cpuUsPerCall);
 
@@ -290,6 +289,39 @@ async function measureRoundTrips(plan: Plan, collected: Collected): Promise<void
     figures.record("throughput_ratio", proxied.rate.callsPerS / direct.rate.callsPerS);
     figures.record("relay_throughput_ratio", proxied.rate.callsPerS / relay.rate.callsPerS);
     figures.record("relay_rss_mb", relay.rate.rssMb);
+  }
+}
+
+/**
+ * The audit log's added CPU per call: one proxy with `--audit FILE` and one without, both kept
+ * running and driven at the same time (64 calls in flight each), `auditPairs` times. Each pair
+ * gives one difference of the two proxies' own CPU per call, taken over the same moments, so
+ * that the machine's other load weighs on both sides of it alike.
+ */
+async function measureAudit(plan: Plan, collected: Collected): Promise<void> {
+  const { figures, failures, scratch } = collected;
+  const plain = await startPeer("proxied", scratch);
+  try {
+    const audited = await startPeer("proxied_audit", scratch);
+    try {
+      const run = { ...plan.throughput, failures };
+      const both = () => Promise.all([pipelined(plain.rpc, run), pipelined(audited.rpc, run)]);
+      await both(); // warm-up
+      for (let pair = 0; pair < plan.auditPairs; pair++) {
+        progress(`audit, pair ${pair + 1} of ${plan.auditPairs}`);
+        const off = cpuSnapshot(plain.rpc.pid);
+        const on = cpuSnapshot(audited.rpc.pid);
+        await both();
+        const offUs = cpuUsBetween(off, cpuSnapshot(plain.rpc.pid)) / run.calls;
+        const onUs = cpuUsBetween(on, cpuSnapshot(audited.rpc.pid)) / run.calls;
+        figures.record("audit_cpu_us_per_call", onUs);
+        figures.record("audit_added_us_per_call", onUs - offUs);
+      }
+    } finally {
+      await audited.close();
+    }
+  } finally {
+    await plain.close();
   }
 }
 
@@ -381,6 +413,7 @@ async function main(): Promise<void> {
       if (!options.quick) policyLines.push(...await measureReload());
     }
     if (options.only.has("trips")) await measureRoundTrips(plan, collected);
+    if (options.only.has("audit")) await measureAudit(plan, collected);
     if (options.only.has("startup")) await measureStartup(plan, collected);
     if (options.only.has("memory")) await measureMemory(plan, collected);
   } finally {

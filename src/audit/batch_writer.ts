@@ -116,26 +116,34 @@ export class BatchWriter {
     return true;
   }
 
-  /** Makes and encodes this turn's lines: what makers hold is let go of at once. */
+  /**
+   * Makes and encodes this turn's lines: what makers hold is let go of at once. The lines are
+   * joined and encoded in one call: one view and one native call per turn, not per line.
+   */
   #encode(): void {
     this.#encodeScheduled = false;
     const queue = this.#queue;
     if (queue.length === 0) return;
     this.#queue = [];
     this.#queuedChars = 0;
+    let text = "";
+    let count = 0;
     for (const entry of queue) {
       const line = typeof entry === "string" ? entry : entry();
-      if (typeof entry !== "string" && this.#used + line.length > this.#maxChars) {
+      if (typeof entry !== "string" && this.#used + text.length + line.length > this.#maxChars) {
         this.#drop(); // reported by the next line pushed
         continue;
       }
-      // UTF-8 takes at most 3 bytes per UTF-16 unit, and one more for the newline.
-      const room = line.length * 3 + 1;
-      if (this.#used + room > this.#bytes.length) this.#grow(this.#used + room);
-      this.#used += this.#encoder.encodeInto(line, this.#bytes.subarray(this.#used)).written;
-      this.#bytes[this.#used++] = 0x0a;
-      this.#lines++;
+      text += line;
+      text += "\n";
+      count++;
     }
+    if (count === 0) return;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    const room = text.length * 3;
+    if (this.#used + room > this.#bytes.length) this.#grow(this.#used + room);
+    this.#used += this.#encoder.encodeInto(text, this.#bytes.subarray(this.#used)).written;
+    this.#lines += count;
   }
 
   #grow(size: number): void {

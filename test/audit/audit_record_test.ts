@@ -1,6 +1,7 @@
 /** decisionLine and lifecycleLine: the audit log's JSON lines. */
 import { deepEqual, equal, match } from "node:assert/strict";
 import { argsSha256, decisionLine, lifecycleLine } from "../../src/audit/audit_record.ts";
+import type { DecisionEvent } from "../../src/proxy/events.ts";
 import { allowed, decisionEvent, T0 } from "./support.ts";
 
 Deno.test("decisionLine() writes every field of a denial in order", () => {
@@ -151,4 +152,69 @@ Deno.test("decisionLine() writes the same text as JSON.stringify of its record",
   }
   const odd = decisionLine({ ...decisionEvent("t"), latencyMs: NaN });
   equal(JSON.parse(odd).latencyMs, null, "a number JSON cannot hold is null, as JSON.stringify");
+});
+
+Deno.test("decisionLine() writes each line's own fields when lines of one tool differ", () => {
+  const base = decisionEvent("produce-message", { a: 1 });
+  const variants: DecisionEvent[] = [
+    base,
+    { ...base, session: "session-2" },
+    { ...base, principal: "uid:other" },
+    { ...base, client: "claude-code" },
+    { ...base, era: "modern" },
+    { ...base, decision: allowed("produce-message", { allowed: false, reason: "No" }) },
+    { ...base, decision: allowed("produce-message", { rule: "another rule" }) },
+    { ...base, decision: allowed("produce-message", { reason: "A reason" }) },
+    base,
+  ];
+  // Twice over, so that each line follows another of the same tool with other fields.
+  for (const event of [...variants, ...variants]) {
+    const record = JSON.parse(decisionLine(event));
+    equal(record.session, event.session);
+    equal(record.principal, event.principal);
+    equal(record.client, event.client);
+    equal(record.era, event.era);
+    equal(record.tool, "produce-message");
+    equal(record.decision, event.decision.allowed ? "allow" : "deny");
+    equal(record.rule, event.decision.rule);
+    equal(record.reason, event.decision.reason);
+  }
+});
+
+Deno.test("decisionLine() writes each millisecond of a second, and any time Date can show", () => {
+  for (const ms of [0, 7, 99, 250, 999]) {
+    equal(
+      JSON.parse(decisionLine(decisionEvent("t", {}, { ts: T0 - 250 + ms }))).ts,
+      new Date(T0 - 250 + ms).toISOString(),
+    );
+  }
+  equal(JSON.parse(decisionLine(decisionEvent("t", {}, { ts: 0 }))).ts, "1970-01-01T00:00:00.000Z");
+  equal(
+    JSON.parse(decisionLine(decisionEvent("t", {}, { ts: 8.64e15 }))).ts,
+    "+275760-09-13T00:00:00.000Z",
+  );
+  // Past Date's range, or not a time: null, and the line is still written.
+  equal(JSON.parse(decisionLine(decisionEvent("t", {}, { ts: 8.64e15 + 1 }))).ts, null);
+  equal(JSON.parse(decisionLine(decisionEvent("t", {}, { ts: NaN }))).ts, null);
+  equal(
+    JSON.parse(decisionLine(decisionEvent("t", {}, { ts: -1 }))).ts,
+    "1969-12-31T23:59:59.999Z",
+  );
+});
+
+Deno.test("decisionLine() writes long names (past what it keeps) and many tools in full", () => {
+  const long = "c".repeat(5000);
+  for (let round = 0; round < 2; round++) {
+    for (const client of [long, "short", long]) {
+      const record = JSON.parse(decisionLine({ ...decisionEvent("t"), client }));
+      equal(record.client, client);
+    }
+  }
+  // More tools than heads kept: each line still names its own tool and fields.
+  for (let i = 0; i < 1100; i++) {
+    const tool = `tool-${i % 600}`;
+    const record = JSON.parse(decisionLine(decisionEvent(tool, {}, { session: `s-${i % 3}` })));
+    equal(record.tool, tool);
+    equal(record.session, `s-${i % 3}`);
+  }
 });

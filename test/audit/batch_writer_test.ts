@@ -210,3 +210,13 @@ Deno.test("BatchWriter writes a batch from its own buffer while the next one fil
   equal(writes[0].length, 100_011);
   deepEqual(writes.slice(1), ['{"i":0}\n{"i":1}\n{"i":2}\n', '{"after":true}\n']);
 });
+
+Deno.test("BatchWriter encodes a turn of lines in any script, past its first buffer, in order", async () => {
+  const { writes, sink } = recordingSink();
+  const writer = new BatchWriter(sink);
+  // 3-byte and 4-byte UTF-8, made and pushed, past the 64 KiB the buffer starts with.
+  const lines = Array.from({ length: 600 }, (_, i) => `{"i":${i},"t":"${"€😀".repeat(40)}"}`);
+  lines.forEach((line, i) => writer.push(i % 2 === 0 ? line : () => line));
+  await writer.drain();
+  equal(writes.join(""), lines.join("\n") + "\n");
+});

@@ -84,3 +84,25 @@ Deno.test("argsSha256() tells different arguments apart", () => {
 function hex(byte: number): string {
   return byte.toString(16).padStart(2, "0");
 }
+
+Deno.test("canonicalJson() writes values already in key order as they are, and sorts the rest", () => {
+  const sorted = JSON.parse('{"a":[{"b":1,"c":{"d":null,"e":"x"}}],"f":true,"g":{}}');
+  equal(canonicalJson(sorted), JSON.stringify(sorted));
+  // Out of order deep inside: the whole value is still sorted.
+  const deep = JSON.parse('{"a":[{"b":1,"c":{"e":"x","d":null}}],"f":true}');
+  equal(canonicalJson(deep), '{"a":[{"b":1,"c":{"d":null,"e":"x"}}],"f":true}');
+  // Index keys in numeric order that is also text order; then one that is not.
+  equal(canonicalJson({ 1: "a", 2: "b", x: 0 }), '{"1":"a","2":"b","x":0}');
+  equal(canonicalJson({ 9: "a", 10: "b" }), '{"10":"b","9":"a"}');
+  // A toJSON in a value whose keys are in order is still called.
+  equal(canonicalJson({ a: { toJSON: () => ({ z: 1, y: 2 }) } }), '{"a":{"y":2,"z":1}}');
+});
+
+Deno.test("argsSha256() of {} is the SHA-256 of the text {}", async () => {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode("{}"));
+  equal(argsSha256({}), Array.from(new Uint8Array(digest), hex).join(""));
+  equal(argsSha256(JSON.parse("{}")), argsSha256({}));
+  // Not {}: hashed, not the known digest.
+  equal(argsSha256({ a: undefined }), argsSha256({}));
+  equal(argsSha256([]) === argsSha256({}), false);
+});
