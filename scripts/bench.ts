@@ -75,7 +75,9 @@ const FULL = {
   throughput: { warmup: 5_000, calls: 30_000, inFlight: 64 },
   startupSpawns: 3,
   memory: { first: 10_000, total: 100_000, inFlight: 64 },
-  auditPairs: 40,
+  // Each proxy makes (pairs + 1) × calls calls: within the policy's global budget of 500,000 an
+  // hour, past which every call would be a denial and the figure the cost of those.
+  audit: { pairs: 40, calls: 10_000 },
 };
 
 const QUICK: typeof FULL = {
@@ -87,7 +89,7 @@ const QUICK: typeof FULL = {
   throughput: { warmup: 2_000, calls: 10_000, inFlight: 64 },
   startupSpawns: 2,
   memory: { first: 10_000, total: 100_000, inFlight: 64 },
-  auditPairs: 20,
+  audit: { pairs: 20, calls: 10_000 },
 };
 
 type Plan = typeof FULL;
@@ -294,7 +296,7 @@ async function measureRoundTrips(plan: Plan, collected: Collected): Promise<void
 
 /**
  * The audit log's added CPU per call: one proxy with `--audit FILE` and one without, both kept
- * running and driven at the same time (64 calls in flight each), `auditPairs` times. Each pair
+ * running and driven at the same time (64 calls in flight each), `audit.pairs` times. Each pair
  * gives one difference of the two proxies' own CPU per call, taken over the same moments, so
  * that the machine's other load weighs on both sides of it alike.
  */
@@ -304,11 +306,11 @@ async function measureAudit(plan: Plan, collected: Collected): Promise<void> {
   try {
     const audited = await startPeer("proxied_audit", scratch);
     try {
-      const run = { ...plan.throughput, failures };
+      const run = { ...plan.throughput, calls: plan.audit.calls, failures };
       const both = () => Promise.all([pipelined(plain.rpc, run), pipelined(audited.rpc, run)]);
       await both(); // warm-up
-      for (let pair = 0; pair < plan.auditPairs; pair++) {
-        progress(`audit, pair ${pair + 1} of ${plan.auditPairs}`);
+      for (let pair = 0; pair < plan.audit.pairs; pair++) {
+        progress(`audit, pair ${pair + 1} of ${plan.audit.pairs}`);
         const off = cpuSnapshot(plain.rpc.pid);
         const on = cpuSnapshot(audited.rpc.pid);
         await both();
