@@ -68,6 +68,7 @@ Deno.test("e2eTestFiles() holds the tests that start intercept and no unit test"
 /** Test files that may name src/main.ts without spawning it, and why. */
 const NAMES_MAIN_WITHOUT_SPAWNING: Record<string, string> = {
   "test/demo/self_command_test.ts": "passes URLs of main.ts to a pure function",
+  "test/cli/proxy_graph_test.ts": "reads main.ts's module graph with deno info",
   "test/e2e/e2e_selection_test.ts": "this guard",
 };
 
