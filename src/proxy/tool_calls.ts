@@ -180,9 +180,9 @@ export class ToolCalls {
     await this.#finish(call);
   }
 
-  #finish(call: Call): Promise<void> | void {
-    if (this.#gone(call)) return;
-    const verdict = this.#options.gate.decide({
+  /** What the gate decides a call on. */
+  #callInput(call: Call) {
+    return {
       tool: call.tool,
       args: call.args,
       session: this.#options.session,
@@ -190,7 +190,12 @@ export class ToolCalls {
       inputSchema: call.inputSchema,
       continuation: call.continuation,
       approved: call.approvals,
-    });
+    };
+  }
+
+  #finish(call: Call): Promise<void> | void {
+    if (this.#gone(call)) return;
+    const verdict = this.#options.gate.decide(this.#callInput(call));
     if (verdict instanceof Promise) return verdict.then((found) => this.#act(call, found));
     return this.#act(call, verdict);
   }
@@ -295,16 +300,7 @@ export class ToolCalls {
       era: call.era,
       client: call.client?.name ?? null,
       digest: () => this.#digestOf(call),
-      stillHeld: (held) =>
-        this.#options.gate.stillHolds({
-          tool: call.tool,
-          args: call.args,
-          session: this.#options.session,
-          principal: this.#options.principal,
-          inputSchema: call.inputSchema,
-          continuation: call.continuation,
-          approved: call.approvals,
-        }, held),
+      stillHeld: (held) => this.#options.gate.stillHolds(this.#callInput(call), held),
     };
   }
 
