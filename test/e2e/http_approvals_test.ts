@@ -5,16 +5,9 @@
  * request than the held call.
  */
 import { equal, match, ok } from "node:assert/strict";
-import type { ApprovalView } from "../../src/control/protocol.ts";
+import { ctl, heldCall } from "./approval_support.ts";
 import { type ClientKind, connectAs, type ElicitAnswer, modernServer } from "./clients.ts";
-import {
-  delay,
-  DENIAL_PREFIX,
-  type JsonObject,
-  policyPath,
-  runIntercept,
-  textOf,
-} from "./helpers.ts";
+import { DENIAL_PREFIX, type JsonObject, policyPath, textOf } from "./helpers.ts";
 import { type HttpProxy, startHttpProxy } from "./http_proxy.ts";
 
 const POLICY = policyPath("approvals.yaml");
@@ -30,24 +23,6 @@ async function withListener(run: (proxy: HttpProxy, control: string) => Promise<
     await proxy.stop();
     await Deno.remove(folder, { recursive: true }).catch(() => {});
   }
-}
-
-async function ctl(control: string, ...args: string[]) {
-  return await runIntercept(["ctl", "--control", control, ...args]);
-}
-
-/** Waits until the proxy lists a held call, and returns it. */
-async function heldCall(control: string, timeoutMs = 15_000): Promise<ApprovalView> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const listed = await ctl(control, "approvals");
-    if (listed.code === 0) {
-      const { approvals } = JSON.parse(listed.stdout) as { approvals: ApprovalView[] };
-      if (approvals.length > 0) return approvals[0];
-    }
-    await delay(50);
-  }
-  throw new Error("No call was held within the time");
 }
 
 for (const kind of ["v1", "v2-modern"] as ClientKind[]) {

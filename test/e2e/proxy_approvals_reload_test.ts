@@ -5,17 +5,9 @@
  * out the approval's timeout.
  */
 import { equal, match, ok } from "node:assert/strict";
-import type { ApprovalView } from "../../src/control/protocol.ts";
+import { ctl, heldCall } from "./approval_support.ts";
 import { connectAs } from "./clients.ts";
-import {
-  delay,
-  DENIAL_PREFIX,
-  EVERYTHING,
-  policyPath,
-  proxyArgs,
-  runIntercept,
-  textOf,
-} from "./helpers.ts";
+import { DENIAL_PREFIX, EVERYTHING, policyPath, proxyArgs, textOf } from "./helpers.ts";
 import { interceptArgv } from "./intercept_command.ts";
 
 async function withProxy(
@@ -40,23 +32,6 @@ async function withProxy(
     await client.close();
     await Deno.remove(folder, { recursive: true }).catch(() => {});
   }
-}
-
-async function ctl(control: string, ...args: string[]) {
-  return await runIntercept(["ctl", "--control", control, ...args]);
-}
-
-async function heldCall(control: string, timeoutMs = 15_000): Promise<ApprovalView> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const listed = await ctl(control, "approvals");
-    if (listed.code === 4) continue; // The control socket is not open yet.
-    equal(listed.code, 0, listed.stderr);
-    const { approvals } = JSON.parse(listed.stdout) as { approvals: ApprovalView[] };
-    if (approvals.length > 0) return approvals[0];
-    await delay(50);
-  }
-  throw new Error("No call was held within the time");
 }
 
 Deno.test("approvals (v1): a reload that drops the held call's rule lets it run at once", async () => {

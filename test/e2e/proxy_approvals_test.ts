@@ -6,7 +6,7 @@
  * cancelled call withdraws its approval. Quota is taken only when a call is approved.
  */
 import { equal, match, ok } from "node:assert/strict";
-import type { ApprovalView } from "../../src/control/protocol.ts";
+import { ctl, heldCall } from "./approval_support.ts";
 import { type ClientKind, connectAs, type ElicitAnswer, modernServer } from "./clients.ts";
 import {
   delay,
@@ -15,7 +15,6 @@ import {
   type JsonObject,
   policyPath,
   proxyArgs,
-  runIntercept,
   textOf,
 } from "./helpers.ts";
 import { interceptArgv } from "./intercept_command.ts";
@@ -57,24 +56,6 @@ async function withProxy(
     await client.close();
     await Deno.remove(folder, { recursive: true }).catch(() => {});
   }
-}
-
-async function ctl(control: string, ...args: string[]) {
-  return await runIntercept(["ctl", "--control", control, ...args]);
-}
-
-/** Waits until the proxy lists a held call, and returns it. */
-async function heldCall(control: string, timeoutMs = 15_000): Promise<ApprovalView> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const listed = await ctl(control, "approvals");
-    if (listed.code === 4) continue; // The control socket is not open yet.
-    equal(listed.code, 0, listed.stderr);
-    const { approvals } = JSON.parse(listed.stdout) as { approvals: ApprovalView[] };
-    if (approvals.length > 0) return approvals[0];
-    await delay(50);
-  }
-  throw new Error("No call was held within the time");
 }
 
 /** A call left running while the test goes on: a failure before it is awaited stays the test's. */
