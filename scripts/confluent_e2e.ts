@@ -3,8 +3,8 @@
  * MCP server (`@confluentinc/mcp-confluent` 1.5.0, all 73 tools), end to end through the proxy
  * with the MCP SDK's client. Opt-in: the server is heavy (Node 22, a native Kafka addon).
  *
- * Sets the server up in `$CONFLUENT_DIR` (default `../confluent-upstream`) with
- * `../shared/tools/confluent/setup.sh` (or `$CONFLUENT_TOOLS/setup.sh`) when it is missing.
+ * Sets the server up in `$CONFLUENT_DIR` (default: `intercept/confluent-upstream` in the user's
+ * cache folder) when it is missing, from npm and Debian's packages (`confluent_server.ts`).
  *
  * A denial and a server answer are told apart three ways: a denial's text starts with
  * "[INTERCEPT POLICY DENIED]" and it carries `_meta["intercept/decision"]`; and the server's
@@ -14,11 +14,9 @@
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { defaultServerDir, ensureConfluentServer } from "./confluent_server.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
-const TOOLS_DIR = Deno.env.get("CONFLUENT_TOOLS") ?? `${ROOT}../shared/tools/confluent`;
-const SERVER_DIR = Deno.env.get("CONFLUENT_DIR") ?? `${ROOT}../confluent-upstream`;
-const SERVER_ENTRY = "node_modules/@confluentinc/mcp-confluent/dist/index.js";
 const DENIAL_PREFIX = "[INTERCEPT POLICY DENIED] ";
 const DESTRUCTIVE: Record<string, Record<string, unknown>> = {
   "delete-topics": { topicNames: ["orders"] },
@@ -33,7 +31,7 @@ const DESTRUCTIVE: Record<string, Record<string, unknown>> = {
 /**
  * Read tools the server answers with its own error, there being no broker and no cloud here:
  * list-topics after the Kafka client gives up (about 7 s, "Broker transport failure"),
- * list-environments at once (its endpoint, 127.0.0.1:8083 in all-dummy.yaml, refuses).
+ * list-environments at once (its endpoint, 127.0.0.1:8083 in the config, refuses).
  */
 const READ_TOOLS = ["list-topics", "list-environments"];
 
@@ -55,21 +53,6 @@ function decisionOf(result: Result): Record<string, unknown> | undefined {
   return meta?.["intercept/decision"] as Record<string, unknown> | undefined;
 }
 
-async function ensureServer(): Promise<void> {
-  try {
-    await Deno.stat(`${SERVER_DIR}/${SERVER_ENTRY}`);
-    return;
-  } catch {
-    console.log(`Setting up the Confluent MCP server in ${SERVER_DIR} (about 2 minutes)...`);
-  }
-  const { code } = await new Deno.Command("bash", {
-    args: [`${TOOLS_DIR}/setup.sh`, SERVER_DIR],
-    stdout: "inherit",
-    stderr: "inherit",
-  }).spawn().status;
-  if (code !== 0) throw new Error(`setup.sh failed with exit code ${code}`);
-}
-
 /** The `tools/call` names the server received, from the tap on its stdin. */
 async function callsReceived(tap: string): Promise<string[]> {
   const text = await Deno.readTextFile(tap);
@@ -84,16 +67,17 @@ async function callsReceived(tap: string): Promise<string[]> {
 }
 
 async function main(): Promise<number> {
-  await ensureServer();
+  const serverArgv = await ensureConfluentServer(
+    defaultServerDir((name) => Deno.env.get(name)),
+    (line) => console.log(line),
+  );
   const tap = await Deno.makeTempFile({ prefix: "intercept-confluent-tap-" });
   const upstream = [
     "sh",
     "-c",
     'tee -a "$0" | "$@"',
     tap,
-    "bash",
-    `${TOOLS_DIR}/run.sh`,
-    SERVER_DIR,
+    ...serverArgv,
   ];
   const env = Object.fromEntries(
     Object.entries(Deno.env.toObject()).filter(([name]) => !name.startsWith("INTERCEPT_")),
@@ -102,7 +86,7 @@ async function main(): Promise<number> {
     command: Deno.execPath(),
     args: ["run", "-A", `${ROOT}src/main.ts`, "-c", "builtin:confluent-kafka", "--", ...upstream],
     cwd: ROOT,
-    env: { ...env, CONFLUENT_PROFILE: "all" },
+    env,
     stderr: "pipe",
   });
   let stderr = "";

@@ -9,14 +9,13 @@ import {
 import { errorsOf } from "./support.ts";
 
 /**
- * Intercept's 53 published scaffolds, where a checkout has them beside it (../shared/fixtures,
- * as on the project's CI machine). A fresh clone has not: the test is then skipped, and
- * test/policy/intercept_v1_corpus_test.ts covers the same ground with the project's own files.
+ * Intercept's 53 published scaffolds (optional): in `$INTERCEPT_SCAFFOLDS`, else where the
+ * project's CI machine keeps them beside the checkout. A fresh clone has neither: the test is
+ * skipped and says so, and test/policy/intercept_v1_corpus_test.ts covers the same ground with
+ * the project's own files.
  */
-const INTERCEPT_FIXTURES = new URL(
-  "../../../shared/fixtures/intercept-policies/",
-  import.meta.url,
-).pathname;
+const INTERCEPT_FIXTURES = Deno.env.get("INTERCEPT_SCAFFOLDS")?.replace(/\/?$/, "/") ??
+  new URL("../../../shared/fixtures/intercept-policies/", import.meta.url).pathname;
 const HAS_INTERCEPT_FIXTURES = (() => {
   try {
     return Deno.statSync(INTERCEPT_FIXTURES).isDirectory;
@@ -130,9 +129,9 @@ Deno.test("loadPolicyText() returns a frozen policy", () => {
 
 Deno.test({
   name: HAS_INTERCEPT_FIXTURES
-    ? "loadPolicyFile() validates every Intercept scaffold in ../shared/fixtures"
-    : "loadPolicyFile() validates Intercept's scaffolds (optional; skipped: no ../shared/fixtures " +
-      "beside this checkout)",
+    ? `loadPolicyFile() validates every Intercept scaffold in ${INTERCEPT_FIXTURES}`
+    : "loadPolicyFile() validates Intercept's scaffolds (optional; skipped: set INTERCEPT_SCAFFOLDS " +
+      "to a folder of them)",
   ignore: !HAS_INTERCEPT_FIXTURES,
   fn: validatesEveryScaffold,
 });
