@@ -168,7 +168,10 @@ export class LineQueue {
         this.#lines = [];
         this.#bytes = 0;
         for (let written = 0; written < bytes.length;) {
-          written += await this.#sink.write(bytes.subarray(written));
+          const wrote = await this.#sink.write(bytes.subarray(written));
+          // A sink that takes nothing would be asked forever: count it as gone.
+          if (wrote <= 0) throw new Error("stderr takes no more bytes");
+          written += wrote;
         }
         this.#report();
       }

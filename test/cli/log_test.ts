@@ -173,3 +173,19 @@ Deno.test("createLogger() with format text writes control characters as escapes:
     'intercept: warn: a call of "x\\nintercept: info: policy reloaded\\u001b[2J\\r\\u0085" was dropped',
   );
 });
+
+Deno.test("LineQueue gives up on a sink that takes no bytes, instead of asking it forever", async () => {
+  let writes = 0;
+  const queue = new LineQueue({
+    write: () => {
+      writes++;
+      return Promise.resolve(0);
+    },
+  }, { note: (n) => `dropped ${n}` });
+  queue.push("nowhere");
+  equal(await queue.flush(1_000), true, "the queue settles");
+  equal(writes, 1);
+  queue.push("later");
+  equal(await queue.flush(1_000), true);
+  equal(writes, 1, "a broken sink is not written to again");
+});
