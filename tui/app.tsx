@@ -68,8 +68,13 @@ export function App(props: AppProps) {
   useLayoutEffect(() => screen?.draw(texts, columns, rows), [screen, texts, columns, rows]);
 
   useInput((input: string, key: KeyInfo) => {
-    const current = buildFrame(store.getSnapshot(), uiRef.current, options);
-    const result = handleInput(uiRef.current, input, key, current.context);
+    const snapshot = store.getSnapshot();
+    const result = handleInput(
+      uiRef.current,
+      input,
+      key,
+      (ui) => buildFrame(snapshot, ui, options).context,
+    );
     uiRef.current = result.ui;
     setUi(result.ui);
     for (const command of result.commands) {

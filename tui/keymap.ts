@@ -98,16 +98,21 @@ export interface KeyResult {
   command?: Command;
 }
 
-/** Every key in one `useInput` call, in order. */
+/**
+ * Every key in one `useInput` call, in order. Each key is taken in the context the keys before
+ * it made (a Tab then `d` in one read asks about the newly selected proxy's tool): give a
+ * function of the UI state when the context depends on it.
+ */
 export function handleInput(
   ui: UiState,
   input: string,
   key: KeyInfo,
-  context: KeyContext,
+  context: KeyContext | ((ui: UiState) => KeyContext),
 ): { ui: UiState; commands: Command[] } {
+  const contextOf = typeof context === "function" ? context : () => context;
   const commands: Command[] = [];
   for (const press of splitKeys(input, key)) {
-    const result = handleKey(ui, press.input, press.key, context);
+    const result = handleKey(ui, press.input, press.key, contextOf(ui));
     ui = result.ui;
     if (result.command) commands.push(result.command);
   }

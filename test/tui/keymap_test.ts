@@ -218,3 +218,27 @@ Deno.test("handleInput() takes several keys from one read, in order", () => {
   const after = handleInput(typing, "/", { meta: true }, context).ui;
   assert.equal(after.mode.kind, "filter");
 });
+
+Deno.test("handleInput() takes each key of one read in the context the keys before it made", () => {
+  const toolsOf: Record<string, string[]> = {
+    "/run/a.sock": ["list-topics", "produce-message"],
+    "/run/b.sock": ["create-issue", "merge-pull-request"],
+  };
+  const contextOf = (ui: UiState): KeyContext => ({
+    ...context,
+    tools: toolsOf[ui.proxy ?? "/run/a.sock"],
+  });
+  // Tab to the second proxy, then d at once: the reason is asked for that proxy's tool.
+  const asked = handleInput(initialUi, "\td", {}, contextOf).ui;
+  assert.deepEqual(asked.mode, {
+    kind: "reason",
+    scope: "one",
+    proxy: "/run/b.sock",
+    tool: "create-issue",
+    text: "",
+  });
+  // And x resets the new proxy's tool, not the old one's.
+  assert.deepEqual(handleInput(initialUi, "\tx", {}, contextOf).commands, [
+    { kind: "reset", proxy: "/run/b.sock", tool: "create-issue" },
+  ]);
+});
