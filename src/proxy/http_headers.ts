@@ -4,6 +4,8 @@
  * (declared by `x-mcp-header` in its `inputSchema`). A mismatch is refused (-32020), so that
  * nothing routing on the headers can be told one thing while the policy sees another.
  */
+import { NAME_SOURCE } from "../transports/mcp_request_headers.ts";
+import { paramHeaderText, scanParamHeaders } from "../transports/x_mcp_header.ts";
 import { isObject, type JsonObject } from "./jsonrpc.ts";
 
 const SENTINEL = /^=\?base64\?(.*)\?=$/s;
@@ -44,11 +46,8 @@ export function standardHeaderProblem(
       `"${String(message.method).slice(0, 60)}"`;
   }
   const params = isObject(message.params) ? message.params : {};
-  const named = message.method === "resources/read"
-    ? params.uri
-    : message.method === "tools/call" || message.method === "prompts/get"
-    ? params.name
-    : undefined;
+  const field = Object.hasOwn(NAME_SOURCE, method) ? NAME_SOURCE[method] : undefined;
+  const named = field === undefined ? undefined : params[field];
   if (named === undefined) return null;
   const name = headers.get("mcp-name");
   if (name === null) return "the Mcp-Name header is missing";
@@ -63,50 +62,38 @@ export function standardHeaderProblem(
 
 /**
  * What the `Mcp-Param-{Name}` headers of a `tools/call` must say, given the tool's
- * `inputSchema`, or null when they do. A header the schema does not declare is not ours to
- * judge (intermediaries pass those on).
+ * `inputSchema`, or null when they do: exactly what this proxy itself sends upstream
+ * (`paramHeaderText`), so a value no header can carry (absent, null, an object, an integer past
+ * 2^53) must come without one. A header the schema does not declare is not ours to judge
+ * (intermediaries pass those on), nor are the declarations of a schema that breaks the rules
+ * of `x-mcp-header` (such a tool is not offered with headers at all).
  */
 export function paramHeaderProblem(
   headers: Headers,
   args: JsonObject,
   inputSchema: unknown,
 ): string | null {
-  for (const { header, path } of declaredParams(inputSchema)) {
-    const value = valueAt(args, path);
+  const scan = scanParamHeaders(inputSchema);
+  if (!scan.valid) return null;
+  for (const { name, path } of scan.headers) {
+    const header = name.toLowerCase();
+    const expected = paramHeaderText(args, path);
     const sent = headers.get(`mcp-param-${header}`);
-    if (value === undefined || value === null) {
+    if (expected === undefined) {
       if (sent !== null) return `Mcp-Param-${header} is sent but the body has no value for it`;
       continue;
     }
     if (sent === null) return `the Mcp-Param-${header} header is missing`;
     const decoded = decodeHeaderValue(sent);
     if (decoded === null) return `the Mcp-Param-${header} header holds invalid characters`;
-    if (!sameValue(decoded, value)) {
+    if (!sameValue(decoded, expected, typeof valueAt(args, path) === "number")) {
       return `Mcp-Param-${header} header "${decoded.slice(0, 60)}" does not match the body`;
     }
   }
   return null;
 }
 
-/** The `x-mcp-header` annotations reachable through `properties` alone, with their paths. */
-function declaredParams(schema: unknown): { header: string; path: string[] }[] {
-  const found: { header: string; path: string[] }[] = [];
-  const walk = (node: unknown, path: string[], depth: number) => {
-    if (!isObject(node) || depth > 16 || !isObject(node.properties)) return;
-    for (const [key, child] of Object.entries(node.properties)) {
-      if (!isObject(child)) continue;
-      const header = child["x-mcp-header"];
-      if (typeof header === "string" && header !== "") {
-        found.push({ header: header.toLowerCase(), path: [...path, key] });
-      }
-      walk(child, [...path, key], depth + 1);
-    }
-  };
-  walk(schema, [], 0);
-  return found;
-}
-
-function valueAt(args: JsonObject, path: string[]): unknown {
+function valueAt(args: JsonObject, path: readonly string[]): unknown {
   let value: unknown = args;
   for (const step of path) {
     if (!isObject(value) || !Object.hasOwn(value, step)) return undefined;
@@ -115,10 +102,11 @@ function valueAt(args: JsonObject, path: string[]): unknown {
   return value;
 }
 
-/** Integers compare numerically (`42.0` is `42`), booleans as `true`/`false`. */
-function sameValue(header: string, value: unknown): boolean {
-  if (typeof value === "string") return header === value;
-  if (typeof value === "boolean") return header === String(value);
-  if (typeof value === "number") return header.trim() !== "" && Number(header) === value;
-  return false;
+/** A plain decimal number, as JSON writes one (no hex, no `Infinity`, no blanks). */
+const DECIMAL = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
+/** The text the proxy would send; a number may also be written otherwise (`42.0` is `42`). */
+function sameValue(header: string, expected: string, numeric: boolean): boolean {
+  if (header === expected) return true;
+  return numeric && DECIMAL.test(header) && Number(header) === Number(expected);
 }

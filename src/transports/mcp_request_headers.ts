@@ -12,7 +12,7 @@ type JsonObject = Record<string, unknown>;
 export const PROTOCOL_VERSION_META = "io.modelcontextprotocol/protocolVersion";
 
 /** Which body field `Mcp-Name` mirrors, per method. */
-const NAME_SOURCE: Readonly<Record<string, string>> = {
+export const NAME_SOURCE: Readonly<Record<string, string>> = {
   "tools/call": "name",
   "prompts/get": "name",
   "resources/read": "uri",

@@ -131,3 +131,36 @@ Deno.test("decodeHeaderValue() refuses Base64 without its padding, as the server
   equal(decodeHeaderValue("=?base64?SGVs bG8=?="), null);
   equal(decodeHeaderValue("=?base64??="), "");
 });
+
+Deno.test("paramHeaderProblem() asks for exactly the headers the proxy itself would send", () => {
+  // A value past 2^53 cannot be carried in a header: none is sent, and none is asked for.
+  equal(paramHeaderProblem(headers(), { limit: 2 ** 60 }, SQL_SCHEMA), null);
+  // A number is written as JSON writes one, not as hex.
+  match(
+    paramHeaderProblem(headers({ "mcp-param-limit": "0x2a" }), { limit: 42 }, SQL_SCHEMA) ?? "",
+    /does not match/,
+  );
+});
+
+Deno.test("paramHeaderProblem() judges no header of a schema whose declarations are invalid", () => {
+  const broken = { type: "object", properties: { a: { type: "string", "x-mcp-header": "a b" } } };
+  equal(paramHeaderProblem(headers(), { a: "x" }, broken), null);
+});
+
+Deno.test("standardHeaderProblem() checks Mcp-Name for every method that has one (tasks too)", () => {
+  const task = {
+    jsonrpc: "2.0",
+    id: 3,
+    method: "tasks/get",
+    params: { taskId: "t-1" },
+  };
+  const sent = (name?: string) => {
+    const h = headers({ "mcp-method": "tasks/get" });
+    if (name === undefined) h.delete("mcp-name");
+    else h.set("mcp-name", name);
+    return h;
+  };
+  equal(standardHeaderProblem(sent("t-1"), task, "2026-07-28"), null);
+  match(standardHeaderProblem(sent("t-2"), task, "2026-07-28") ?? "", /does not match/);
+  match(standardHeaderProblem(sent(), task, "2026-07-28") ?? "", /Mcp-Name header is missing/);
+});
