@@ -75,6 +75,11 @@ export class TmuxSession {
     return session;
   }
 
+  /** Appends everything the pane's program writes from now on to `path` (raw, with escapes). */
+  async logTo(path: string): Promise<void> {
+    await tmux(this.#socket, ["pipe-pane", "-o", "-t", this.name, `cat >> ${shellQuote(path)}`]);
+  }
+
   /** The visible screen as text, one line per row. */
   capture(): Promise<string> {
     return tmux(this.#socket, ["capture-pane", "-p", "-t", this.name]);
