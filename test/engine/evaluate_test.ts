@@ -1,6 +1,6 @@
 import { decideNow } from "../../src/state/decide_now.ts";
 /** decideNow(): evaluation order, hide, default posture, entry lookup and decision shape. */
-import { deepEqual, equal, ok } from "node:assert/strict";
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import {
   evaluate,
   findEntry,
@@ -195,24 +195,18 @@ tools:
   ok(needsInputSchema(star, "anything"));
 });
 
-Deno.test({
-  name: "decideNow() applies the deny rule of a tool entry named __proto__",
-  fn() {
-    let decision;
-    try {
-      const proto = policy(`version: "1"
+Deno.test("policy() refuses a tool entry named __proto__ at load time, so no decision can miss it", () => {
+  throws(
+    () =>
+      policy(`version: "1"
 tools:
   __proto__:
     rules:
       - action: deny
         reason: Never
-`);
-      decision = decideNow(proto, call("__proto__"), newState(), 0);
-    } catch {
-      return; // Rejecting the name at load time is a fine fix too.
-    }
-    equal(decision.allowed, false);
-  },
+`),
+    /"__proto__" cannot be used as a tool name/,
+  );
 });
 
 Deno.test("decideNow() does not mistake Object.prototype names for listed tools", () => {

@@ -22,6 +22,8 @@ export interface Harness {
   sibling?(): Promise<StateBackend>;
   /** "injected": takes use the `now` given; "server": the store's own clock (facts.at). */
   clock: "injected" | "server";
+  /** Whether the store keeps fleet-wide live denies (a shared store does; memory does not). */
+  fleet: boolean;
   /** Why the suite cannot run here (then every test is skipped with this message). */
   skip?: string;
 }
@@ -263,9 +265,16 @@ export function runConformance(name: string, harness: Harness): void {
     });
   }
 
+  if (!harness.fleet) {
+    test("keeps no fleet denies (it is no shared store)", (store) => {
+      equal(store.fleet, undefined);
+      return Promise.resolve();
+    });
+    return;
+  }
+
   test("fleet denies: set, replace, list, lift, with a version that moves", async (store) => {
-    const fleet = store.fleet;
-    if (!fleet) return;
+    const fleet = store.fleet!;
     const v0 = await fleet.version();
     await fleet.set({ pattern: "get-*", reason: "incident 42", by: "ann via ctl", at: 1 });
     await fleet.set({ pattern: "put", reason: "first", by: null, at: 2 });
@@ -285,8 +294,7 @@ export function runConformance(name: string, harness: Harness): void {
   });
 
   test("fleet denies: refuses one past the bound, changing nothing", async (store) => {
-    const fleet = store.fleet;
-    if (!fleet) return;
+    const fleet = store.fleet!;
     for (let i = 0; i < MAX_LIVE_DENIES; i++) {
       await fleet.set({ pattern: `t${i}`, reason: "r", by: null, at: i });
     }

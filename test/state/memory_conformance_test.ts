@@ -4,5 +4,6 @@ import { runConformance } from "./backend_conformance.ts";
 
 runConformance("MemoryBackend", {
   clock: "injected",
+  fleet: false,
   open: () => Promise.resolve(new MemoryBackend()),
 });

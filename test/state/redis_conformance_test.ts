@@ -6,6 +6,7 @@ let prefix = "";
 
 runConformance("RedisBackend", {
   clock: "server",
+  fleet: true,
   skip: REDIS_SKIP,
   open: () => openTestRedis(prefix = testPrefix()),
   sibling: () => openTestRedis(prefix),

@@ -6,6 +6,7 @@ let path = "";
 
 runConformance("SqliteBackend", {
   clock: "injected",
+  fleet: true,
   open: async () => {
     path = `${await Deno.makeTempDir({ prefix: "intercept-sqlite-" })}/state.db`;
     return new SqliteBackend(path);
