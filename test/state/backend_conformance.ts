@@ -77,10 +77,18 @@ export function planOf(
 }
 
 /** A plan for a retry of an admitted call (MRTR): checked, not taken. */
-function freePlan(tool: string, args: Record<string, unknown>): Plan {
-  const verdict = evaluate(POLICY, { ...call(tool, args), continuation: true }, NO_LIVE_DENIES);
+export function retryPlanOf(
+  compiled: CompiledPolicy,
+  tool: string,
+  args: Record<string, unknown>,
+): Plan {
+  const verdict = evaluate(compiled, { ...call(tool, args), continuation: true }, NO_LIVE_DENIES);
   if (!isPlan(verdict)) throw new Error(`no plan for ${tool}`);
   return verdict;
+}
+
+function freePlan(tool: string, args: Record<string, unknown>): Plan {
+  return retryPlanOf(POLICY, tool, args);
 }
 
 const OPERATOR_CASES = [

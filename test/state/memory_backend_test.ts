@@ -1,10 +1,9 @@
 /** MemoryBackend: plans taken all or none, given back, per scope, reset and freed with sessions. */
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { evaluate } from "../../src/engine/evaluate.ts";
-import { conclude, isPlan, type Plan } from "../../src/engine/plan.ts";
-import { NO_LIVE_DENIES } from "../../src/state/decide_now.ts";
+import { conclude } from "../../src/engine/plan.ts";
 import { MemoryBackend } from "../../src/state/memory_backend.ts";
-import { call, policy } from "../engine/support.ts";
+import { policy } from "../engine/support.ts";
+import { planOf, retryPlanOf } from "./backend_conformance.ts";
 
 const POLICY_TEXT = `version: "1"
 tools:
@@ -31,16 +30,9 @@ tools:
 `;
 const POLICY = policy(POLICY_TEXT);
 
-function plan(
-  tool: string,
-  args: Record<string, unknown> = {},
-  session = "s1",
-  principal = "p1",
-): Plan {
-  const verdict = evaluate(POLICY, call(tool, args, { session, principal }), NO_LIVE_DENIES);
-  if (!isPlan(verdict)) throw new Error(`no plan for ${tool}`);
-  return verdict;
-}
+/** A plan for a call under this file's policy (it adds a `"*"` entry to the suite's). */
+const plan = (tool: string, args: Record<string, unknown> = {}, session = "s1", principal = "p1") =>
+  planOf(POLICY, tool, args, session, principal);
 
 Deno.test("MemoryBackend.take() takes every quota and counter at once, or none", () => {
   const store = new MemoryBackend();
@@ -110,8 +102,7 @@ tools:
         conditions: [{ path: state._global.calls, op: lte, value: 2 }]
 `);
   const take = (tool: string, store: MemoryBackend, now: number) => {
-    const verdict = evaluate(global, call(tool), NO_LIVE_DENIES);
-    if (!isPlan(verdict)) throw new Error(`no plan for ${tool}`);
+    const verdict = planOf(global, tool);
     return conclude(verdict, store.take(verdict, now));
   };
   const store = new MemoryBackend();
@@ -126,12 +117,7 @@ tools:
 
 Deno.test("MemoryBackend.take() of an MRTR retry checks its steps but takes nothing", () => {
   const store = new MemoryBackend();
-  const retry = evaluate(
-    POLICY,
-    { ...call("a", { amount: 3 }), continuation: true },
-    NO_LIVE_DENIES,
-  );
-  if (!isPlan(retry)) throw new Error("no plan");
+  const retry = retryPlanOf(POLICY, "a", { amount: 3 });
   equal(retry.free, true);
   for (let i = 0; i < 3; i++) ok(conclude(retry, store.take(retry, i)).allowed);
   const [paced] = store.peek(plan("a", { amount: 1 }).quotas, 3);
@@ -145,8 +131,7 @@ Deno.test("MemoryBackend.peek() reports 0 remaining, never less, once a reload l
   const lowered = policy(
     POLICY_TEXT.replace("max: 2, window: 60 }\n  mine", "max: 1, window: 60 }\n  mine"),
   );
-  const verdict = evaluate(lowered, call("a.b"), NO_LIVE_DENIES);
-  if (!isPlan(verdict)) throw new Error("no plan");
+  const verdict = planOf(lowered, "a.b");
   equal(verdict.quotas[0].spec.max, 1);
   equal(store.peek(verdict.quotas, 2)[0].remaining, 0);
 });
@@ -167,8 +152,7 @@ tools:
 `);
   const store = new MemoryBackend();
   const take = (tool: string, amount: number, now: number) => {
-    const verdict = evaluate(counted, call(tool, { amount }), NO_LIVE_DENIES);
-    if (!isPlan(verdict)) throw new Error(`no plan for ${tool}`);
+    const verdict = planOf(counted, tool, { amount });
     return conclude(verdict, store.take(verdict, now)).allowed;
   };
   ok(take("a", 10, 0));
