@@ -26,7 +26,13 @@ import {
   craftedRegexRun,
   withBacktrackingMatchers,
 } from "./bench/matching_bench.ts";
-import { cpuSnapshot, cpuUsBetween, loadAverage } from "./bench/proc_stats.ts";
+import {
+  cpuModel,
+  cpuSnapshot,
+  cpuUsBetween,
+  loadAverage,
+  sourceRevision,
+} from "./bench/proc_stats.ts";
 import {
   aliasHeavyPolicy,
   fourMegabytePolicy,
@@ -485,33 +491,6 @@ function describeWorkload(
     `tools/call answered; RSS: the proxy's VmHWM after 10,000 and 100,000 pipelined calls`,
     `  ratios are taken within each run, against the yardstick of that run`,
   ].join("\n");
-}
-
-function cpuModel(): string {
-  try {
-    const info = Deno.readTextFileSync("/proc/cpuinfo");
-    return /^model name\s*:\s*(.+)$/m.exec(info)?.[1] ?? "unknown";
-  } catch {
-    return "unknown";
-  }
-}
-
-/** The commit measured, and whether the working tree differs from it. */
-async function sourceRevision(): Promise<string> {
-  const git = async (...args: string[]) => {
-    const root = new URL("../", import.meta.url);
-    const out = await new Deno.Command("git", { args, cwd: root, stdout: "piped", stderr: "null" })
-      .output();
-    return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
-  };
-  try {
-    const head = await git("rev-parse", "--short", "HEAD");
-    if (!head) return "unknown (not a git checkout)";
-    const dirty = await git("status", "--porcelain", "--", "src");
-    return `git ${head}${dirty ? " + uncommitted changes in src/" : ""}`;
-  } catch {
-    return "unknown (no git)";
-  }
 }
 
 if (import.meta.main) await main();

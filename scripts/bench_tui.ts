@@ -9,7 +9,8 @@
  * expire): a pane of held calls counting down, and their stream lines. Needs tmux and Linux's
  * /proc. Figures never fail it; only a crash does.
  */
-import { readCpuMs, readRss } from "./bench/proc_stats.ts";
+import { loadAverage, readCpuMs, readRss } from "./bench/proc_stats.ts";
+import { median } from "./bench/stats.ts";
 import { RpcChild } from "./bench/rpc_client.ts";
 import { RUNTIME_V8_FLAGS } from "./runtime_flags.ts";
 
@@ -270,7 +271,7 @@ async function main(): Promise<void> {
       dashboard_rss_median_mb: Math.round(median(rssSamples) * 10) / 10,
       dashboard_peak_rss_mb: Math.round(readRss(pid).peakMb * 10) / 10,
       terminal_kb_per_s: Math.round(bytes / 1024 / (elapsedMs / 1000) * 10) / 10,
-      load_average: Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" "),
+      load_average: loadAverage(),
     };
     console.log(screen);
     for (const [name, value] of Object.entries(figures)) {
@@ -307,7 +308,7 @@ async function reportDemo(
     demo_live_ms: median(demo.live),
     demo_live_runs_ms: demo.live,
     demo_first_call_ms: median(demo.call),
-    demo_load_average: Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" "),
+    demo_load_average: loadAverage(),
   };
   for (const name of Object.keys(all).filter((name) => name.startsWith("demo_"))) {
     console.log(`${name.padEnd(26)} ${all[name as keyof typeof all]}`);
@@ -374,11 +375,6 @@ async function measureDemo(root: string, runs: number) {
     }
   }
   return { first, live, call };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 await main();

@@ -23,7 +23,7 @@ import {
   nodeVersion,
   resolveBridge,
 } from "./npm_bridges.ts";
-import { loadAverage } from "./proc_stats.ts";
+import { cpuModel, loadAverage, sourceRevision } from "./proc_stats.ts";
 import { BENCH_CALLS } from "./http_client.ts";
 
 export const FULL: Plan = {
@@ -268,31 +268,4 @@ async function describeMachine(plan: Plan, options: Options, load: string): Prom
     `proxy CPU: utime+stime of the proxy's own process from /proc/PID/stat ` +
     `(threads included, children not), per call; not given under ${MIN_CPU_MS} ms a window`,
   ];
-}
-
-function cpuModel(): string {
-  try {
-    const info = Deno.readTextFileSync("/proc/cpuinfo");
-    return /^model name\s*:\s*(.+)$/m.exec(info)?.[1] ?? "unknown";
-  } catch {
-    return "unknown";
-  }
-}
-
-/** The commit measured, and whether src/ differs from it. */
-async function sourceRevision(): Promise<string> {
-  const root = new URL("../../", import.meta.url);
-  const git = async (...args: string[]) => {
-    const out = await new Deno.Command("git", { args, cwd: root, stdout: "piped", stderr: "null" })
-      .output();
-    return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
-  };
-  try {
-    const head = await git("rev-parse", "--short", "HEAD");
-    if (!head) return "unknown (not a git checkout)";
-    const dirty = await git("status", "--porcelain", "--", "src");
-    return `git ${head}${dirty ? " + uncommitted changes in src/" : ""}`;
-  } catch {
-    return "unknown (no git)";
-  }
 }

@@ -74,3 +74,31 @@ export function loadAverage(): string {
     return "unknown";
   }
 }
+
+/** The CPU's model name, as /proc/cpuinfo says it. */
+export function cpuModel(): string {
+  try {
+    const info = Deno.readTextFileSync("/proc/cpuinfo");
+    return /^model name\s*:\s*(.+)$/m.exec(info)?.[1] ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/** The commit measured, and whether src/ differs from it. */
+export async function sourceRevision(): Promise<string> {
+  const root = new URL("../../", import.meta.url);
+  const git = async (...args: string[]) => {
+    const out = await new Deno.Command("git", { args, cwd: root, stdout: "piped", stderr: "null" })
+      .output();
+    return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
+  };
+  try {
+    const head = await git("rev-parse", "--short", "HEAD");
+    if (!head) return "unknown (not a git checkout)";
+    const dirty = await git("status", "--porcelain", "--", "src");
+    return `git ${head}${dirty ? " + uncommitted changes in src/" : ""}`;
+  } catch {
+    return "unknown (no git)";
+  }
+}
