@@ -13,6 +13,11 @@ export function loadSha256(): Promise<Hasher> {
   );
 }
 
+/** The hasher once `loadSha256()` has loaded it, else null. */
+export function loadedSha256(): Hasher | null {
+  return loaded;
+}
+
 /** SHA-256 of `text`; the caller has awaited `loadSha256()` first. */
 export function sha256(text: string): string {
   if (!loaded) throw new Error("SHA-256 is used before it was loaded");

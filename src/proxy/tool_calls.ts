@@ -14,7 +14,7 @@ import { ErrorCode, errorResponse, type JsonObject, resultResponse } from "./jso
 import type { PolicyGate, Verdict } from "./policy_gate.ts";
 import type { Approvals } from "./approvals.ts";
 import { type ClientQuestion, type HeldCall, HeldCalls, type HoldResult } from "./held_calls.ts";
-import { argsDigest, type Hasher, loadSha256 } from "./sha256.ts";
+import { argsDigest, loadedSha256, loadSha256 } from "./sha256.ts";
 import type { ClientRelay } from "./client_relay.ts";
 import type { ProxyLogger } from "./upstream_link.ts";
 import type { UpstreamSide } from "./upstream_side.ts";
@@ -73,7 +73,6 @@ export class ToolCalls {
   readonly #options: ToolCallsOptions;
   readonly #continuations: Continuations;
   readonly #held: HeldCalls;
-  #hash: Hasher | null = null;
   /** The client named by the latest modern call (display only). */
   lastClient: ClientInfo | null = null;
 
@@ -245,13 +244,12 @@ export class ToolCalls {
     const hook = call.era === "modern"
       ? (response: JsonObject) => this.#afterAnswer(call, response, round)
       : undefined;
-    if (hook) void this.#hasher(); // ready by the time the answer comes
+    if (hook) void loadSha256(); // ready by the time the answer comes
     // The clock is read once for the decision and the time upstream: a read is a runtime call.
-    const forwarded = decidedAt;
     call.trace?.forwarded();
     relay.send(request, call.message, "call", hook, (ok) => {
       call.trace?.answered(ok);
-      this.#options.onUpstreamAnswer?.(performance.now() - forwarded, ok);
+      this.#options.onUpstreamAnswer?.(performance.now() - decidedAt, ok);
     });
   }
 
@@ -305,18 +303,19 @@ export class ToolCalls {
   }
 
   async #digestOf(call: Call): Promise<string> {
-    return call.digest ??= argsDigest(await this.#hasher(), call.args);
+    return call.digest ??= argsDigest(await loadSha256(), call.args);
   }
 
   /** An `input_required` answer opens a continuation before the client can retry. */
   #afterAnswer(call: Call, response: JsonObject, round: number): Promise<void> | void {
     const result = response.result as JsonObject;
     if (result.resultType !== "input_required") return;
-    if (this.#hash) {
-      call.digest ??= argsDigest(this.#hash, call.args);
+    const hash = loadedSha256();
+    if (hash) {
+      call.digest ??= argsDigest(hash, call.args);
       return this.#remember(call, result, round);
     }
-    return this.#hasher().then((hash) => {
+    return loadSha256().then((hash) => {
       call.digest ??= argsDigest(hash, call.args);
       this.#remember(call, result, round);
     });
@@ -336,10 +335,6 @@ export class ToolCalls {
 
   #needsSchema(tool: string): boolean {
     return this.#options.gate.needsInputSchema(tool) && this.#options.gate.isVisible(tool);
-  }
-
-  async #hasher(): Promise<Hasher> {
-    return this.#hash ??= await loadSha256();
   }
 
   /** Tells the observers of the decision; returns when it was made (`performance.now()`). */
