@@ -407,9 +407,8 @@ export class HttpHost implements McpEndpoint {
         session.end(this.#options.graceMs);
       }
     }
-    const modernCutoff = Date.now() - this.#options.sessionIdleMs;
     for (const [principal, entry] of this.#modernClients) {
-      if (entry.seen < modernCutoff) this.#modernClients.delete(principal);
+      if (entry.seen < cutoff) this.#modernClients.delete(principal);
     }
   }
 }

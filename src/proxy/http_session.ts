@@ -27,8 +27,6 @@ export class HttpSession implements LineChannel {
   #stream: SseStream | null = null;
   #lastActive = Date.now();
   #ended = false;
-  /** Unsolicited messages that had nowhere to go. */
-  dropped = 0;
 
   constructor(options: HttpSessionOptions) {
     this.id = options.id;
@@ -57,10 +55,6 @@ export class HttpSession implements LineChannel {
   /** When the session last had a request, or now while one is open. */
   get lastActive(): number {
     return this.#exchanges.size > 0 ? Date.now() : this.#lastActive;
-  }
-
-  get ended(): boolean {
-    return this.#ended;
   }
 
   /** A POST body of this session; the returned exchange's response answers it. */
@@ -92,7 +86,7 @@ export class HttpSession implements LineChannel {
     if (this.#stream?.send(line)) return;
     const latest = [...this.#exchanges].pop();
     if (latest) return latest.deliver(line, false);
-    this.dropped++;
+    // Nothing the client keeps open can take it (no GET stream, no request): it is dropped.
   }
 
   drain(): Promise<void> {

@@ -81,7 +81,7 @@ export class McpProxy {
   /** Set while tool calls and lists must wait (the policy is loading). */
   #hold: Promise<void> | null = null;
   /** Work in progress (calls waiting for the policy, a schema, a digest) and its size in bytes. */
-  readonly #work = new Map<Promise<void>, number>();
+  readonly #work = new Set<Promise<void>>();
   #waitingBytes = 0;
   /** The size of the message being handled, charged to it if it has to wait. */
   #messageBytes = 0;
@@ -187,7 +187,7 @@ export class McpProxy {
 
   /** Resolves when no call is being decided or waiting (for the policy, a schema). */
   async settled(): Promise<void> {
-    while (this.#work.size > 0) await Promise.allSettled([...this.#work.keys()]);
+    while (this.#work.size > 0) await Promise.allSettled([...this.#work]);
   }
 
   /** Bytes of client messages waiting to be decided: the reader stops past a bound. */
@@ -500,7 +500,7 @@ export class McpProxy {
       this.#work.delete(tracked);
       this.#waitingBytes -= bytes;
     });
-    this.#work.set(tracked, bytes);
+    this.#work.add(tracked);
     this.#waitingBytes += bytes;
   }
 }

@@ -68,7 +68,7 @@ interface Call {
   approvals: ApprovedRule[];
 }
 
-/** What is wrong with a `tools/call`'s params, or null when they can be decided. */
+/** The `tools/call`s of one session: decided, held, forwarded, their MRTR retries matched. */
 export class ToolCalls {
   readonly #options: ToolCallsOptions;
   readonly #continuations: Continuations;
@@ -88,11 +88,6 @@ export class ToolCalls {
       askClient: options.askClient,
       legacyElicitation: options.legacyElicitation,
     });
-  }
-
-  /** MRTR continuations waiting for their retry. */
-  get continuations(): number {
-    return this.#continuations.size;
   }
 
   /** Decides a call whose params are sound and whose id is reserved; `hold` is the policy load. */
