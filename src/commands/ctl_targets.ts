@@ -10,7 +10,7 @@ import {
   ControlTimeoutError,
 } from "../control/control_client.ts";
 import { type ControlMethod, NOT_DENIED, type StatusResult } from "../control/protocol.ts";
-import { globMatch, isGlob } from "../state/live_denies.ts";
+import { Glob, isGlob } from "../policy/glob.ts";
 
 export const EXIT = {
   ok: 0,
@@ -155,13 +155,15 @@ export function unknownToolWarning(
     const denied = new Set(statuses.flatMap((status) => status.liveDenies.map((d) => d.tool)));
     if (denied.has(tool)) return null;
     const hint = suggest(tool, [...denied]);
-    const glob = [...denied].find((pattern) => isGlob(pattern) && globMatch(pattern, tool));
+    const glob = [...denied].find((pattern) => isGlob(pattern) && new Glob(pattern).test(tool));
     if (glob) return `"${tool}" is denied by the pattern "${glob}": allow "${glob}" to lift it`;
     return `no proxy has "${tool}" live-denied${hint ? `; did you mean "${hint}"?` : ""}`;
   }
   if (method !== "deny" && method !== "reset") return null;
   const names = new Set(statuses.flatMap((status) => status.tools.map((t) => t.name)));
-  const matches = isGlob(tool) ? [...names].some((name) => globMatch(tool, name)) : names.has(tool);
+  const matches = isGlob(tool)
+    ? [...names].some((name) => new Glob(tool).test(name))
+    : names.has(tool);
   if (matches) return null;
   const hint = isGlob(tool) ? null : suggest(tool, [...names]);
   const what = isGlob(tool)

@@ -1,26 +1,25 @@
 /**
  * The operator's live denies on this proxy: a layer above the policy, keyed by an exact tool
  * name, a glob (`get-*`, `?` for one character) or `*` for every tool. Exact names are looked
- * up in O(1); globs run a non-backtracking matcher whose time is linear in the tool name for a
- * given pattern, so no tool name an agent picks can make a lookup slow.
+ * up in O(1); globs are the policy's own (`policy/glob.ts`: non-backtracking, `?` one code
+ * point), so no tool name an agent picks can make a lookup slow.
  */
+import { Glob, isGlob } from "../policy/glob.ts";
 
 /** Longest pattern accepted, as long as the longest tool name a call may carry. */
 export const MAX_LIVE_DENY_PATTERN = 256;
 /** Live denies held at once; an operator needs a handful, a runaway script gets an error. */
 export const MAX_LIVE_DENIES = 1_000;
 
-interface Glob {
-  pattern: string;
-  /** The pattern as code points when it holds characters outside the BMP, else itself. */
-  chars: string | readonly string[];
+interface GlobDeny {
+  glob: Glob;
   reason: string;
 }
 
 export class LiveDenies implements Iterable<[string, string]> {
   readonly #exact = new Map<string, string>();
   /** In the order they were set; the first match gives the reason. */
-  readonly #globs = new Map<string, Glob>();
+  readonly #globs = new Map<string, GlobDeny>();
 
   get size(): number {
     return this.#exact.size + this.#globs.size;
@@ -43,7 +42,7 @@ export class LiveDenies implements Iterable<[string, string]> {
           `(allow some, or deny "*")`,
       );
     }
-    if (isGlob(pattern)) this.#globs.set(pattern, { pattern, chars: codePoints(pattern), reason });
+    if (isGlob(pattern)) this.#globs.set(pattern, { glob: new Glob(pattern), reason });
     else this.#exact.set(pattern, reason);
     return this;
   }
@@ -72,7 +71,7 @@ export class LiveDenies implements Iterable<[string, string]> {
   /** The pattern that denies `tool` (its own name, or a glob), or undefined. */
   patternFor(tool: string): string | undefined {
     if (this.#exact.has(tool)) return tool;
-    return this.#globs.size === 0 ? undefined : this.#firstGlob(tool)?.pattern;
+    return this.#globs.size === 0 ? undefined : this.#firstGlob(tool)?.glob.source;
   }
 
   /** The live-denied names that are not patterns. */
@@ -89,56 +88,11 @@ export class LiveDenies implements Iterable<[string, string]> {
   /** `[pattern, reason]` pairs, exact names first, then globs in the order they were set. */
   *[Symbol.iterator](): IterableIterator<[string, string]> {
     yield* this.#exact;
-    for (const glob of this.#globs.values()) yield [glob.pattern, glob.reason];
+    for (const { glob, reason } of this.#globs.values()) yield [glob.source, reason];
   }
 
-  #firstGlob(tool: string): Glob | undefined {
-    const chars = codePoints(tool);
-    for (const glob of this.#globs.values()) if (globMatch(glob.chars, chars)) return glob;
+  #firstGlob(tool: string): GlobDeny | undefined {
+    for (const deny of this.#globs.values()) if (deny.glob.test(tool)) return deny;
     return undefined;
   }
-}
-
-/** Whether `pattern` is a glob: it holds `*` or `?`. */
-export function isGlob(pattern: string): boolean {
-  return pattern.includes("*") || pattern.includes("?");
-}
-
-/**
- * Whether `text` matches the glob `pattern` (`*` any run of characters, `?` exactly one). A
- * greedy two-pointer walk: on a mismatch it only moves the last `*` on by one character, so it
- * never backtracks further than that and takes at most |pattern| × |text| steps.
- */
-export function globMatch(
-  pattern: string | readonly string[],
-  text: string | readonly string[],
-): boolean {
-  let p = 0;
-  let t = 0;
-  let star = -1;
-  let resume = 0;
-  while (t < text.length) {
-    const want = p < pattern.length ? pattern[p] : null;
-    if (want !== null && want !== "*" && (want === "?" || want === text[t])) {
-      p++;
-      t++;
-    } else if (want === "*") {
-      star = p++;
-      resume = t;
-    } else if (star >= 0) {
-      p = star + 1;
-      t = ++resume;
-    } else return false;
-  }
-  while (p < pattern.length && pattern[p] === "*") p++;
-  return p === pattern.length;
-}
-
-/** Indexable characters: the string itself, or its code points when it holds surrogates. */
-function codePoints(text: string): string | readonly string[] {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= 0xd800 && code <= 0xdfff) return Array.from(text);
-  }
-  return text;
 }
