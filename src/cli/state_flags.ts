@@ -1,4 +1,5 @@
 /** The flags of the state store: where quotas, counters and fleet denies live, and how it fails. */
+import type { StateSpec } from "../state/open_backend.ts";
 import { DEFAULT_PREFIX, PREFIX_PATTERN } from "../state/redis_keys.ts";
 import { integerFlag, type ParsedArgs, stringFlag, UsageError } from "./args.ts";
 
@@ -17,11 +18,6 @@ export const STATE_HELP = `State (quotas, counters, fleet denies):
       --state-timeout-ms N     a take not answered within N ms denies the call (250)
       --state-fail MODE        closed (default): a store that fails or is late denies;
                                open: allows without quotas, logged on every failure`;
-
-export type StateSpec =
-  | { kind: "memory" }
-  | { kind: "sqlite"; path: string }
-  | { kind: "redis"; url: string; prefix: string };
 
 export interface StateOptions {
   spec: StateSpec;

@@ -7,7 +7,6 @@ import { answerApproval, isApprovalAnswer } from "./ctl_approvals.ts";
 import { MachineDenyFileError } from "../control/machine_denies.ts";
 import { fleetProxy, writeMachineDeny } from "./ctl_scopes.ts";
 import {
-  type Answer,
   askEverywhere,
   EXIT,
   exitCodeOf,
@@ -284,5 +283,3 @@ async function severalProxies(paths: string[], timeoutMs: number): Promise<numbe
   );
   return EXIT.usage;
 }
-
-export type { Answer };

@@ -141,7 +141,7 @@ export function evaluate(
     steps: steps ?? [],
     end,
     quotas: quotas ?? [],
-    adds: call.continuation ? [] : adds ?? [],
+    adds: adds ?? [], // none for a continuation: its increments were taken with its first round
     free: call.continuation ?? false,
   };
 }

@@ -7,7 +7,8 @@
 import { MemoryBackend } from "./memory_backend.ts";
 import type { StateBackend } from "./state_backend.ts";
 
-export type StateSpecOf =
+/** Which store `--state` names. */
+export type StateSpec =
   | { kind: "memory" }
   | { kind: "sqlite"; path: string }
   | { kind: "redis"; url: string; prefix: string };
@@ -20,7 +21,7 @@ export interface OpenStateOptions {
 }
 
 export async function openStateBackend(
-  spec: StateSpecOf,
+  spec: StateSpec,
   options: OpenStateOptions,
 ): Promise<StateBackend> {
   switch (spec.kind) {
