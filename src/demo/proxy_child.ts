@@ -8,6 +8,7 @@
  * Nothing from the SDK is loaded here at run time (types only).
  */
 import type { JSONRPCMessage, Transport } from "@modelcontextprotocol/client";
+import { settlesWithin } from "../transports/settles_within.ts";
 
 /** The proxy's stderr kept for an error message: its last 4 KiB. */
 const STDERR_TAIL = 4_096;
@@ -96,9 +97,9 @@ export class ProxyChild {
   close(): Promise<void> {
     return this.#closing ??= (async () => {
       await this.#stdin.close().catch(() => {});
-      if (await this.#endsWithin(CLOSE_GRACE_MS)) return;
+      if (await settlesWithin(this.ended(), CLOSE_GRACE_MS)) return;
       this.#kill("SIGTERM");
-      if (await this.#endsWithin(CLOSE_GRACE_MS)) return;
+      if (await settlesWithin(this.ended(), CLOSE_GRACE_MS)) return;
       this.#kill("SIGKILL");
       await this.ended();
     })();
@@ -109,16 +110,6 @@ export class ProxyChild {
       this.#process.kill(signal);
     } catch {
       // Already gone.
-    }
-  }
-
-  async #endsWithin(ms: number): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), ms));
-    try {
-      return await Promise.race([this.ended().then(() => true), late]);
-    } finally {
-      clearTimeout(timer);
     }
   }
 }
