@@ -3,9 +3,9 @@
  * called, the arguments as the policy saw them on one line, time left counting down), the
  * selected call's full line, and the footer's hint while calls wait.
  */
-import type { ApprovalView } from "../src/control/protocol.ts";
 import type { HeldSnapshot } from "./dashboard_state.ts";
 import {
+  callerText,
   fit,
   formatClock,
   formatDuration,
@@ -93,7 +93,7 @@ function columns(shown: readonly HeldSnapshot[], width: number, showProxy: boole
   for (const item of shown) {
     tool = Math.max(tool, textWidth(item.view.tool));
     if (showProxy) proxy = Math.max(proxy, textWidth(item.label));
-    who = Math.max(who, textWidth(whoText(item.view)));
+    who = Math.max(who, textWidth(callerText(item.view)));
   }
   tool = Math.min(tool, TOOL_MAX);
   proxy = Math.min(proxy, PROXY_MAX);
@@ -116,7 +116,7 @@ function heldRow(item: HeldSnapshot, widths: Widths, on: boolean, now: number): 
     { text: fit(view.tool, widths.tool) + " ", colour: "yellow", bold: true },
   ];
   if (widths.proxy) segments.push({ text: fit(item.label, widths.proxy) + " ", colour: "blue" });
-  if (widths.who) segments.push({ text: fit(whoText(view), widths.who) + " ", colour: "cyan" });
+  if (widths.who) segments.push({ text: fit(callerText(view), widths.who) + " ", colour: "cyan" });
   const userOnly = !view.from.includes("operator");
   if (userOnly) segments.push({ text: "(the user answers) ", dim: true });
   const room = Math.max(0, widths.args - (userOnly ? 19 : 0));
@@ -126,12 +126,6 @@ function heldRow(item: HeldSnapshot, widths: Widths, on: boolean, now: number): 
 
 function clockColour(left: number): Colour {
   return left <= 5_000 ? "red" : "yellow";
-}
-
-/** Who made the call: the client's name, else the session's start; and the principal. */
-export function whoText(view: ApprovalView): string {
-  const caller = view.client ?? `session ${view.session.slice(0, 8)}`;
-  return view.principal ? `${caller} ${view.principal}` : caller;
 }
 
 /** The selected held call in a line: the arguments first, then where, the rule, who, the id. */

@@ -112,3 +112,11 @@ export function titledRule(title: string, width: number): string {
   const head = truncate(`── ${title} `, width);
   return head + "─".repeat(Math.max(0, Math.floor(width) - textWidth(head)));
 }
+
+/** Who made a call: the client's name, else the session's start; and the principal. */
+export function callerText(
+  call: { client: string | null; session: string; principal?: string | null },
+): string {
+  const caller = call.client ?? `session ${call.session.slice(0, 8)}`;
+  return call.principal ? `${caller} ${call.principal}` : caller;
+}

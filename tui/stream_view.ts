@@ -4,7 +4,7 @@
  * allow whose rule is the tool's own entry), who called (client or session, principal) and why.
  */
 import type { StreamEntry } from "./dashboard_state.ts";
-import { fit, formatClock, formatDuration, textWidth } from "./format.ts";
+import { callerText, fit, formatClock, formatDuration, textWidth } from "./format.ts";
 import { fitSegments, type Segment } from "./view_model.ts";
 
 /** A stream line: an entry, and how many identical ones in a row it stands for. */
@@ -86,7 +86,7 @@ export function streamColumns(
 /** The columns of a decision, or of a call held for a human; null for other entries. */
 function callOf(entry: StreamEntry): { tool: string; rule: string; who: string } | null {
   if (entry.kind === "decision") {
-    return { tool: entry.notice.tool, rule: ruleText(entry), who: whoText(entry) };
+    return { tool: entry.notice.tool, rule: ruleText(entry), who: callerText(entry.notice) };
   }
   if (entry.kind !== "approval" || entry.notice.event !== "requested") return null;
   const view = entry.notice.approval;
@@ -97,18 +97,6 @@ function callOf(entry: StreamEntry): { tool: string; rule: string; who: string }
 function ruleText(entry: StreamEntry & { kind: "decision" }): string {
   const { rule, tool, decision } = entry.notice;
   return decision === "allow" && rule === tool ? "" : rule;
-}
-
-/** Who made the call: the client's name, else the session's start; and the principal. */
-function whoText(entry: StreamEntry & { kind: "decision" }): string {
-  return callerText(entry.notice);
-}
-
-function callerText(
-  call: { client: string | null; session: string; principal?: string | null },
-): string {
-  const caller = call.client ?? `session ${call.session.slice(0, 8)}`;
-  return call.principal ? `${caller} ${call.principal}` : caller;
 }
 
 /** One stream row as a line of segments, cut to `width`. */
@@ -134,7 +122,10 @@ function entryBody(entry: StreamEntry, columns: StreamColumns): Segment[] {
         },
         { text: fit(n.tool, columns.tool) + " ", colour: allowed ? "green" : "red" },
         { text: fit(ruleText(entry), columns.rule) + " ", dim: true },
-        { text: columns.who > 0 ? fit(whoText(entry), columns.who) + " " : "", colour: "cyan" },
+        {
+          text: columns.who > 0 ? fit(callerText(entry.notice), columns.who) + " " : "",
+          colour: "cyan",
+        },
         { text: n.reason ?? "", colour: allowed ? undefined : "red" },
       ];
     }
