@@ -110,7 +110,7 @@ export function toolLine(
   if (quota) {
     parts.push(`${quota.remaining}/${quota.max} left of ${quota.rule} (per ${quota.per})`);
     if (quota.resetInMs > 0) parts.push(`whole again in ${formatDuration(quota.resetInMs)}`);
-    const next = nextSlotIn(tool, now);
+    const next = nextSlotIn(tool, now, quota);
     parts.push(
       next
         ? `next call passes in ${formatDuration(next)}`

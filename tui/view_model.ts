@@ -129,8 +129,11 @@ export function quotaCell(quota: { remaining: number; max: number } | null, widt
  * When one more call passes, if that is not now and not when the quota is whole again: the
  * quota is spent, and a denial said when the next slot opens.
  */
-export function nextSlotIn(tool: ToolSnapshot, now: number): number | null {
-  const quota = tightestQuota(tool.quotas, now);
+export function nextSlotIn(
+  tool: ToolSnapshot,
+  now: number,
+  quota = tightestQuota(tool.quotas, now),
+): number | null {
   if (!quota || quota.remaining > 0 || tool.nextSlotAt === null) return null;
   const next = tool.nextSlotAt - now;
   if (next <= 0) return null;
@@ -193,7 +196,7 @@ export function toolRow(
     : quota.remaining / quota.max <= 0.2
     ? "yellow"
     : "green";
-  const next = nextSlotIn(tool, options.now);
+  const next = nextSlotIn(tool, options.now, quota);
   const posture = postureLabel(tool.posture) + (tool.liveDenyPattern ? "*" : "");
   const row: Segment[] = [
     { text: fit(options.selected ? "›" : "", columns.marker), bold: true },
