@@ -39,9 +39,12 @@ Deno.test("ApprovalWaits forgets an answered wait after its time, never a pendin
   const clock = { now: 0 };
   const waits = new ApprovalWaits(() => clock.now);
   waits.add("answered", wait(Promise.resolve({ kind: "expired" })));
+  waits.add("kept", wait(Promise.resolve({ kind: "expired" })));
   waits.add("pending", wait());
   await flush();
-  clock.now += ANSWERED_WAIT_KEPT_MS + 1;
+  clock.now += ANSWERED_WAIT_KEPT_MS - 1;
+  ok(waits.take("kept", RETRY), "kept until its time is up");
+  clock.now += 2;
   equal(waits.take("answered", RETRY), null, "forgotten");
   ok(waits.take("pending", RETRY), "still waits for its approval");
 });
